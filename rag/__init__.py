@@ -1,0 +1,45 @@
+"""Paragraf: questions in Swedish over municipal decision documents, answered with checked citations.
+
+The library flows one way: read → structure → chunk → embed/index → retrieve.
+Public API for the app and eval:
+
+    import rag
+    report = rag.ingest(["corpus"], index_dir="index")
+    index = rag.open_index("index")
+    for hit in index.search("Vem instämde i SD:s särskilda yttrande?", k=5).hits:
+        print(hit.chunk.locator, hit.score)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .chunk import Chunk
+from .config import settings
+from .index import IndexError_ as IndexError
+from .index import IngestReport
+from .read import ReadError
+from .retrieve import Filters, Hit, Retriever, SearchResult, open_index
+
+__all__ = ["Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever", "SearchResult",
+           "ingest", "open_index", "settings"]
+
+
+def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: str | Path | None = None,
+           embed_model: str | None = None, rebuild: bool = False, progress=None, show_bar: bool = False) -> IngestReport:
+    """Index the files under `paths`; document ids are paths relative to `root` (default: the single folder given)."""
+    from .index import ingest as _ingest
+
+    s = settings()
+    paths = [Path(p) for p in paths]
+    if root is None:
+        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else Path(*_common_parts(paths))
+    return _ingest(paths, Path(index_dir) if index_dir else s.index_dir, Path(root), embed_model or s.embed_model,
+                   max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch, progress=progress,
+                   show_bar=show_bar)
+
+
+def _common_parts(paths: list[Path]) -> tuple[str, ...]:
+    import os
+
+    common = Path(os.path.commonpath([str(p.resolve()) for p in paths]))
+    return (common if common.is_dir() else common.parent).parts

@@ -1,0 +1,127 @@
+"""Command line: `python -m rag {fetch,ingest,search,docs}` (also installed as `paragraf`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _add_index(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, default=None, help="index folder (default: $PARAGRAF_INDEX or ./index)")
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .models import ModelError, fetch, registry
+
+    keys = args.models or [k for k, m in registry().items() if args.purpose in m.needed_for]
+    try:
+        for key in keys:
+            print(f"{key}: {fetch(key, force=args.force)}")
+    except ModelError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import rag
+
+    try:
+        report = rag.ingest(args.paths, index_dir=args.index, root=args.root, embed_model=args.embed_model,
+                            rebuild=args.rebuild, show_bar=not args.quiet)
+    except rag.IndexError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line, file=sys.stderr if line.startswith("fel:") else sys.stdout)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import rag
+
+    try:
+        index = rag.open_index(args.index, args.embed_model)
+    except rag.IndexError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+    filters = rag.Filters(organ=args.organ, date_from=args.date_from, date_to=args.date_to, doc=args.doc,
+                          paragraf=args.paragraf)
+    result = index.search(args.query, k=args.k, filters=filters, mode=args.mode)
+    if args.json:
+        print(json.dumps({"query": result.query, "passages": [h.to_dict() for h in result.hits],
+                          "timings": result.timings}, ensure_ascii=False, indent=1))
+        return 0
+    if not result.hits:
+        print("Inga träffar.")
+    for n, hit in enumerate(result.hits, 1):
+        text = " ".join(hit.chunk.text.split())
+        print(f"[{n}] {hit.chunk.locator}  ({hit.chunk.doc}, {hit.score:.4f})\n    {text[:300]}{'…' if len(text) > 300 else ''}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    import rag
+
+    try:
+        index = rag.open_index(args.index)
+    except rag.IndexError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+    docs = index.documents
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False, indent=1))
+        return 0
+    for doc_id, d in sorted(docs.items()):
+        paras = ", ".join(d.get("paragrafer", [])[:12])
+        print(f"{doc_id}\n    {d.get('organ')} {d.get('date')} · §§ {paras or '–'} · bilagor: "
+              f"{', '.join(d.get('bilagor', [])) or '–'} · sidor: {d.get('pages') or '–'} · "
+              f"{d.get('chunks')} stycken · OCR: {'ja' if d.get('ocr') else 'nej'} ({d.get('ocr_noise')})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="paragraf", description="Paragraf: frågor om kommunala beslutsdokument")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("fetch", help="fetch, assemble and verify models into the cache")
+    p.add_argument("models", nargs="*", help="registry keys (default: all needed for --for)")
+    p.add_argument("--for", dest="purpose", choices=["tests", "run"], default="run")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("ingest", help="index documents (incremental)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--root", type=Path, default=None, help="corpus root for document ids (default: the folder given)")
+    p.add_argument("--rebuild", action="store_true", help="ignore the existing index and rebuild everything")
+    p.add_argument("--embed-model", default=None, help="registry key, sentence-transformers folder or hub id")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_index(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="hybrid search")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--organ")
+    p.add_argument("--from", dest="date_from", help="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
+    p.add_argument("--doc", help="substring of the document id")
+    p.add_argument("--paragraf", help="§ number")
+    p.add_argument("--embed-model", default=None)
+    _add_index(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("docs", help="list indexed documents and what the parser found")
+    p.add_argument("--json", action="store_true")
+    _add_index(p)
+    p.set_defaults(func=cmd_docs)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

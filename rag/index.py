@@ -1,0 +1,302 @@
+"""The persisted index: chunks, dense vectors (FAISS), BM25, document summaries and a manifest.
+
+Each ingest writes a complete new generation folder and then atomically
+replaces the `CURRENT` pointer, so a crash or kill mid-ingest leaves the
+previous index usable. Unchanged files (same sha256) reuse their chunks and
+vectors; changed files replace theirs; files that disappeared are dropped.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .chunk import CHUNKER_VERSION, Chunk, chunk_document
+from .embed import Embedder, load_embedder
+from .lexical import LexicalIndex, SwedishAnalyzer
+from .lexicon import default_lexicon
+from .normalize import OcrRepair
+from .read import ReadError, read_file, walk
+from .structure import parse
+
+FORMAT_VERSION = 1
+ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
+FLAT_LIMIT = 20_000  # above this, HNSW (see README: recall vs flat)
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+
+
+class IndexError_(RuntimeError):
+    """The index is missing, incompatible or unreadable; the message says what to do."""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"{len(self.added)} nya, {len(self.updated)} ändrade, {len(self.unchanged)} oförändrade, "
+            f"{len(self.removed)} borttagna dokument; {self.chunks} stycken i indexet, "
+            f"{self.embedded} nya inbäddningar på {self.seconds:.1f} s",
+            *[f"fel: {e}" for e in self.errors],
+        ]
+
+
+def build_faiss(vectors: np.ndarray):
+    import faiss
+
+    n, dim = vectors.shape if vectors.size else (0, vectors.shape[1] if vectors.ndim == 2 else 0)
+    if n <= FLAT_LIMIT:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+@dataclass
+class StoredIndex:
+    """Everything one generation holds, in memory."""
+
+    folder: Path
+    manifest: dict
+    chunks: list[Chunk]
+    vectors: np.ndarray  # (n, dim) float32, L2-normalised, row i = chunks[i]
+    dense: object  # faiss index over `vectors`
+    lexical: LexicalIndex
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
+
+def _current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    gen = index_dir / pointer.read_text(encoding="utf-8").strip()
+    return gen if gen.is_dir() else None
+
+
+def exists(index_dir: Path) -> bool:
+    return _current_generation(index_dir) is not None
+
+
+def check_compatible(manifest: dict, embedder_name: str | None, fingerprint: str | None, where: Path) -> None:
+    problems = []
+    if manifest.get("format") != FORMAT_VERSION:
+        problems.append(f"index format {manifest.get('format')} (this version reads {FORMAT_VERSION})")
+    if manifest.get("chunker_version") != CHUNKER_VERSION:
+        problems.append(f"chunker {manifest.get('chunker_version')} (this version: {CHUNKER_VERSION})")
+    if manifest.get("analyzer_version") != ANALYZER_VERSION:
+        problems.append(f"BM25 analyzer {manifest.get('analyzer_version')} (this version: {ANALYZER_VERSION})")
+    if embedder_name and manifest.get("embedding_model") != embedder_name:
+        problems.append(f"embedding model '{manifest.get('embedding_model')}' (configured: '{embedder_name}')")
+    elif fingerprint and manifest.get("embedding_fingerprint") != fingerprint:
+        problems.append("embedding model weights changed since the index was built")
+    if problems:
+        raise IndexError_(
+            f"the index in {where} was built with " + "; ".join(problems)
+            + ". Re-ingest: `python -m rag ingest --rebuild <corpus>`"
+        )
+
+
+def load(index_dir: Path, embedder_name: str | None = None, lexical_analyzer: SwedishAnalyzer | None = None) -> StoredIndex:
+    import faiss
+
+    gen = _current_generation(index_dir)
+    if gen is None:
+        raise IndexError_(f"no index in {index_dir}; build one with `python -m rag ingest <corpus>`")
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexError_(f"{gen / 'manifest.json'} is unreadable ({exc}); re-ingest") from exc
+    check_compatible(manifest, embedder_name, None, index_dir)
+    with open(gen / "chunks.jsonl", encoding="utf-8") as f:
+        chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
+    vectors = np.load(gen / "vectors.npy").astype(np.float32)
+    dense = faiss.read_index(str(gen / "dense.faiss"))
+    if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
+        raise IndexError_(f"{gen} is inconsistent ({dense.ntotal} vectors for {len(chunks)} chunks); re-ingest")
+    analyzer = lexical_analyzer or SwedishAnalyzer(default_lexicon())
+    lexical = LexicalIndex.load(gen / "bm25", analyzer)
+    return StoredIndex(gen, manifest, chunks, vectors, dense, lexical)
+
+
+@contextmanager
+def _lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexError_(f"another ingest is writing {index_dir}; wait for it to finish") from exc
+        yield
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
+                     lexical: LexicalIndex) -> Path:
+    """Write a complete generation, then switch CURRENT to it in one rename."""
+    import faiss
+
+    gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    tmp = gen.with_name(gen.name + ".partial")
+    tmp.mkdir(parents=True)
+    try:
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+            for c in chunks:
+                f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        np.save(tmp / "vectors.npy", vectors.astype(np.float16))
+        faiss.write_index(build_faiss(vectors), str(tmp / "dense.faiss"))
+        lexical.save(tmp / "bm25")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        _fsync_tree(tmp)
+        os.replace(tmp, gen)
+        pointer_tmp = index_dir / "CURRENT.tmp"
+        pointer_tmp.write_text(gen.name + "\n", encoding="utf-8")
+        with open(pointer_tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(pointer_tmp, index_dir / "CURRENT")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for old in index_dir.glob("gen-*"):
+        if old.name != gen.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return gen
+
+
+def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max_file_mb: float = 50,
+           rebuild: bool = False, batch_size: int = 32, progress: Callable[[str], None] | None = None,
+           show_bar: bool = True) -> IngestReport:
+    """Bring the index in line with the files under `paths` (document id = path relative to `root`)."""
+    say = progress or (lambda msg: print(msg, file=sys.stderr))
+    report = IngestReport()
+    t0 = time.perf_counter()
+    root = root.absolute()
+    with _lock(index_dir):
+        embedder: Embedder = load_embedder(embed_model)
+        lexicon = default_lexicon()
+        analyzer = SwedishAnalyzer(lexicon)
+        old: StoredIndex | None = None
+        if exists(index_dir) and not rebuild:
+            try:
+                old = load(index_dir, embed_model, analyzer)
+                check_compatible(old.manifest, embed_model, embedder.fingerprint, index_dir)
+                if Path(old.manifest.get("corpus_root", root)) != root:
+                    say(f"obs: indexet byggdes över {old.manifest.get('corpus_root')}; bygger om över {root}")
+                    old = None
+            except IndexError_ as exc:
+                say(f"obs: bygger om indexet ({exc})")
+                old = None
+        old_docs = old.documents if old else {}
+        by_doc: dict[str, list[int]] = {}
+        if old:
+            for i, c in enumerate(old.chunks):
+                by_doc.setdefault(c.doc, []).append(i)
+
+        repair = OcrRepair(lexicon)
+        files = list(walk([Path(p) for p in paths], root))
+        seen: set[str] = set()
+        keep_chunks: list[Chunk] = []
+        keep_vecs: list[np.ndarray] = []
+        new_chunks: list[Chunk] = []
+        documents: dict[str, dict] = {}
+        for path in files:
+            try:
+                src = read_file(path, root, int(max_file_mb * 1_000_000))
+            except ReadError as exc:
+                report.errors.append(str(exc))
+                continue
+            except OSError as exc:
+                report.errors.append(f"{path.name}: cannot read ({exc.strerror or exc})")
+                continue
+            if src.doc_id in seen:
+                continue
+            seen.add(src.doc_id)
+            prev = old_docs.get(src.doc_id)
+            if prev and prev["sha256"] == src.sha256 and src.doc_id in by_doc:
+                idx = by_doc[src.doc_id]
+                keep_chunks.extend(old.chunks[i] for i in idx)
+                keep_vecs.append(old.vectors[idx])
+                documents[src.doc_id] = prev
+                report.unchanged.append(src.doc_id)
+                continue
+            parsed = parse(src, repair)
+            chunks = chunk_document(parsed, src.text)
+            if not chunks:
+                report.errors.append(f"{src.doc_id}: no text to index after parsing")
+                continue
+            new_chunks.extend(chunks)
+            summary = parsed.summary()
+            summary.update(sha256=src.sha256, format=src.format, encoding=src.encoding,
+                           chunks=len(chunks), metadata={k: v for k, v in src.metadata.items() if isinstance(v, (str, int, float, bool)) or v is None})
+            documents[src.doc_id] = summary
+            (report.updated if prev else report.added).append(src.doc_id)
+        # documents indexed before whose files are gone
+        scanned = [Path(p).absolute() for p in paths]
+        for doc_id, info in old_docs.items():
+            if doc_id in seen:
+                continue
+            source = root / doc_id
+            out_of_scope = not any(source == s or source.is_relative_to(s) for s in scanned)
+            if source.exists() and out_of_scope:
+                idx = by_doc.get(doc_id, [])
+                keep_chunks.extend(old.chunks[i] for i in idx)
+                keep_vecs.append(old.vectors[idx])
+                documents[doc_id] = info
+            else:
+                report.removed.append(doc_id)
+        if not documents:
+            raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
+        if new_chunks:
+            say(f"bäddar in {len(new_chunks)} nya stycken med {embed_model} …")
+            new_vecs = embedder.passages([c.search_text for c in new_chunks], batch_size=batch_size, progress=show_bar)
+        else:
+            new_vecs = np.zeros((0, embedder.dim), dtype=np.float32)
+        report.embedded = len(new_chunks)
+        all_chunks = keep_chunks + new_chunks
+        parts = [v for v in keep_vecs if len(v)] + [new_vecs]
+        vectors = np.concatenate(parts).astype(np.float32) if parts else new_vecs
+        lexical = LexicalIndex(analyzer)
+        lexical.build([c.search_text for c in all_chunks])
+        manifest = {
+            "format": FORMAT_VERSION, "embedding_model": embed_model, "embedding_path": embedder.name,
+            "embedding_fingerprint": embedder.fingerprint, "dim": embedder.dim, "normalized": True,
+            "chunker_version": CHUNKER_VERSION, "analyzer_version": ANALYZER_VERSION,
+            "dense_index": "IndexFlatIP" if len(all_chunks) <= FLAT_LIMIT else f"IndexHNSWFlat(M={HNSW_M})",
+            "corpus_root": str(root), "documents": documents, "errors": report.errors,
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks),
+        }
+        if report.added or report.updated or report.removed or old is None:
+            write_generation(index_dir, manifest, all_chunks, vectors, lexical)
+        report.chunks = len(all_chunks)
+    report.seconds = time.perf_counter() - t0
+    return report

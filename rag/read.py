@@ -1,0 +1,184 @@
+"""Read files of a corpus into text, with one clear error per bad file.
+
+Offsets everywhere downstream are character offsets into `SourceText.text`: the
+decoded file (txt, md, html as text) or the extracted text layer (pdf pages
+joined by form feeds, docx paragraphs joined by newlines).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+SUPPORTED = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
+
+
+class ReadError(Exception):
+    """One file could not be read; str() is a one-line reason naming the file."""
+
+    def __init__(self, doc_id: str, reason: str) -> None:
+        super().__init__(f"{doc_id}: {reason}")
+        self.doc_id, self.reason = doc_id, reason
+
+
+@dataclass
+class SourceText:
+    doc_id: str
+    path: Path
+    text: str
+    sha256: str
+    format: str
+    encoding: str
+    metadata: dict = field(default_factory=dict)
+    body_start: int = 0  # first character after YAML front matter
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, doc_id: str) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    if text.count("\ufffd") > max(3, len(text) // 200):
+        raise ReadError(doc_id, "cannot decode: neither UTF-8 nor cp1252/latin-1 text")
+    return data.decode("latin-1") if "\ufffd" in text else text, "cp1252"
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return control > len(head) * 0.05
+
+
+def _pdf_text(data: bytes, doc_id: str) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [(page.extract_text() or "") for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ReadError(doc_id, f"broken PDF ({type(exc).__name__}: {str(exc)[:80]})") from exc
+    if not "".join(pages).strip():
+        raise ReadError(doc_id, "PDF has no text layer (scanned image?); OCR it first")
+    return "\f".join(pages)
+
+
+def _docx_text(data: bytes, doc_id: str) -> str:
+    import docx
+    from docx.oxml.ns import qn
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several unrelated types for corrupt zips
+        raise ReadError(doc_id, f"broken DOCX ({type(exc).__name__})") from exc
+    out: list[str] = []
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            out.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+        elif child.tag == qn("w:tbl"):
+            for row in child.iter(qn("w:tr")):
+                cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))) for cell in row.iter(qn("w:tc"))]
+                out.append("| " + " | ".join(c.strip() for c in cells) + " |")
+            out.append("")
+    return "\n".join(out)
+
+
+def _html_text(text: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    blocks = []
+    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "div"]):
+        if el.find(["p", "li", "tr", "div", "h1", "h2", "h3", "h4", "table"]):
+            continue
+        if el.name == "tr":
+            blocks.append("| " + " | ".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"])) + " |")
+        else:
+            blocks.append(el.get_text(" ", strip=True))
+    return "\n\n".join(b for b in blocks if b) or soup.get_text("\n")
+
+
+def read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
+    """Read one file; raises ReadError with a one-line reason."""
+    path, root = path.absolute(), root.absolute()
+    doc_id = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise ReadError(doc_id, "link points outside the corpus folder")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ReadError(doc_id, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(sorted(SUPPORTED))})")
+    size = resolved.stat().st_size
+    if size > max_bytes:
+        raise ReadError(doc_id, f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB")
+    data = resolved.read_bytes()
+    if not data.strip():
+        raise ReadError(doc_id, "file is empty")
+    digest = file_hash(data)
+    if suffix == ".pdf":
+        if not data.startswith(b"%PDF"):
+            raise ReadError(doc_id, "broken PDF (no %PDF header)")
+        return SourceText(doc_id, path, _pdf_text(data, doc_id), digest, "pdf", "pdf")
+    if suffix == ".docx":
+        text = _docx_text(data, doc_id)
+        if not text.strip():
+            raise ReadError(doc_id, "DOCX has no text")
+        return SourceText(doc_id, path, text, digest, "docx", "docx")
+    if _looks_binary(data):
+        raise ReadError(doc_id, "binary content in a text file")
+    text, encoding = _decode(data, doc_id)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix in {".html", ".htm"}:
+        text = _html_text(text)
+        if not text.strip():
+            raise ReadError(doc_id, "HTML has no text")
+        return SourceText(doc_id, path, text, digest, "html", encoding)
+    metadata: dict = {}
+    body_start = 0
+    m = _FRONT_MATTER.match(text)
+    if m:
+        try:
+            loaded = yaml.safe_load(m.group(1))
+        except yaml.YAMLError as exc:
+            raise ReadError(doc_id, f"bad YAML front matter ({str(exc).splitlines()[0]})") from exc
+        metadata = loaded if isinstance(loaded, dict) else {}
+        body_start = m.end()
+    if not text[body_start:].strip():
+        raise ReadError(doc_id, "file has no text besides its front matter")
+    fmt = "md" if suffix in {".md", ".markdown"} else "txt"
+    return SourceText(doc_id, path, text, digest, fmt, encoding, metadata, body_start)
+
+
+def walk(paths: list[Path], root: Path) -> Iterator[Path]:
+    """Every file under the given paths (files or folders), sorted, hidden ones skipped."""
+    for p in paths:
+        if p.is_file() or (p.is_symlink() and not p.is_dir()):
+            yield p
+            continue
+        for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.startswith(".") and name not in {"SOURCES.md", "README.md"}:
+                    yield Path(dirpath) / name

@@ -1,0 +1,195 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank, with structure filters."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import Chunk
+from .embed import Embedder, load_embedder
+from .index import StoredIndex, check_compatible, load
+from .normalize import fold, nfc
+from .structure import ORGAN_ABBREV
+
+RRF_K = 60
+CANDIDATES = 100
+BM25_WEIGHT = 0.5  # dense cosine and BM25 are min-max scaled over the candidates, then added
+STRUCTURE_BONUS = 0.3
+# question words (folded) -> the sections that answer them; the structure parser names these sections
+SECTION_INTENTS = [
+    (r"sarskil\w* yttrand", ("Särskilt yttrande", "särskilda yttranden")),
+    (r"\breserv", ("Reservation",)),
+    (r"omrostning|\brost|votering", ("Omröstning", "Propositionsordning", "Beslutsgång")),
+    (r"protokollsanteckning", ("Protokollsanteckning",)),
+    (r"\bjav", ("Jäv",)),
+    (r"justera|ordforande|sekreterare", ("Underskrifter", "Justering", "Beslutande")),
+    (r"\byrka|yrkande", ("Förslag till beslut på sammanträdet", "Yrkanden")),
+    (r"beslutsunderlag", ("Beslutsunderlag",)),
+    (r"skickas", ("Beslutet skickas till",)),
+    (r"narvar|ersattare|ledamot", ("Beslutande", "Övriga närvarande", "Ersättare")),
+    (r"instam|underte?ckn|skrev under", ("underskrifter",)),
+]
+EXACT_SUBSET_LIMIT = 200_000
+
+
+@dataclass
+class Filters:
+    organ: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    doc: str | None = None
+    paragraf: str | None = None
+
+    def active(self) -> bool:
+        return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf))
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {
+            "doc": c.doc, "locator": c.locator, "text": c.text, "score": round(self.score, 6),
+            "id": c.id, "organ": c.organ, "date": c.date, "paragraf": c.paragraf, "title": c.title,
+            "dnr": c.dnr, "section": c.section, "bilaga": c.bilaga, "part": c.part,
+            "page_start": c.page_start, "page_end": c.page_end, "start": c.start, "end": c.end,
+            "dense_rank": self.dense_rank, "bm25_rank": self.bm25_rank,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _ranks(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[int]:
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    n = min(n, int(np.isfinite(scores).sum()) if allowed is not None else len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [int(i) for i in top if scores[i] > 0 or allowed is None]
+
+
+class Retriever:
+    """Search over one stored index; loads the embedding model once."""
+
+    def __init__(self, stored: StoredIndex, embedder: Embedder) -> None:
+        self.stored = stored
+        self.embedder = embedder
+        chunks = stored.chunks
+        self._organ = np.array([fold(c.organ or "") for c in chunks], dtype=object)
+        self._date = np.array([c.date or "" for c in chunks], dtype=object)
+        self._doc = np.array([c.doc for c in chunks], dtype=object)
+        self._para = np.array([c.paragraf or "" for c in chunks], dtype=object)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.stored.chunks
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.stored.documents
+
+    def _mask(self, f: Filters) -> np.ndarray | None:
+        if not f.active():
+            return None
+        m = np.ones(len(self.chunks), dtype=bool)
+        if f.organ:
+            want = fold(ORGAN_ABBREV.get(f.organ.lower(), f.organ))
+            m &= self._organ == want
+        if f.date_from:
+            m &= self._date >= f.date_from
+        if f.date_to:
+            m &= (self._date <= f.date_to) & (self._date != "")
+        if f.doc:
+            m &= np.array([f.doc in d for d in self._doc], dtype=bool)
+        if f.paragraf:
+            m &= self._para == f.paragraf.strip().lstrip("§").strip()
+        return m
+
+    def dense_ranking(self, q: np.ndarray, allowed: np.ndarray | None, n: int = CANDIDATES) -> list[int]:
+        if allowed is None:
+            scores, ids = self.stored.dense.search(q[None, :], min(n, len(self.chunks)))
+            return [int(i) for i in ids[0] if i >= 0]
+        subset = np.flatnonzero(allowed)
+        if len(subset) == 0:
+            return []
+        if len(subset) <= EXACT_SUBSET_LIMIT:  # exact scores over the filtered chunks
+            sims = self.stored.vectors[subset] @ q
+            order = np.argsort(-sims)[:n]
+            return [int(subset[i]) for i in order]
+        import faiss
+
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(subset.astype(np.int64)))
+        _, ids = self.stored.dense.search(q[None, :], n, params=params)
+        return [int(i) for i in ids[0] if i >= 0]
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid") -> SearchResult:
+        """Best passages first. mode: 'hybrid' (default), 'rrf' (hybrid by rank fusion), 'dense' or 'bm25'."""
+        query = nfc(query).strip()
+        f = filters or Filters()
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        allowed = self._mask(f)
+        q = self.embedder.query(query) if mode != "bm25" else None
+        dense = self.dense_ranking(q, allowed) if q is not None else []
+        timings["dense_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        bm25_all = self.stored.lexical.scores(query) if mode != "dense" else None
+        lexical = _ranks(bm25_all, CANDIDATES, allowed) if bm25_all is not None else []
+        timings["bm25_s"] = time.perf_counter() - t
+        dpos = {i: r + 1 for r, i in enumerate(dense)}
+        bpos = {i: r + 1 for r, i in enumerate(lexical)}
+        cand = np.array(list(dict.fromkeys(dense + lexical)), dtype=np.int64)
+        if len(cand) == 0:
+            return SearchResult(query, [], timings)
+        if mode == "rrf":
+            score = np.array([sum(1.0 / (RRF_K + p[i]) for p in (dpos, bpos) if i in p) for i in cand])
+        else:
+            score = np.zeros(len(cand), dtype=np.float32)
+            if q is not None:
+                ds = self.stored.vectors[cand] @ q
+                score += (ds - ds.min()) / (ds.max() - ds.min() + 1e-9)
+            if bm25_all is not None:
+                bs = bm25_all[cand]
+                score += BM25_WEIGHT * bs / (bs.max() + 1e-9)
+            if mode == "hybrid":
+                score += STRUCTURE_BONUS * self._intent(query, cand)
+        order = np.argsort(-score, kind="stable")[:k]
+        hits = [Hit(self.chunks[int(cand[o])], float(score[o]), dpos.get(int(cand[o])), bpos.get(int(cand[o])))
+                for o in order]
+        return SearchResult(query, hits, timings)
+
+    def _intent(self, query: str, cand: np.ndarray) -> np.ndarray:
+        """1 for candidates in a section the question asks about ('reserverade sig' -> Reservation)."""
+        fq = fold(query)
+        wanted = [s for pattern, sections in SECTION_INTENTS for s in sections if re.search(pattern, fq)]
+        if not wanted:
+            return np.zeros(len(cand), dtype=np.float32)
+        return np.array([any(w in (self.chunks[i].section or "") for w in wanted) for i in cand], dtype=np.float32)
+
+
+def open_index(index_dir: Path | str | None = None, embed_model: str | None = None) -> Retriever:
+    """Open a built index for searching. The embedding model must be the one it was built with."""
+    from .config import settings
+
+    s = settings()
+    folder = Path(index_dir) if index_dir else s.index_dir
+    name = embed_model or s.embed_model
+    stored = load(folder, name)
+    embedder = load_embedder(name)
+    check_compatible(stored.manifest, name, embedder.fingerprint, folder)
+    return Retriever(stored, embedder)
