@@ -38,6 +38,7 @@ _TOC_LEADER = re.compile(r"\.{4,}\s*\d+\s*$")
 _PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
 _PAGE_FOOTER = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d{0,3})\s*\)\s*$")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
+_ROLL_CALL = re.compile(r"\|\s*Ja(?:-röst)?\s*\|\s*Nej(?:-röst)?\s*\|", re.I)
 _BANNER = re.compile(r"(SAMMANTRÄDESPROTOKOLL|PROTOKOLLSUTDRAG|PROTOKOLL|KALLELSE|TJÄNSTESKRIVELSE|YTTRANDE)", re.I)
 _BILAGA = re.compile(r"^\s*#*\s*Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
 _PERSON = re.compile(
@@ -262,8 +263,8 @@ def _mark_boilerplate(lines: list[_Line]) -> None:
             shape = re.sub(r"[0-9A-F]{16,}", "#", re.sub(r"\d+", "0", l.norm.strip()))
             shape_pages.setdefault(shape, set()).add(p)
     common = {s for s, ps in shape_pages.items() if len(ps) >= 3 and len(ps) >= 0.3 * len(pages)}
-    for p, ls in pages.items():
-        for l in ls[:6] + ls[-4:]:
+    for ls in pages.values():
+        for l in ls:  # anywhere on the page: a table or an appended block may follow the footer
             shape = re.sub(r"[0-9A-F]{16,}", "#", re.sub(r"\d+", "0", l.norm.strip()))
             if shape in common and _section_of(l.norm) is False and not _PARAGRAF.match(l.norm):
                 l.kind = "boiler"
@@ -317,6 +318,8 @@ def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
                 section=st.section, bilaga=st.bilaga, part=st.part,
                 table=all(l.norm.lstrip().startswith("|") for l in current),
             ))
+            if blocks[-1].table and _ROLL_CALL.search(current[0].norm):
+                blocks[-1].section = "Omröstningsresultat"  # a roll-call table, wherever the page put it
         current = []
 
     def set_section(name: str | None) -> None:
@@ -579,8 +582,13 @@ def _fill_attendance(att: Attendance, blocks: list[Block], lines: list[_Line], p
                 att.ovriga.append(f"{m.group(1)}, {m.group(2).strip()}")
     # jäv noted in attendance ("deltar ej vid § 217 p.g.a. jäv") or in a Jäv section
     for b in blocks:
-        for m in re.finditer(r"([A-ZÅÄÖ][^\n()]{2,40}\([A-Z]{1,2}\))[^§]{0,80}?(?:vid|i)\s+§\s*(\d+)\s+p\.?\s?g\.?\s?a\.?\s+jäv", b.norm.replace("\n", " ")):
-            att.jav.append((m.group(1).strip(), m.group(2)))
+        flat = b.norm.replace("\n", " ")
+        for m in re.finditer(r"(?:vid|i)\s+§\s*(\d+)\s+p\.?\s?g\.?\s?a\.?\s+jäv", flat):
+            before = [p for p in _PERSON.finditer(flat[max(0, m.start() - 120):m.start()])
+                      if " " in _ROLE_WORDS.sub("", p.group(1)).strip()]
+            if before:  # the person nearest before "vid § N p.g.a. jäv" is the one who is jävig
+                name = _ROLE_WORDS.sub("", before[-1].group(1)).strip()
+                att.jav.append((f"{name} ({before[-1].group(2)})", m.group(1)))
         if b.section == "Jäv" and b.paragraf:
             for p in _persons(b.norm):
                 att.jav.append((f"{p.name} ({p.party})", b.paragraf))

@@ -1,0 +1,104 @@
+"""Ingest: incremental work, bad input, atomic writes, manifest checks — on real files and the real model."""
+import json
+import shutil
+
+import pytest
+
+import rag
+from rag import index as index_mod
+from rag.lexical import LexicalIndex
+
+from conftest import CORPUS, KS16, KSAU141
+
+
+@pytest.fixture()
+def small_corpus(tmp_path):
+    root = tmp_path / "corpus"
+    for doc in (KS16, KSAU141):
+        (root / doc).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / doc, root / doc)
+    return root
+
+
+def _docs(folder):
+    return sorted({c.doc for c in rag.open_index(folder).chunks})
+
+
+def test_incremental_reingest(small_corpus, tmp_path):
+    idx = tmp_path / "index"
+    first = rag.ingest([small_corpus], index_dir=idx)
+    assert sorted(first.added) == [KS16, KSAU141] and first.embedded == first.chunks > 0
+
+    again = rag.ingest([small_corpus], index_dir=idx)
+    assert again.embedded == 0 and sorted(again.unchanged) == [KS16, KSAU141] and again.chunks == first.chunks
+
+    # a changed file replaces its chunks, nothing else is embedded again
+    path = small_corpus / KSAU141
+    path.write_text(path.read_text(encoding="utf-8").replace("13 juni 2025", "20 juni 2025"), encoding="utf-8")
+    changed = rag.ingest([small_corpus], index_dir=idx)
+    assert changed.updated == [KSAU141] and changed.unchanged == [KS16]
+    ksau_chunks = [c for c in rag.open_index(idx).chunks if c.doc == KSAU141]
+    assert changed.embedded == len(ksau_chunks)
+    texts = " ".join(c.text for c in ksau_chunks)
+    assert "20 juni 2025" in texts and "13 juni 2025" not in texts
+    chunks = rag.open_index(idx).chunks
+    assert len({c.id for c in chunks}) == len(chunks)  # never a duplicate
+
+    # a removed file is dropped
+    path.unlink()
+    removed = rag.ingest([small_corpus], index_dir=idx)
+    assert removed.removed == [KSAU141] and _docs(idx) == [KS16]
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(small_corpus, tmp_path):
+    (small_corpus / "tom.txt").write_bytes(b"")
+    (small_corpus / "trasig.pdf").write_bytes(b"%PDF-1.7 trasig")
+    (small_corpus / "bild.txt").write_bytes(bytes(range(256)))
+    report = rag.ingest([small_corpus], index_dir=tmp_path / "index")
+    assert sorted(report.added) == [KS16, KSAU141]
+    assert sorted(e.split(":")[0] for e in report.errors) == ["bild.txt", "tom.txt", "trasig.pdf"]
+
+
+def test_nothing_readable_fails(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "tom.txt").write_bytes(b"")
+    with pytest.raises(rag.IndexError, match="nothing could be read: tom.txt: file is empty"):
+        rag.ingest([root], index_dir=tmp_path / "index")
+    assert not index_mod.exists(tmp_path / "index")
+
+
+def test_crash_mid_write_leaves_previous_index(small_corpus, tmp_path, monkeypatch):
+    idx = tmp_path / "index"
+    rag.ingest([small_corpus], index_dir=idx)
+    before = [c.id for c in rag.open_index(idx).chunks]
+    (small_corpus / KS16).write_text("§ 1 Ny text\n\nBeslut\nKommunstyrelsen beslutar något helt annat.\n", encoding="utf-8")
+
+    def crash(self, folder):
+        raise KeyboardInterrupt("killed while writing BM25")
+
+    monkeypatch.setattr(LexicalIndex, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        rag.ingest([small_corpus], index_dir=idx)
+    monkeypatch.undo()
+    assert [c.id for c in rag.open_index(idx).chunks] == before
+    assert not list(idx.glob("*.partial"))
+    assert len(list(idx.glob("gen-*"))) == 1
+
+
+def test_opening_with_another_model_or_chunker_says_reingest(small_corpus, tmp_path):
+    idx = tmp_path / "index"
+    rag.ingest([small_corpus], index_dir=idx)
+    with pytest.raises(rag.IndexError, match=r"embedding model 'e5-small' \(configured: 'KBLab/x'\).*Re-ingest"):
+        rag.open_index(idx, embed_model="KBLab/x")
+    gen = index_mod._current_generation(idx)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["chunker_version"] = "paragraf-chunker-0"
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(rag.IndexError, match=r"chunker paragraf-chunker-0 .*rag ingest --rebuild"):
+        rag.open_index(idx)
+
+
+def test_no_index_is_a_clear_error(tmp_path):
+    with pytest.raises(rag.IndexError, match="no index in .*python -m rag ingest"):
+        rag.open_index(tmp_path / "nowhere")
