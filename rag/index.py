@@ -32,7 +32,7 @@ FORMAT_VERSION = 1
 ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
 FLAT_LIMIT = 20_000  # above this, HNSW (see README: recall vs flat)
 HNSW_M = 32
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = int(os.environ.get("PARAGRAF_HNSW_EF", "256"))  # measured: see README, Speed
 
 
 class IndexError_(RuntimeError):
@@ -136,6 +136,8 @@ def load(index_dir: Path, embedder_name: str | None = None, lexical_analyzer: Sw
         chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
     vectors = np.load(gen / "vectors.npy").astype(np.float32)
     dense = faiss.read_index(str(gen / "dense.faiss"))
+    if hasattr(dense, "hnsw"):
+        dense.hnsw.efSearch = HNSW_EF_SEARCH
     if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
         raise IndexError_(f"{gen} is inconsistent ({dense.ntotal} vectors for {len(chunks)} chunks); re-ingest")
     analyzer = lexical_analyzer or SwedishAnalyzer(default_lexicon())

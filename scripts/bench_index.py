@@ -1,0 +1,142 @@
+"""Benchmark: ingest throughput vs plain SentenceTransformer.encode, and search latency at scale.
+
+    python scripts/bench_index.py                       # ingest + 10k and 100k chunks
+    python scripts/bench_index.py --sizes 10000 100000 1000000
+
+Scale is synthetic: the bundled corpus's chunks repeated for BM25 and metadata; the
+dense vectors are the real ones plus draws from a Gaussian fitted to them (mean and
+covariance), normalised, so FAISS sees distinct points spread like real embeddings. Prints a Markdown table for the README.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import rag  # noqa: E402
+from rag.index import HNSW_EF_SEARCH, StoredIndex, build_faiss  # noqa: E402
+from rag.lexical import LexicalIndex  # noqa: E402
+from rag.retrieve import Retriever  # noqa: E402
+
+QUERIES = [
+    "Vem instämde i Sverigedemokraternas särskilda yttrande?",
+    "Hur slutade omröstningen om tiggeriförbudet?",
+    "Vilka reserverade sig mot beslutet?",
+    "Vem var justerare?",
+    "Vad hette kraftsamlande insatser tidigare?",
+    "Hur mycket pengar finns avsatt i budgeten för 2026?",
+    "Vilka lämnade protokollsanteckningar?",
+    "Vem vann markanvisningstävlingen?",
+]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ingest() -> Retriever:
+    tmp = Path(tempfile.mkdtemp(prefix="paragraf-bench-"))
+    rag.ingest([ROOT / "corpus"], index_dir=tmp / "warm")  # loads the model once, outside the timing
+    t = time.perf_counter()
+    report = rag.ingest([ROOT / "corpus"], index_dir=tmp / "index")
+    ingest_s = time.perf_counter() - t
+    index = rag.open_index(tmp / "index")
+    texts = [c.search_text for c in index.chunks]
+    t = time.perf_counter()
+    index.embedder.model.encode(texts, batch_size=32, prompt_name="passage", normalize_embeddings=True)
+    encode_s = time.perf_counter() - t
+    n = report.chunks
+    print(f"| ingest (read, parse, OCR repair, chunk, embed, FAISS, BM25, write) | {n} chunks | {ingest_s:.1f} s | {n / ingest_s:.1f} chunks/s |")
+    print(f"| plain SentenceTransformer.encode, same chunks | {n} chunks | {encode_s:.1f} s | {n / encode_s:.1f} chunks/s |")
+    print(f"| ratio ingest / plain encode (throughput) | | | {encode_s / ingest_s:.2f} |")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return index
+
+
+def synthetic(base: Retriever, n: int, seed: int = 0) -> Retriever:
+    rng = np.random.default_rng(seed)
+    reps = -(-n // len(base.chunks))
+    chunks = (base.chunks * reps)[:n]
+    # real vectors first, then draws from a Gaussian fitted to them: distinct points spread like the corpus
+    real = base.stored.vectors
+    mean, cov = real.mean(axis=0), np.cov(real, rowvar=False) + 1e-4 * np.eye(real.shape[1])
+    extra = rng.multivariate_normal(mean, cov, size=max(0, n - len(real)), method="cholesky").astype(np.float32)
+    vecs = np.concatenate([real, extra])[:n]
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    tokens = [base.stored.lexical.analyzer(c.search_text) for c in base.chunks]
+    import bm25s
+
+    bm25 = bm25s.BM25(k1=1.2, b=0.75)
+    bm25.index((tokens * reps)[:n], show_progress=False)
+    t = time.perf_counter()
+    dense = build_faiss(vecs)
+    build_s = time.perf_counter() - t
+    stored = StoredIndex(Path("."), {"documents": {}}, chunks, vecs, dense, LexicalIndex(base.stored.lexical.analyzer, bm25))
+    r = Retriever(stored, base.embedder)
+    r.build_seconds = build_s  # type: ignore[attr-defined]
+    return r
+
+
+def latency(index: Retriever, rounds: int = 5) -> tuple[float, float]:
+    times = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            t = time.perf_counter()
+            index.search(q, k=5)
+            times.append(time.perf_counter() - t)
+    times.sort()
+    return statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
+
+
+def dense_recall(index: Retriever, k: int = 10) -> dict[str, float] | None:
+    """Recall@k of HNSW against exact search, at several efSearch values."""
+    import faiss
+
+    dense = index.stored.dense
+    if isinstance(dense, faiss.IndexFlatIP):
+        return None
+    out: dict[str, float] = {}
+    for ef in (64, 128, 256):
+        dense.hnsw.efSearch = ef
+        vec_hits = 0
+        for q in QUERIES:
+            qv = index.embedder.query(q)
+            exact = np.argsort(-(index.stored.vectors @ qv))[:k]
+            _, approx = dense.search(qv[None, :], k)
+            vec_hits += len(set(exact.tolist()) & set(approx[0].tolist()))
+        out[f"ef{ef}"] = vec_hits / (k * len(QUERIES))
+    dense.hnsw.efSearch = HNSW_EF_SEARCH
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    args = ap.parse_args()
+    print("| step | size | time | throughput |\n|---|---|---|---|")
+    base = bench_ingest()
+    print(f"\npeak memory after ingest: {peak_rss_mb():.0f} MB\n")
+    print("| chunks | dense index | build | search p50 | search p95 | recall@10 vs exact at efSearch 64 / 128 / 256 | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
+    for n in args.sizes:
+        index = synthetic(base, n)
+        p50, p95 = latency(index)
+        rec = dense_recall(index)
+        recall = "exact" if rec is None else " / ".join(f"{v:.3f}" for v in rec.values())
+        print(f"| {n:,} | {type(index.stored.dense).__name__} | {index.build_seconds:.1f} s | {p50:.1f} ms | "
+              f"{p95:.1f} ms | {recall} | {peak_rss_mb():.0f} MB |", flush=True)
+        del index
+
+
+if __name__ == "__main__":
+    main()
