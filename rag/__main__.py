@@ -61,6 +61,37 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    import rag
+    from .answer import Answer, Answerer
+    from .llm import load_llm
+
+    try:
+        index = rag.open_index(args.index)
+    except rag.IndexError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+    answerer = Answerer(index, load_llm(args.llm))
+    final: Answer | None = None
+    for part in answerer.stream(args.question, klarsprak=args.klarsprak):
+        if isinstance(part, Answer):
+            final = part
+        elif not args.json:
+            print(part, end="", flush=True)
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print("\n\n" + final.answer)
+    for c in final.citations:
+        print(f"  [{c.n}] {c.locator} ({c.doc})")
+    if final.refused:
+        print("Närmast i dokumenten:")
+        for r in final.retrieved[:3]:
+            print(f"  - {r['locator']} ({r['doc']})")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     import rag
 
@@ -113,6 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--embed-model", default=None)
     _add_index(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with checked citations")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--klarsprak", action="store_true", help="short plain answers for citizens")
+    p.add_argument("--llm", default=None, help="registry key, GGUF path or openai:<model>")
+    _add_index(p)
+    p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("docs", help="list indexed documents and what the parser found")
     p.add_argument("--json", action="store_true")

@@ -22,6 +22,7 @@ import numpy as np
 
 from .chunk import CHUNKER_VERSION, Chunk, chunk_document
 from .embed import Embedder, load_embedder
+from .facts import Fact, extract
 from .lexical import LexicalIndex, SwedishAnalyzer
 from .lexicon import default_lexicon
 from .normalize import OcrRepair
@@ -84,6 +85,7 @@ class StoredIndex:
     vectors: np.ndarray  # (n, dim) float32, L2-normalised, row i = chunks[i]
     dense: object  # faiss index over `vectors`
     lexical: LexicalIndex
+    facts: list[Fact]
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -142,7 +144,11 @@ def load(index_dir: Path, embedder_name: str | None = None, lexical_analyzer: Sw
         raise IndexError_(f"{gen} is inconsistent ({dense.ntotal} vectors for {len(chunks)} chunks); re-ingest")
     analyzer = lexical_analyzer or SwedishAnalyzer(default_lexicon())
     lexical = LexicalIndex.load(gen / "bm25", analyzer)
-    return StoredIndex(gen, manifest, chunks, vectors, dense, lexical)
+    facts: list[Fact] = []
+    if (gen / "facts.jsonl").exists():
+        with open(gen / "facts.jsonl", encoding="utf-8") as f:
+            facts = [Fact(**json.loads(line)) for line in f if line.strip()]
+    return StoredIndex(gen, manifest, chunks, vectors, dense, lexical, facts)
 
 
 @contextmanager
@@ -164,7 +170,7 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
-                     lexical: LexicalIndex) -> Path:
+                     lexical: LexicalIndex, facts: list[Fact]) -> Path:
     """Write a complete generation, then switch CURRENT to it in one rename."""
     import faiss
 
@@ -175,6 +181,9 @@ def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vecto
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        with open(tmp / "facts.jsonl", "w", encoding="utf-8") as f:
+            for fact in facts:
+                f.write(json.dumps(fact.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", vectors.astype(np.float16))
         faiss.write_index(build_faiss(vectors), str(tmp / "dense.faiss"))
         lexical.save(tmp / "bm25")
@@ -230,6 +239,10 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
         keep_chunks: list[Chunk] = []
         keep_vecs: list[np.ndarray] = []
         new_chunks: list[Chunk] = []
+        facts: list[Fact] = []
+        old_facts: dict[str, list[Fact]] = {}
+        for f in (old.facts if old else []):
+            old_facts.setdefault(f.doc, []).append(f)
         documents: dict[str, dict] = {}
         for path in files:
             try:
@@ -249,6 +262,7 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
                 keep_chunks.extend(old.chunks[i] for i in idx)
                 keep_vecs.append(old.vectors[idx])
                 documents[src.doc_id] = prev
+                facts.extend(old_facts.get(src.doc_id, []))
                 report.unchanged.append(src.doc_id)
                 continue
             parsed = parse(src, repair)
@@ -257,6 +271,7 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
                 report.errors.append(f"{src.doc_id}: no text to index after parsing")
                 continue
             new_chunks.extend(chunks)
+            facts.extend(extract(parsed, chunks))
             summary = parsed.summary()
             summary.update(sha256=src.sha256, format=src.format, encoding=src.encoding,
                            chunks=len(chunks), metadata={k: v for k, v in src.metadata.items() if isinstance(v, (str, int, float, bool)) or v is None})
@@ -274,6 +289,7 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
                 keep_chunks.extend(old.chunks[i] for i in idx)
                 keep_vecs.append(old.vectors[idx])
                 documents[doc_id] = info
+                facts.extend(old_facts.get(doc_id, []))
             else:
                 report.removed.append(doc_id)
         if not documents:
@@ -295,10 +311,10 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             "chunker_version": CHUNKER_VERSION, "analyzer_version": ANALYZER_VERSION,
             "dense_index": "IndexFlatIP" if len(all_chunks) <= FLAT_LIMIT else f"IndexHNSWFlat(M={HNSW_M})",
             "corpus_root": str(root), "documents": documents, "errors": report.errors,
-            "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks),
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks), "facts": len(facts),
         }
         if report.added or report.updated or report.removed or old is None:
-            write_generation(index_dir, manifest, all_chunks, vectors, lexical)
+            write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts)
         report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - t0
     return report

@@ -41,7 +41,7 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
 _ROLL_CALL = re.compile(r"\|\s*Ja(?:-röst)?\s*\|\s*Nej(?:-röst)?\s*\|", re.I)
 _BANNER = re.compile(r"(SAMMANTRÄDESPROTOKOLL|PROTOKOLLSUTDRAG|PROTOKOLL|KALLELSE|TJÄNSTESKRIVELSE|YTTRANDE)", re.I)
 _BILAGA = re.compile(r"^\s*#*\s*Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
-_PERSON = re.compile(
+PERSON = re.compile(
     r"([A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłü]+(?:[ \-][A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłü]+){0,3})\s*,?\s*\(\s*(S|M|SD|C|V|KD|L|MP)\s*\)"
 )
 _ROLE = re.compile(
@@ -484,7 +484,7 @@ def _mark_signatures(blocks: list[Block]) -> None:
     def signature_like(b: Block) -> bool:
         lines = [ln.strip() for ln in b.norm.splitlines() if ln.strip()]
         return bool(lines) and len(b.norm) < 160 and all(
-            _SIGNATURE_LINE.match(ln) or not _PERSON.sub("", ln).strip(" ,och") for ln in lines
+            _SIGNATURE_LINE.match(ln) or not PERSON.sub("", ln).strip(" ,och") for ln in lines
         )
 
     i = 0
@@ -495,7 +495,7 @@ def _mark_signatures(blocks: list[Block]) -> None:
         ):
             j += 1
         run = blocks[i:j]
-        if len(run) >= 2 and any(_PERSON.search(b.norm) or "instämmande" in b.norm for b in run):
+        if len(run) >= 2 and any(PERSON.search(b.norm) or "instämmande" in b.norm for b in run):
             for b in run:
                 b.section = f"{b.section} · underskrifter" if b.section else "Underskrifter"
         i = max(j, i + 1)
@@ -521,7 +521,7 @@ def _persons(text: str, present_only: bool = False) -> list[Person]:
     """'Name (PARTY)' mentions; with present_only, drop those replaced ('X ersätter Y': Y is absent)."""
     out: list[Person] = []
     flat = text.replace("\n", " ")
-    for m in _PERSON.finditer(flat):
+    for m in PERSON.finditer(flat):
         name = _ROLE_WORDS.sub("", m.group(1)).strip()
         if " " not in name and "-" not in name:
             continue  # a surname alone is a line-wrapped fragment of a two-column layout
@@ -584,7 +584,7 @@ def _fill_attendance(att: Attendance, blocks: list[Block], lines: list[_Line], p
     for b in blocks:
         flat = b.norm.replace("\n", " ")
         for m in re.finditer(r"(?:vid|i)\s+§\s*(\d+)\s+p\.?\s?g\.?\s?a\.?\s+jäv", flat):
-            before = [p for p in _PERSON.finditer(flat[max(0, m.start() - 120):m.start()])
+            before = [p for p in PERSON.finditer(flat[max(0, m.start() - 120):m.start()])
                       if " " in _ROLE_WORDS.sub("", p.group(1)).strip()]
             if before:  # the person nearest before "vid § N p.g.a. jäv" is the one who is jävig
                 name = _ROLE_WORDS.sub("", before[-1].group(1)).strip()

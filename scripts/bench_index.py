@@ -81,7 +81,7 @@ def synthetic(base: Retriever, n: int, seed: int = 0) -> Retriever:
     t = time.perf_counter()
     dense = build_faiss(vecs)
     build_s = time.perf_counter() - t
-    stored = StoredIndex(Path("."), {"documents": {}}, chunks, vecs, dense, LexicalIndex(base.stored.lexical.analyzer, bm25))
+    stored = StoredIndex(Path("."), {"documents": {}}, chunks, vecs, dense, LexicalIndex(base.stored.lexical.analyzer, bm25), [])
     r = Retriever(stored, base.embedder)
     r.build_seconds = build_s  # type: ignore[attr-defined]
     return r

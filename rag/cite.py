@@ -1,0 +1,123 @@
+"""Citations checked by code: every [n] marker must point to a passage that supports its sentence.
+
+A sentence is supported by a passage when its names and numbers appear there and
+enough of its content words do (stems and six-letter prefixes, accent-folded),
+or the embedding similarity is high. Wrong markers are repaired when another
+passage clearly supports the sentence, dropped otherwise; a sentence without a
+marker gets one when a passage clearly supports it; a sentence that no passage
+supports is removed from the answer and reported, never shown as sourced.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexical import STOPWORDS
+from .normalize import fold
+
+_MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])|\n+")
+_WORD = re.compile(r"[0-9a-zåäöéü§]+(?:[-:][0-9a-zåäö]+)*", re.I)
+_NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
+_NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+\b")
+_GENERIC = {"kommunstyrelsen", "kommunfullmäktige", "nämnden", "beslut", "beslutet", "dokumenten", "framgår",
+            "enligt", "också", "finns", "gäller", "ärendet", "paragraf", "bilaga", "även", "samt"}
+_STOP = {fold(w) for w in STOPWORDS | _GENERIC}
+SUPPORT = 0.5  # share of a sentence's content words found in the passage
+
+
+@dataclass
+class Passage:
+    n: int  # the number shown to the model, 1-based
+    chunk_id: str
+    doc: str
+    locator: str
+    text: str  # original text, shown and quoted
+    norm: str  # normalised text, compared
+
+
+@dataclass
+class CheckedSentence:
+    text: str  # without markers
+    cited: list[int]  # passage numbers after checking
+    supported: bool
+    note: str = ""
+
+
+@dataclass
+class CheckResult:
+    sentences: list[CheckedSentence] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if s.supported]
+
+    @property
+    def removed(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if not s.supported]
+
+    def text(self) -> str:
+        return " ".join(s.text + "".join(f" [{n}]" for n in s.cited) for s in self.kept).replace(" [", "[").replace("[", " [")
+
+
+def content_terms(text: str) -> set[str]:
+    """Six-letter prefixes of the folded content words: a cheap, inflection-tolerant comparison."""
+    out: set[str] = set()
+    for w in _WORD.findall(fold(text)):
+        if w in _STOP or len(w) < 3:
+            continue
+        out.add(w[:6])
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """(sentence without markers, marker numbers) for each sentence of a model's answer."""
+    out: list[tuple[str, list[int]]] = []
+    for raw in _SENT_SPLIT.split(text.strip()):
+        raw = raw.strip()
+        if not raw:
+            continue
+        nums = [int(n) for m in _MARKER.finditer(raw) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+        clean = _MARKER.sub("", raw).strip()
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+        if clean in {".", ""}:
+            if out and nums:
+                out[-1][1].extend(nums)
+            continue
+        out.append((clean, nums))
+    return out
+
+
+def support(sentence: str, passage: Passage) -> float:
+    """0..1: how well the passage backs the sentence. Names and numbers must be present."""
+    target = fold(passage.norm + " " + passage.locator)
+    for num in _NUMBER.findall(sentence):
+        if num not in target and num.replace(",", ".") not in target:
+            return 0.0
+    for name in _NAME.findall(sentence):
+        parts = [p for p in re.split(r"[ -]", fold(name)) if len(p) > 2]
+        if parts and not all(p in target for p in parts):
+            return 0.0
+    words = content_terms(sentence)
+    if not words:
+        return 1.0
+    have = content_terms(passage.norm + " " + passage.locator)
+    return len(words & have) / len(words)
+
+
+def check(answer: str, passages: list[Passage], min_support: float = SUPPORT) -> CheckResult:
+    by_n = {p.n: p for p in passages}
+    result = CheckResult()
+    for sentence, nums in split_sentences(answer):
+        scores = {p.n: support(sentence, p) for p in passages}
+        valid = [n for n in dict.fromkeys(nums) if n in by_n and scores[n] >= min_support]
+        best = max(scores, key=scores.get) if scores else None
+        note = ""
+        if nums and not valid and best is not None and scores[best] >= min_support:
+            valid, note = [best], f"marker {nums} repaired to [{best}]"
+        elif not nums and best is not None and scores[best] >= min_support:
+            valid, note = [best], f"marker [{best}] added"
+        elif nums and len(valid) < len(set(nums)):
+            note = f"unsupported markers dropped from {nums}"
+        result.sentences.append(CheckedSentence(sentence, valid, bool(valid), note or ("" if valid else "no passage supports it")))
+    return result

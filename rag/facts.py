@@ -1,0 +1,272 @@
+"""Decision facts: structured records extracted from parsed documents, each linked to its source chunks.
+
+Who filed a särskilt yttrande or a reservation, who voted how, who was jävig or
+justerare: questions like these must be answered completely and exactly, so
+code reads them from the document's structure instead of leaving a small LLM
+to read them from loose passages. Rules follow the genre, not one file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from .chunk import Chunk, locator
+from .structure import PERSON, ParsedDocument
+
+PARTY_NAMES = {
+    "S": "Socialdemokraterna", "M": "Moderaterna", "SD": "Sverigedemokraterna", "C": "Centerpartiet",
+    "V": "Vänsterpartiet", "KD": "Kristdemokraterna", "L": "Liberalerna", "MP": "Miljöpartiet",
+}
+_PARTY_BY_NAME = {v.lower(): k for k, v in PARTY_NAMES.items()}
+_PARTY_WORD = re.compile(r"\b(" + "|".join(PARTY_NAMES.values()) + r")(?:s)?\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
+_BILAGA_REF = re.compile(r"\bbilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b", re.I)
+_VOTE = re.compile(
+    r"(?:med\s+)?(\d+)\s+(ja|nej)-röster\s+(?:mot|och)\s+(\d+)\s+(ja|nej)-röster(?:\s*(?:,|och)\s*(\d+)\s+(?:som\s+)?avst[åa]r)?",
+    re.I,
+)
+_NOT_ARRIVED = re.compile(r"har\s+inte\s+inkommit|inte\s+inkommit|ej\s+inkommit", re.I)
+_YRKANDE_KIND = [
+    (re.compile(r"återremi", re.I), "återremiss"), (re.compile(r"\bavslag", re.I), "avslag"),
+    (re.compile(r"ändring|ändras|stryks|tillägg", re.I), "ändring"), (re.compile(r"\butgå", re.I), "utgå"),
+    (re.compile(r"bifall|yrkar på|yrkar att|anta", re.I), "bifall"),
+]
+
+
+@dataclass
+class Fact:
+    kind: str  # särskilt yttrande | reservation | protokollsanteckning | yrkande | omröstning | jäv | roll | beslut | beslutsunderlag | skickas till
+    doc: str
+    organ: str | None
+    date: str | None
+    paragraf: str | None
+    title: str | None
+    bilaga: str | None
+    locator: str
+    text: str  # the sentence(s) the record comes from, as in the document (normalised)
+    persons: list[dict] = field(default_factory=list)  # {"name", "party"}
+    parties: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    chunk_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _people(text: str) -> list[dict]:
+    out: list[dict] = []
+    for m in PERSON.finditer(" ".join(text.split())):
+        name = re.sub(r"^(?:Ordförande|Ordföranden|Vice ordförande|Ersättare|Ledamoten|Ledamot)\s+", "", m.group(1))
+        name = re.sub(r"^(\w+) \1\b", r"\1", name)  # "Fredrik Fredrik Hansson": a two-column line wrap
+        if " " in name and name not in {p["name"] for p in out}:
+            out.append({"name": name, "party": m.group(2)})
+    return out
+
+
+def _parties(text: str, people: list[dict]) -> list[str]:
+    found = [p["party"] for p in people]
+    found += [_PARTY_BY_NAME[m.group(1).lower()] for m in _PARTY_WORD.finditer(text)]
+    found += re.findall(r"\((S|M|SD|C|V|KD|L|MP)\)", text)
+    found += [p for group in re.findall(r"\(((?:S|M|SD|C|V|KD|L|MP)(?:\s*\+\s*(?:S|M|SD|C|V|KD|L|MP))+)\)", text)
+              for p in re.split(r"\s*\+\s*", group)]
+    return list(dict.fromkeys(found))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
+
+
+class _Builder:
+    def __init__(self, doc: ParsedDocument, chunks: list[Chunk]) -> None:
+        self.doc = doc
+        self.chunks = chunks
+        self.facts: list[Fact] = []
+
+    def chunk_ids(self, start: int, end: int) -> list[str]:
+        return [c.id for c in self.chunks if c.start < end and c.end > start]
+
+    def add(self, kind: str, block, text: str, persons=None, parties=None, details=None, bilaga=None,
+            span: tuple[int, int] | None = None) -> Fact:
+        persons = persons if persons is not None else _people(text)
+        start, end = span or (block.start, block.end)
+        fact = Fact(
+            kind=kind, doc=self.doc.doc_id, organ=block.organ, date=block.date, paragraf=block.paragraf,
+            title=block.title, bilaga=bilaga if bilaga is not None else block.bilaga,
+            locator=locator(self.doc.doc_id, block.organ, block.date, block.paragraf, bilaga or block.bilaga,
+                            block.part, block.section, block.page_start, block.page_end),
+            text=text, persons=persons, parties=parties if parties is not None else _parties(text, persons),
+            details=details or {}, chunk_ids=self.chunk_ids(start, end),
+        )
+        self.facts.append(fact)
+        return fact
+
+
+def _bilaga_blocks(doc: ParsedDocument, paragraf: str | None, bilaga: str) -> list:
+    return [b for b in doc.blocks if b.bilaga == bilaga and (paragraf is None or b.paragraf == paragraf)]
+
+
+def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
+    """All decision facts of one parsed document."""
+    fb = _Builder(doc, chunks)
+    for b in doc.blocks:
+        section = b.section or ""
+        text = " ".join(b.norm.split())
+        low = text.lower()
+        sentences = _sentences(b.norm)
+        # särskilda yttranden announced in the protocol ("avser lämna in ett särskilt yttrande, bilaga 13")
+        if not b.bilaga and not section.startswith("Beslutsunderlag"):
+            for si, s in enumerate(sentences):
+                if re.search(r"särskil\w* yttrande", s, re.I) and _people(s) and not re.search(r"\breserv", s, re.I):
+                    # "… inkommit med ett särskilt yttrande. Det särskilda yttrandet intas som bilaga 12 …"
+                    bil = _BILAGA_REF.search(s) or _BILAGA_REF.search(" ".join(sentences[si + 1:si + 2]))
+                    bilaga = f"Bilaga {bil.group(1)}" if bil else None
+                    details = {"gemensamt": bool(re.search(r"gemensam", s, re.I)), "bilaga": bilaga}
+                    span_blocks = [b]
+                    if bilaga:
+                        attached = _bilaga_blocks(doc, b.paragraf, bilaga)
+                        body = " ".join(" ".join(x.norm.split()) for x in attached)
+                        details["inkommit"] = None if not attached else not bool(_NOT_ARRIVED.search(body))
+                        m = re.search(r"[Mm]ed instämmande av\s+(.{0,200})", body)
+                        if m:
+                            details["instämmande"] = _people(m.group(1))
+                        span_blocks += attached
+                    fact = fb.add("särskilt yttrande", b, s, details=details, bilaga=bilaga)
+                    for x in span_blocks[1:]:
+                        fact.chunk_ids += [c for c in fb.chunk_ids(x.start, x.end) if c not in fact.chunk_ids]
+        # reservations: in a Reservation section, or a sentence saying someone "reserverar sig"
+        if not b.bilaga and not section.startswith("Beslutsunderlag"):
+            for s in sentences:
+                if re.search(r"reserver\w* sig|noterar sina reservationer|reservation(?:er)? till protokollet", s, re.I):
+                    against = re.search(r"mot (beslutet|[^.]{3,80}?)(?: till förmån| i förmån|\.|$)", s)
+                    favour = re.search(r"(?:till|i) förmån för ([^.]+)", s)
+                    fb.add("reservation", b, s, details={
+                        "mot": against.group(1) if against else None,
+                        "till förmån för": favour.group(1).strip() if favour else None})
+        if section.startswith("Protokollsanteckning"):
+            for s in sentences:
+                if _people(s) or _PARTY_WORD.search(s):
+                    fb.add("protokollsanteckning", b, s)
+        if section.startswith(("Förslag till beslut på sammanträdet", "Yrkanden", "Beslutsgång")):
+            for s in sentences:
+                if re.search(r"\byrkar\b", s) and (_people(s) or _PARTY_WORD.search(s)):
+                    kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
+                    m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
+                    fb.add("yrkande", b, s, details={
+                        "typ": kind, "instämmande": _people(m.group(1)) if m else [],
+                        "till förmån för egna yrkanden": bool(re.search(r"till förmån för eg", s))})
+        vote = _VOTE.search(text)
+        if vote:
+            counts = {vote.group(2).lower(): int(vote.group(1)), vote.group(4).lower(): int(vote.group(3))}
+            counts["avstår"] = int(vote.group(5)) if vote.group(5) else 0
+            outcome = re.search(r"beslutar enligt ([^.]+)", text)
+            order = _propositionsordning(doc, b)
+            roll, tables = _roll_call(doc, b)
+            fact = fb.add("omröstning", b, vote.group(0), persons=[], parties=[], details={
+                "ja": counts.get("ja"), "nej": counts.get("nej"), "avstår": counts["avstår"],
+                "beslutar enligt": outcome.group(1).strip() if outcome else None,
+                "propositionsordning": order, "upprop": roll})
+            for t in tables:  # the roll-call table is a source of the record too
+                fact.chunk_ids += [c for c in fb.chunk_ids(t.start, t.end) if c not in fact.chunk_ids]
+        if section == "Jäv":
+            fb.add("jäv", b, text)
+        if section == "Beslut" and not b.bilaga and b.paragraf:
+            fb.add("beslut", b, text, persons=[], parties=[])
+        if section == "Beslutet skickas till":
+            fb.add("skickas till", b, text, persons=[], parties=[], details={
+                "mottagare": [ln.strip(" •-") for ln in b.norm.splitlines() if ln.strip()]})
+        if section == "Beslutsunderlag":
+            for item in _underlag_items(b.norm):
+                notes = re.findall(r"(?:med\s+)?(reservation|särskilt yttrande|sarskilt yttrande)\s*((?:\([A-Z+ ]+\)\s*(?:och\s*)?)+)",
+                                   item, re.I)
+                if notes:
+                    fb.add("beslutsunderlag", b, item, persons=[], details={
+                        "noter": [{"typ": n[0].lower().replace("sarskilt", "särskilt"),
+                                   "partier": _parties(n[1], [])} for n in notes]})
+    # attendance: roles and jäv from the first pages
+    att = doc.attendance
+    first = next((b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering"}), None)
+    anchor = first or (doc.blocks[0] if doc.blocks else None)
+    if anchor is not None:
+        role_blocks = [b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering", "Övriga närvarande", "Ersättare"}]
+        span = (min(b.start for b in role_blocks), max(b.end for b in role_blocks)) if role_blocks else None
+        for role, names in (("ordförande", att.ordforande), ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
+            for name in names:
+                fb.add("roll", anchor, f"{role.capitalize()}: {name}", persons=_people(name) or [{"name": name, "party": None}],
+                       details={"roll": role}, span=span)
+        named = {(p["name"], f.paragraf) for f in fb.facts if f.kind == "jäv" for p in f.persons}
+        for who, para in att.jav:
+            person = _people(who)
+            if person and (person[0]["name"], para) in named:
+                continue  # already recorded from the § own Jäv section
+            named |= {(p["name"], para) for p in person}
+            fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
+    return _dedupe(fb.facts)
+
+
+def _underlag_items(norm: str) -> list[str]:
+    items: list[str] = []
+    for line in norm.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if re.match(r"^(?:[•\-–e]\s+)", s) or not items:
+            items.append(re.sub(r"^(?:[•\-–]|e)\s+", "", s))
+        else:
+            items[-1] += " " + s
+    return items
+
+
+def _propositionsordning(doc: ParsedDocument, vote_block) -> list[str]:
+    lines: list[str] = []
+    for b in doc.blocks:
+        if b.paragraf == vote_block.paragraf and b.organ == vote_block.organ and b.start <= vote_block.start:
+            flat = " ".join(b.norm.split())
+            for m in re.finditer(r"((?:Ja|Nej)-\s?röst innebär.*?)(?=\s[−–-]\s|\s(?:och\s)?(?:Ja|Nej)-\s?röst|\.\s+[A-ZÅÄÖ]|\.?$)", flat):
+                lines.append(m.group(1).replace("- röst", "-röst").strip().rstrip("."))
+    return list(dict.fromkeys(lines))
+
+
+def _roll_call(doc: ParsedDocument, vote_block) -> tuple[list[dict], list]:
+    """The vote table of the same §: rows 'Name (P) | X | | |' -> {"name", "party", "röst"}; and its blocks."""
+    rows: list[dict] = []
+    tables = []
+    for b in doc.blocks:
+        if not (b.table and b.paragraf == vote_block.paragraf and b.organ == vote_block.organ):
+            continue
+        lines = [ln.strip().strip("|") for ln in b.norm.splitlines() if ln.strip().startswith("|")]
+        if not lines:
+            continue
+        header = [h.strip().lower() for h in lines[0].split("|")]
+        for ln in lines[1:]:
+            cells = [c.strip() for c in ln.split("|")]
+            if not cells or set(cells[0]) <= set("-: "):
+                continue
+            person = _people(cells[0].replace("<br>", " ").replace(",", ""))
+            vote = next((header[i] for i, c in enumerate(cells[1:], 1) if c.upper() == "X" and i < len(header)), None)
+            if person and vote:
+                v = "ja" if vote.startswith("ja") else "nej" if vote.startswith("nej") else "avstår"
+                rows.append({**person[0], "röst": v})
+                if b not in tables:
+                    tables.append(b)
+    return rows, tables
+
+
+def _dedupe(facts: list[Fact]) -> list[Fact]:
+    """One record per statement: the same people's särskilt yttrande mentioned twice in a § is merged."""
+    out: list[Fact] = []
+    by_key: dict[tuple, Fact] = {}
+    for f in facts:
+        people = tuple(p["name"] for p in f.persons)
+        key = (f.kind, f.doc, f.paragraf, f.organ, people if f.kind == "särskilt yttrande" and people else f.text)
+        first = by_key.get(key)
+        if first is None:
+            by_key[key] = f
+            out.append(f)
+            continue
+        if f.kind == "särskilt yttrande":
+            first.bilaga = first.bilaga or f.bilaga
+            first.details["bilaga"] = first.details.get("bilaga") or f.details.get("bilaga")
+            first.details["gemensamt"] = first.details.get("gemensamt") or f.details.get("gemensamt")
+            first.text = f"{first.text} {f.text}"
+            first.chunk_ids += [c for c in f.chunk_ids if c not in first.chunk_ids]
+    return out

@@ -1,0 +1,98 @@
+"""LLM adapters: a local GGUF through llama-cpp-python, or any OpenAI-compatible HTTP endpoint.
+
+Both expose `stream(messages, max_tokens)` yielding text pieces, and `name`.
+The local model is loaded once per process; llama.cpp keeps the KV cache of
+the previous prompt, so a shared system-prompt prefix is not evaluated again.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Protocol
+
+Message = dict[str, str]
+
+
+class LLM(Protocol):
+    name: str
+
+    def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]: ...
+
+
+@dataclass
+class LlamaCppLLM:
+    """llama-cpp-python with the chat template from the GGUF's own metadata, temperature 0."""
+
+    path: Path
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    temperature: float = 0.0
+
+    def __post_init__(self) -> None:
+        from llama_cpp import Llama
+
+        self.name = self.path.name
+        self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads or os.cpu_count(),
+                            n_batch=512, verbose=False, seed=0)
+        self._lock = threading.Lock()  # one generation at a time per loaded model
+        atexit.register(self._llama.close)  # free while the library is still loaded, not in __del__ at exit
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]:
+        with self._lock:
+            for part in self._llama.create_chat_completion(
+                messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, repeat_penalty=1.05,
+                max_tokens=max_tokens, stream=True,
+            ):
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+
+@dataclass
+class OpenAICompatibleLLM:
+    """A llama.cpp server, vLLM or Ollama: the way to run a bigger model on a shared GPU server."""
+
+    base_url: str
+    model: str
+    api_key: str = "not-needed"
+    temperature: float = 0.0
+
+    def __post_init__(self) -> None:
+        from openai import OpenAI
+
+        self.name = f"{self.model} @ {self.base_url}"
+        self._client = OpenAI(base_url=self.base_url, api_key=self.api_key)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4
+
+    def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]:
+        response = self._client.chat.completions.create(
+            model=self.model, messages=messages, temperature=self.temperature, max_tokens=max_tokens, stream=True)
+        for part in response:
+            delta = part.choices[0].delta.content if part.choices else None
+            if delta:
+                yield delta
+
+
+@lru_cache(maxsize=2)
+def load_llm(model: str | None = None, n_ctx: int = 4096, n_threads: int | None = None) -> LLM:
+    """`model`: a registry key, a GGUF path, or 'openai:<model>' (with PARAGRAF_OPENAI_BASE_URL)."""
+    from .models import registry, resolve
+
+    model = model or os.environ.get("PARAGRAF_LLM", "qwen2.5-coder-1.5b")
+    if model.startswith("openai:"):
+        return OpenAICompatibleLLM(os.environ.get("PARAGRAF_OPENAI_BASE_URL", "http://127.0.0.1:8080/v1"),
+                                   model.removeprefix("openai:"), os.environ.get("PARAGRAF_OPENAI_API_KEY", "not-needed"))
+    path = resolve(model, fetch_missing=True) if model in registry() else Path(model)
+    if not path.exists():
+        raise FileNotFoundError(f"LLM file not found: {path}")
+    threads = n_threads or int(os.environ.get("PARAGRAF_LLM_THREADS", "0")) or None
+    return LlamaCppLLM(path, n_ctx=int(os.environ.get("PARAGRAF_LLM_CTX", n_ctx)), n_threads=threads)
