@@ -13,6 +13,7 @@ from typing import Iterator
 
 from .cite import Passage, check, content_terms
 from .facts import PARTY_NAMES, Fact
+from .lexical import QUERY_SYNONYMS
 from .llm import LLM
 from .normalize import fold
 from .retrieve import Filters, Retriever
@@ -214,11 +215,15 @@ class Answerer:
         t = time.perf_counter()
         raw = yield from self._generate(question, passages, history, klarsprak)
         timings["generation_s"] = time.perf_counter() - t
-        if "framgår inte" in raw.lower() and len(raw) < 160:
-            yield finish(REFUSAL, True, [], [])
-            return
         checked = check(raw, passages)
-        if not checked.kept:
+        if "framgår inte" in raw.lower() or not checked.kept:
+            quote = best_sentence(question, passages[:3])
+            if quote:  # the model gave up, but a passage states it: quote it rather than refuse
+                sentence, p = quote
+                text = f"Dokumenten säger: ”{sentence}” [{p.n}]"
+                yield text
+                yield finish(text, False, [p.n], [s.text for s in checked.removed])
+                return
             yield finish(REFUSAL, True, [], [s.text for s in checked.removed])
             return
         cited = sorted({n for s in checked.kept for n in s.cited})
@@ -234,8 +239,9 @@ class Answerer:
         return final
 
     def _generate(self, question: str, passages: list[Passage], history, klarsprak: bool):
-        # the model reads the normalised (OCR-repaired) text; citations quote the original
-        context = "\n\n".join(f"[{p.n}] ({p.locator})\n{' '.join(p.norm.split())}" for p in passages)
+        # the model reads the normalised (OCR-repaired) text, cut to the sentences about the question
+        # (a small model reads best that way); citations quote the original
+        context = "\n\n".join(f"[{p.n}] ({p.locator})\n{' '.join(focus(question, p.norm))}" for p in passages)
         messages = [{"role": "system", "content": SYSTEM + (KLARSPRAK if klarsprak else "")}]
         for q, a in (history or [])[-2:]:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
@@ -256,6 +262,37 @@ class Answerer:
             out.append(piece)
             yield piece
         return "".join(out)
+
+
+def _question_terms(question: str) -> set[str]:
+    low = question.lower()
+    extra = " ".join(v for k, v in QUERY_SYNONYMS.items() if re.search(rf"\b{k}\b", low))
+    return content_terms(question) | content_terms(extra)
+
+
+def focus(question: str, text: str, keep: int = 3) -> list[str]:
+    """The passage's sentences that share most words with the question, in document order."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    if len(sentences) <= keep:
+        return sentences
+    terms = _question_terms(question)
+    ranked = sorted(range(len(sentences)), key=lambda i: -len(terms & content_terms(sentences[i])))[:keep]
+    return [sentences[i] for i in sorted(ranked)]
+
+
+def best_sentence(question: str, passages: list[Passage], min_share: float = 0.6) -> tuple[str, Passage] | None:
+    """A sentence that covers most of the question's words (synonyms count), for an extractive answer."""
+    terms = _question_terms(question)
+    core = content_terms(question)
+    best: tuple[float, str, Passage] | None = None
+    for p in passages:
+        for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
+            have = content_terms(s)
+            synonyms = len((terms - core) & have)
+            share = len(core & have) / max(1, len(core)) + 0.25 * synonyms
+            if share >= min_share and len(s) <= 400 and (best is None or share > best[0]):
+                best = (share, s, p)
+    return (best[1], best[2]) if best else None
 
 
 def _parties_in(text: str) -> list[str]:

@@ -57,7 +57,7 @@ class CheckResult:
         return [s for s in self.sentences if not s.supported]
 
     def text(self) -> str:
-        return " ".join(s.text + "".join(f" [{n}]" for n in s.cited) for s in self.kept).replace(" [", "[").replace("[", " [")
+        return " ".join(s.text + "".join(f" [{n}]" for n in s.cited) for s in self.kept)
 
 
 def content_terms(text: str) -> set[str]:
@@ -94,14 +94,18 @@ def support(sentence: str, passage: Passage) -> float:
     for num in _NUMBER.findall(sentence):
         if num not in target and num.replace(",", ".") not in target:
             return 0.0
-    for name in _NAME.findall(sentence):
-        parts = [p for p in re.split(r"[ -]", fold(name)) if len(p) > 2]
+    for m in _NAME.finditer(sentence):
+        parts = [p for p in re.split(r"[ -]", fold(m.group(0))) if len(p) > 2]
+        if m.start() == 0 or sentence[:m.start()].rstrip().endswith((":", "”", "\"")):
+            parts = parts[1:]  # a sentence-initial capital is not part of a name
         if parts and not all(p in target for p in parts):
             return 0.0
     words = content_terms(sentence)
-    if not words:
-        return 1.0
-    have = content_terms(passage.norm + " " + passage.locator)
+    if not words:  # only short or generic words ("JM AB."): they must still be in the passage text
+        tokens = {w for w in _WORD.findall(fold(sentence)) if len(w) >= 2}
+        text = fold(passage.norm)
+        return sum(1 for w in tokens if re.search(rf"\b{re.escape(w)}\b", text)) / len(tokens) if tokens else 0.0
+    have = content_terms(passage.norm)  # the text itself: echoing a locator is not an answer
     return len(words & have) / len(words)
 
 
