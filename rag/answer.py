@@ -33,6 +33,17 @@ KLARSPRAK = (
     "att formellt ta avstånd från beslutet; justering = att protokollet granskas och godkänns; "
     "remiss = att ett förslag skickas ut för synpunkter; protokollsanteckning = en kort notering i protokollet)."
 )
+# plain-language explanations a citizen gets with a klarspråk answer (added by code, so they are always there)
+GLOSSARY = {
+    "särskilt yttrande": "Ett särskilt yttrande är en skriftlig kommentar som ledamöter lämnar till protokollet för att "
+                         "förklara sin syn, utan att formellt ta avstånd från beslutet.",
+    "reserv": "En reservation betyder att ledamöter formellt tar avstånd från beslutet.",
+    "juster": "Justering betyder att protokollet granskas och godkänns av utsedda ledamöter.",
+    "protokollsanteckning": "En protokollsanteckning är en kort notering som en ledamot får föra in i protokollet.",
+    "remiss": "En remiss betyder att ett förslag skickas ut till andra för att de ska lämna synpunkter.",
+    "omröstning": "Vid en omröstning röstar ledamöterna ja eller nej till förslagen, och flest röster avgör.",
+    "jäv": "Jäv betyder att en ledamot inte får delta i ett ärende, till exempel för att hen har ett eget intresse i det.",
+}
 _FOLLOW_UP = re.compile(r"^(och|men|vad|vem|vilka|hur|när|varför)?\b.*\b(det|den|dem|de|detta|denna|dessa|han|hon|deras|dess)\b", re.I)
 
 
@@ -64,6 +75,7 @@ class Answer:
 
 # question words (folded) -> the kind of decision fact that answers them
 FACT_INTENTS: list[tuple[str, str, str | None]] = [
+    (r"beslutsunderlag", "beslutsunderlag", None),
     (r"sarskil\w* yttrand|\binstam", "särskilt yttrande", None),
     (r"\breserv", "reservation", None),
     (r"omrostning|\brostade|\broster\b|votering|\brosta", "omröstning", None),
@@ -77,8 +89,15 @@ FACT_INTENTS: list[tuple[str, str, str | None]] = [
 ]
 
 
+_CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar)|varfor|hur motiver)")
+FACT_RANK_LIMIT = 8  # a record is used only when one of its chunks is among the best hits
+
+
 def fact_intent(question: str) -> tuple[str, str | None] | None:
+    """The kind of record that answers the question; content questions ('Vad skriver …') go to the text."""
     fq = fold(question)
+    if _CONTENT_QUESTION.match(fq):
+        return None
     for pattern, kind, role in FACT_INTENTS:
         if re.search(pattern, fq):
             return kind, role
@@ -151,8 +170,11 @@ class Answerer:
         rank = {h.chunk.id: r for r, h in enumerate(hits)}
         candidates = [f for f in self.retriever.stored.facts
                       if f.kind == kind and (role is None or f.details.get("roll") == role)]
+        if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)"
+            wanted = "reservation" if re.search(r"reserv", fold(question)) else "särskilt yttrande"
+            candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
         scored = [(min((rank[c] for c in f.chunk_ids if c in rank), default=None), f) for f in candidates]
-        scored = [(r, f) for r, f in scored if r is not None]
+        scored = [(r, f) for r, f in scored if r is not None and r < FACT_RANK_LIMIT]
         if not scored:
             return []
         named = set(_parties_in(question))
@@ -187,6 +209,8 @@ class Answerer:
                   "llm": getattr(self.llm, "name", "") if self.llm else ""}
 
         def finish(text: str, refused: bool, cited: list[int], removed: list[str]) -> Answer:
+            if klarsprak and not refused:
+                text = self.explain_terms(text)
             timings["total_s"] = time.perf_counter() - t0
             cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in passages if p.n in cited]
             return Answer(question, text, refused, cites, retrieved, [f.to_dict() for f in facts], timings, models,
@@ -229,6 +253,12 @@ class Answerer:
         cited = sorted({n for s in checked.kept for n in s.cited})
         yield finish(checked.text(), False, cited, [s.text for s in checked.removed])
 
+    @staticmethod
+    def explain_terms(text: str) -> str:
+        low = text.lower()
+        notes = [v for k, v in GLOSSARY.items() if k in low]
+        return text + ("\n\n" + " ".join(notes) if notes else "")
+
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
             filters: Filters | None = None) -> Answer:
         final = None
@@ -238,7 +268,8 @@ class Answerer:
         assert final is not None
         return final
 
-    def _generate(self, question: str, passages: list[Passage], history, klarsprak: bool):
+    def prompt(self, question: str, passages: list[Passage], history=None, klarsprak: bool = False) -> list[dict[str, str]]:
+        """The chat messages for a free-text answer: system prompt first, so its KV state is reused."""
         # the model reads the normalised (OCR-repaired) text, cut to the sentences about the question
         # (a small model reads best that way); citations quote the original
         context = "\n\n".join(f"[{p.n}] ({p.locator})\n{' '.join(focus(question, p.norm))}" for p in passages)
@@ -246,7 +277,10 @@ class Answerer:
         for q, a in (history or [])[-2:]:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         messages.append({"role": "user", "content": f"Utdrag:\n\n{context}\n\nFråga: {question}"})
-        return (yield from self._collect(messages))
+        return messages
+
+    def _generate(self, question: str, passages: list[Passage], history, klarsprak: bool):
+        return (yield from self._collect(self.prompt(question, passages, history, klarsprak)))
 
     @staticmethod
     def _phrase_messages(question: str, draft: str, klarsprak: bool) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ to read them from loose passages. Rules follow the genre, not one file.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -108,6 +109,7 @@ def _bilaga_blocks(doc: ParsedDocument, paragraf: str | None, bilaga: str) -> li
 def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     """All decision facts of one parsed document."""
     fb = _Builder(doc, chunks)
+    prev_block = None
     for b in doc.blocks:
         section = b.section or ""
         text = " ".join(b.norm.split())
@@ -174,14 +176,19 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
         if section == "Beslutet skickas till":
             fb.add("skickas till", b, text, persons=[], parties=[], details={
                 "mottagare": [ln.strip(" •-") for ln in b.norm.splitlines() if ln.strip()]})
-        if section == "Beslutsunderlag":
-            for item in _underlag_items(b.norm):
+        if section == "Beslutsunderlag" and (b is doc.blocks[0] or _place(prev_block) != _place(b)):
+            # the list may run over several blocks (a PDF page break): read it whole
+            group = [b] + list(itertools.takewhile(lambda x: _place(x) == _place(b), doc.blocks[doc.blocks.index(b) + 1:]))
+            span = (group[0].start, group[-1].end)
+            for item in _underlag_items("\n".join(x.norm for x in group)):
                 notes = re.findall(r"(?:med\s+)?(reservation|särskilt yttrande|sarskilt yttrande)\s*((?:\([A-Z+ ]+\)\s*(?:och\s*)?)+)",
                                    item, re.I)
                 if notes:
-                    fb.add("beslutsunderlag", b, item, persons=[], details={
+                    holder = next((x for x in group if item.split(" ")[0] in x.norm), b)
+                    fb.add("beslutsunderlag", holder, item, persons=[], span=span if holder is b else None, details={
                         "noter": [{"typ": n[0].lower().replace("sarskilt", "särskilt"),
                                    "partier": _parties(n[1], [])} for n in notes]})
+        prev_block = b
     # attendance: roles and jäv from the first pages
     att = doc.attendance
     first = next((b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering"}), None)
@@ -201,6 +208,10 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
             named |= {(p["name"], para) for p in person}
             fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
     return _dedupe(fb.facts)
+
+
+def _place(b) -> tuple | None:
+    return (b.paragraf, b.organ, b.part, b.bilaga, b.section) if b is not None else None
 
 
 def _underlag_items(norm: str) -> list[str]:

@@ -111,3 +111,9 @@ def test_ask_cli_json(corpus_index):
     assert {"answer", "refused", "citations", "retrieved", "facts_used", "timings", "models"} <= set(data)
     assert all({"doc", "locator", "quote", "chunk_id"} <= set(c) for c in data["citations"])
     assert "Anders Pripp" in data["answer"] and data["refused"] is False
+
+
+def test_klarsprak_explains_terms(answerer):
+    final = answerer.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?", klarsprak=True)
+    assert "Anders Pripp" in final.answer and "Ett särskilt yttrande är" in final.answer
+    assert any("Bilaga 13" in c.locator for c in final.citations)
