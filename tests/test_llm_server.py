@@ -1,0 +1,59 @@
+"""The OpenAI-compatible backend against a real llama.cpp server on loopback, serving the test model."""
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from rag.answer import REFUSAL, Answerer
+from rag.llm import OpenAICompatibleLLM
+from rag.models import resolve
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")  # a file: a full pipe would stall the server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve("smollm2-135m")), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
+        stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/models", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail("llama.cpp server exited: " + log.read()[-500:])
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("llama.cpp server did not start within 120 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def test_openai_compatible_stream(server):
+    llm = OpenAICompatibleLLM(server, "smollm2")
+    pieces = list(llm.stream([{"role": "user", "content": "Säg hej."}], max_tokens=16))
+    assert pieces and "".join(pieces).strip()
+
+
+def test_answerer_over_http_backend(server, corpus_index):
+    answerer = Answerer(corpus_index, OpenAICompatibleLLM(server, "smollm2"))
+    fact = answerer.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?")
+    assert "Anders Pripp" in fact.answer and "@ http://127.0.0.1" in fact.models["llm"]
+    assert answerer.ask("Vad kostar ett busskort för ungdomar i Malmö?").answer == REFUSAL
