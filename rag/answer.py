@@ -155,6 +155,7 @@ class Answerer:
         self.llm = llm
         self.k = k
         self.max_tokens = max_tokens
+        self._row = {c.id: i for i, c in enumerate(retriever.chunks)}
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
@@ -237,9 +238,11 @@ class Answerer:
             yield finish(REFUSAL, True, [], [])
             return
         t = time.perf_counter()
+        self.last_prompt_s = 0.0
         raw = yield from self._generate(question, passages, history, klarsprak)
-        timings["generation_s"] = time.perf_counter() - t
-        checked = check(raw, passages)
+        timings["prompt_s"] = self.last_prompt_s
+        timings["generation_s"] = time.perf_counter() - t - self.last_prompt_s
+        checked = check(raw, passages, similarity=self._similarity)
         if "framgår inte" in raw.lower() or not checked.kept:
             quote = best_sentence(question, passages[:3])
             if quote:  # the model gave up, but a passage states it: quote it rather than refuse
@@ -268,6 +271,12 @@ class Answerer:
         assert final is not None
         return final
 
+    def _similarity(self, sentence: str, passage: Passage) -> float:
+        row = self._row.get(passage.chunk_id)
+        if row is None:
+            return 0.0
+        return float(self.retriever.stored.vectors[row] @ self.retriever.embedder.query(sentence))
+
     def prompt(self, question: str, passages: list[Passage], history=None, klarsprak: bool = False) -> list[dict[str, str]]:
         """The chat messages for a free-text answer: system prompt first, so its KV state is reused."""
         # the model reads the normalised (OCR-repaired) text, cut to the sentences about the question
@@ -277,6 +286,11 @@ class Answerer:
         for q, a in (history or [])[-2:]:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         messages.append({"role": "user", "content": f"Utdrag:\n\n{context}\n\nFråga: {question}"})
+        # the context holds the passages: drop the weakest until prompt and answer fit
+        budget = getattr(self.llm, "n_ctx", 1 << 30) - self.max_tokens - 64
+        count = getattr(self.llm, "count_tokens", None)
+        if count and len(passages) > 1 and count(" ".join(m["content"] for m in messages)) > budget:
+            return self.prompt(question, passages[:-1], history, klarsprak)
         return messages
 
     def _generate(self, question: str, passages: list[Passage], history, klarsprak: bool):
@@ -292,7 +306,10 @@ class Answerer:
 
     def _collect(self, messages):
         out: list[str] = []
+        t = time.perf_counter()
         for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
+            if not out:
+                self.last_prompt_s = time.perf_counter() - t  # prompt evaluation = time to first token
             out.append(piece)
             yield piece
         return "".join(out)

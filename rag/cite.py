@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .lexical import STOPWORDS
 from .normalize import fold
@@ -24,6 +25,8 @@ _GENERIC = {"kommunstyrelsen", "kommunfullmäktige", "nämnden", "beslut", "besl
             "enligt", "också", "finns", "gäller", "ärendet", "paragraf", "bilaga", "även", "samt"}
 _STOP = {fold(w) for w in STOPWORDS | _GENERIC}
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
+EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
+EMBED_MIN_LEXICAL = 0.3
 
 
 @dataclass
@@ -109,11 +112,18 @@ def support(sentence: str, passage: Passage) -> float:
     return len(words & have) / len(words)
 
 
-def check(answer: str, passages: list[Passage], min_support: float = SUPPORT) -> CheckResult:
+def check(answer: str, passages: list[Passage], min_support: float = SUPPORT,
+          similarity: Callable[[str, Passage], float] | None = None) -> CheckResult:
+    """`similarity` (embedding cosine) rescues a paraphrase with fewer shared words: names and numbers
+    must still be present and a third of the content words shared."""
     by_n = {p.n: p for p in passages}
     result = CheckResult()
     for sentence, nums in split_sentences(answer):
         scores = {p.n: support(sentence, p) for p in passages}
+        if similarity is not None:
+            for p in passages:
+                if EMBED_MIN_LEXICAL <= scores[p.n] < min_support and similarity(sentence, p) >= EMBED_SUPPORT:
+                    scores[p.n] = min_support
         valid = [n for n in dict.fromkeys(nums) if n in by_n and scores[n] >= min_support]
         best = max(scores, key=scores.get) if scores else None
         note = ""
