@@ -11,6 +11,17 @@ def _add_index(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: $PARAGRAF_INDEX or ./index)")
 
 
+def _open_index(args: argparse.Namespace, embed_model: str | None = None):
+    """The index, or None after printing why it cannot be opened."""
+    import rag
+
+    try:
+        return rag.open_index(args.index, embed_model)
+    except rag.IndexError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from .models import ModelError, fetch, registry
 
@@ -41,10 +52,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     import rag
 
-    try:
-        index = rag.open_index(args.index, args.embed_model)
-    except rag.IndexError as exc:
-        print(f"fel: {exc}", file=sys.stderr)
+    index = _open_index(args, args.embed_model)
+    if index is None:
         return 1
     filters = rag.Filters(organ=args.organ, date_from=args.date_from, date_to=args.date_to, doc=args.doc,
                           paragraf=args.paragraf)
@@ -62,27 +71,27 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    import rag
     from .answer import Answer, Answerer
     from .llm import load_llm
 
-    try:
-        index = rag.open_index(args.index)
-    except rag.IndexError as exc:
-        print(f"fel: {exc}", file=sys.stderr)
+    index = _open_index(args)
+    if index is None:
         return 1
     answerer = Answerer(index, load_llm(args.llm))
     final: Answer | None = None
+    streamed: list[str] = []
     for part in answerer.stream(args.question, klarsprak=args.klarsprak):
         if isinstance(part, Answer):
             final = part
         elif not args.json:
+            streamed.append(part)
             print(part, end="", flush=True)
     assert final is not None
     if args.json:
         print(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print("\n\n" + final.answer)
+    # the checked answer replaces what was streamed when the check changed it
+    print("\n\nKontrollerat svar: " + final.answer if "".join(streamed).strip() != final.answer else "")
     for c in final.citations:
         print(f"  [{c.n}] {c.locator} ({c.doc})")
     if final.refused:
@@ -93,12 +102,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    import rag
-
-    try:
-        index = rag.open_index(args.index)
-    except rag.IndexError as exc:
-        print(f"fel: {exc}", file=sys.stderr)
+    index = _open_index(args)
+    if index is None:
         return 1
     docs = index.documents
     if args.json:

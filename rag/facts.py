@@ -196,10 +196,15 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     if anchor is not None:
         role_blocks = [b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering", "Övriga närvarande", "Ersättare"}]
         span = (min(b.start for b in role_blocks), max(b.end for b in role_blocks)) if role_blocks else None
+        by_id = {c.id: c for c in chunks}
         for role, names in (("ordförande", att.ordforande), ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
             for name in names:
-                fb.add("roll", anchor, f"{role.capitalize()}: {name}", persons=_people(name) or [{"name": name, "party": None}],
-                       details={"roll": role}, span=span)
+                fact = fb.add("roll", anchor, f"{role.capitalize()}: {name}",
+                              persons=_people(name) or [{"name": name, "party": None}], details={"roll": role}, span=span)
+                # cite the chunk that names the person in that role, not the whole attendance block
+                plain = name.split(" (")[0]
+                exact = [c for c in fact.chunk_ids if plain in by_id[c].norm and role[:5] in by_id[c].norm.lower()]
+                fact.chunk_ids = exact or [c for c in fact.chunk_ids if plain in by_id[c].norm] or fact.chunk_ids
         named = {(p["name"], f.paragraf) for f in fb.facts if f.kind == "jäv" for p in f.persons}
         for who, para in att.jav:
             person = _people(who)
