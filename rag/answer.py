@@ -244,7 +244,7 @@ class Answerer:
         timings["generation_s"] = time.perf_counter() - t - self.last_prompt_s
         checked = check(raw, passages, similarity=self._similarity)
         if "framgår inte" in raw.lower() or not checked.kept:
-            quote = best_sentence(question, passages[:3])
+            quote = best_sentence(question, passages[:3]) or best_passage(question, passages[:3])
             if quote:  # the model gave up, but a passage states it: quote it rather than refuse
                 sentence, p = quote
                 text = f"Dokumenten säger: ”{sentence}” [{p.n}]"
@@ -344,6 +344,21 @@ def best_sentence(question: str, passages: list[Passage], min_share: float = 0.6
             if share >= min_share and len(s) <= 400 and (best is None or share > best[0]):
                 best = (share, s, p)
     return (best[1], best[2]) if best else None
+
+
+def best_passage(question: str, passages: list[Passage]) -> tuple[str, Passage] | None:
+    """For 'Vad skriver X om Y?' only: the best passage, when it (with its place) holds every content
+    word of the question, quoted by its two sentences nearest the question."""
+    if not _CONTENT_QUESTION.match(fold(question)) or not passages:
+        return None
+    core = content_terms(question)
+    p = passages[0]
+    if not core or core - content_terms(p.norm + " " + p.locator):
+        return None
+    picked = focus(question, p.norm, keep=2)
+    if len(core & content_terms(" ".join(picked))) >= 2 and len(" ".join(picked)) <= 500:
+        return " ".join(picked), p
+    return None
 
 
 def _parties_in(text: str) -> list[str]:

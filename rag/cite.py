@@ -22,7 +22,8 @@ _WORD = re.compile(r"[0-9a-zåäöéü§]+(?:[-:][0-9a-zåäö]+)*", re.I)
 _NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+\b")
 _GENERIC = {"kommunstyrelsen", "kommunfullmäktige", "nämnden", "beslut", "beslutet", "dokumenten", "framgår",
-            "enligt", "också", "finns", "gäller", "ärendet", "paragraf", "bilaga", "även", "samt"}
+            "enligt", "också", "finns", "gäller", "ärendet", "paragraf", "bilaga", "även", "samt", "fullmäktige",
+            "skriver", "säger", "anser", "tycker", "står", "sitt", "sådant"}
 _STOP = {fold(w) for w in STOPWORDS | _GENERIC}
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
 EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
