@@ -242,7 +242,7 @@ class Answerer:
         raw = yield from self._generate(question, passages, history, klarsprak)
         timings["prompt_s"] = self.last_prompt_s
         timings["generation_s"] = time.perf_counter() - t - self.last_prompt_s
-        checked = check(raw, passages, similarity=self._similarity)
+        checked = check(raw, passages, similarity=self.similarity())
         if "framgår inte" in raw.lower() or not checked.kept:
             quote = best_sentence(question, passages[:3]) or best_passage(question, passages[:3])
             if quote:  # the model gave up, but a passage states it: quote it rather than refuse
@@ -271,11 +271,19 @@ class Answerer:
         assert final is not None
         return final
 
-    def _similarity(self, sentence: str, passage: Passage) -> float:
-        row = self._row.get(passage.chunk_id)
-        if row is None:
-            return 0.0
-        return float(self.retriever.stored.vectors[row] @ self.retriever.embedder.query(sentence))
+    def similarity(self):
+        """Embedding cosine of an answer sentence and a passage; one embedding per sentence per answer."""
+        vectors: dict[str, object] = {}
+
+        def sim(sentence: str, passage: Passage) -> float:
+            row = self._row.get(passage.chunk_id)
+            if row is None:
+                return 0.0
+            if sentence not in vectors:
+                vectors[sentence] = self.retriever.embedder.query(sentence)
+            return float(self.retriever.stored.vectors[row] @ vectors[sentence])
+
+        return sim
 
     def prompt(self, question: str, passages: list[Passage], history=None, klarsprak: bool = False) -> list[dict[str, str]]:
         """The chat messages for a free-text answer: system prompt first, so its KV state is reused."""

@@ -31,7 +31,7 @@ QUERY_SYNONYMS = {
     "rösta": "omröstning votering", "omröstningen": "omröstningsresultat votering ja-röster nej-röster",
     "instämde": "instämmande", "instämt": "instämmande", "reserverade": "reservation reservationer",
     "kostar": "kostnad kronor avgift", "kostade": "kostnad kronor", "justerade": "justerare protokolljusterare",
-    "justerade": "justerare protokolljusterare", "jävig": "jäv", "jäviga": "jäv",
+    "jävig": "jäv", "jäviga": "jäv",
 }
 PREFIX_LEN = 6  # a crude second stem: Swedish inflection and derivation mostly keep the first six letters
 

@@ -64,9 +64,6 @@ class Lexicon:
     def load(cls, path: Path) -> "Lexicon":
         return cls(set(path.read_text(encoding="utf-8").split("\n")) - {""})
 
-    def __contains__(self, word: str) -> bool:
-        return word.lower() in self.words
-
     def split_compound(self, word: str, min_part: int = 3) -> list[str]:
         """'tiggeriförbud' -> ['tiggeri', 'förbud']; also the Swedish linking -s- ('arbetsmarknad')."""
         w = word.lower()

@@ -210,8 +210,3 @@ def resolve(key: str, fetch_missing: bool = False) -> Path:
     return {"gguf": lambda: dest / m.raw.get("file", ""),
             "sentence-transformers": lambda: dest / "st",
             "hunspell": lambda: dest / "words.txt"}[m.format]()
-
-
-def fetch_for(purpose: str) -> list[Path]:
-    """Fetch every model the registry marks as needed for 'tests' or 'run'."""
-    return [fetch(key) for key, m in registry().items() if purpose in m.needed_for]

@@ -59,7 +59,7 @@ def test_streaming_then_checked_answer(answerer):
         assert c.quote == by_id[c.chunk_id].text and c.locator == by_id[c.chunk_id].locator
     if not final.refused:  # whatever the tiny model wrote, only supported sentences survive
         passages = [Passage(c.n, c.chunk_id, c.doc, c.locator, c.quote, by_id[c.chunk_id].norm) for c in final.citations]
-        assert all(s.supported for s in check(final.answer, passages, similarity=answerer._similarity).sentences)
+        assert all(s.supported for s in check(final.answer, passages, similarity=answerer.similarity()).sentences)
         assert final.timings["prompt_s"] > 0 and final.timings["generation_s"] >= 0
 
 
