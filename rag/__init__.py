@@ -32,14 +32,14 @@ def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: s
     s = settings()
     paths = [Path(p) for p in paths]
     if root is None:
-        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else Path(*_common_parts(paths))
+        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else _common_folder(paths)
     return _ingest(paths, Path(index_dir) if index_dir else s.index_dir, Path(root), embed_model or s.embed_model,
                    max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch, progress=progress,
                    show_bar=show_bar)
 
 
-def _common_parts(paths: list[Path]) -> tuple[str, ...]:
+def _common_folder(paths: list[Path]) -> Path:
     import os
 
-    common = Path(os.path.commonpath([str(p.resolve()) for p in paths]))
-    return (common if common.is_dir() else common.parent).parts
+    common = Path(os.path.commonpath([str(p.absolute()) for p in paths]))
+    return common if common.is_dir() else common.parent

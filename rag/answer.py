@@ -13,7 +13,7 @@ from typing import Iterator
 
 from .cite import Passage, check, content_terms
 from .facts import PARTY_NAMES, Fact
-from .lexical import QUERY_SYNONYMS
+from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
 from .retrieve import Filters, Retriever
@@ -44,7 +44,8 @@ GLOSSARY = {
     "omröstning": "Vid en omröstning röstar ledamöterna ja eller nej till förslagen, och flest röster avgör.",
     "jäv": "Jäv betyder att en ledamot inte får delta i ett ärende, till exempel för att hen har ett eget intresse i det.",
 }
-_FOLLOW_UP = re.compile(r"^(och|men|vad|vem|vilka|hur|när|varför)?\b.*\b(det|den|dem|de|detta|denna|dessa|han|hon|deras|dess)\b", re.I)
+# a follow-up starts with "och"/"men" or points back with a pronoun ("Och vem instämde i det?")
+_FOLLOW_UP = re.compile(r"^\s*(och|men)\b|\b(det|dem|detta|denna|dessa|han|hon|deras|dess|där|då)\s*\??\s*$", re.I)
 
 
 @dataclass
@@ -159,7 +160,7 @@ class Answerer:
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
-        if history and (len(question.split()) <= 8 or _FOLLOW_UP.match(question)):
+        if history and _FOLLOW_UP.search(question):
             return f"{question} {history[-1][0]}"
         return question
 
@@ -196,13 +197,13 @@ class Answerer:
         timings["retrieval_s"] = time.perf_counter() - t0
         facts = self._facts(question, hits)
         # passages: the facts' chunks first, then the best hits
-        by_id = {c.id: c for c in self.retriever.chunks}
+        chunks = self.retriever.chunks
         ordered: list[str] = []
         for f in facts:
             ordered += [c for c in f.chunk_ids if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
-        passages = [Passage(n, cid, by_id[cid].doc, by_id[cid].locator, by_id[cid].text, by_id[cid].norm)
-                    for n, cid in enumerate(ordered[: self.k + 4], 1)]
+        passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm)
+                    for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (chunks[self._row[cid]],)]
         num = {p.chunk_id: p.n for p in passages}
         retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
                       "text": h.chunk.text} for h in hits[: self.k]]
@@ -324,9 +325,7 @@ class Answerer:
 
 
 def _question_terms(question: str) -> set[str]:
-    low = question.lower()
-    extra = " ".join(v for k, v in QUERY_SYNONYMS.items() if re.search(rf"\b{k}\b", low))
-    return content_terms(question) | content_terms(extra)
+    return content_terms(question) | content_terms(synonyms(question))
 
 
 def focus(question: str, text: str, keep: int = 3) -> list[str]:

@@ -33,6 +33,14 @@ QUERY_SYNONYMS = {
     "kostar": "kostnad kronor avgift", "kostade": "kostnad kronor", "justerade": "justerare protokolljusterare",
     "jävig": "jäv", "jäviga": "jäv",
 }
+
+
+def synonyms(question: str) -> str:
+    """The documents' words for what a question asks ('hette' -> 'benämning … döpts')."""
+    low = question.lower()
+    return " ".join(v for k, v in QUERY_SYNONYMS.items() if re.search(rf"\b{k}\b", low))
+
+
 PREFIX_LEN = 6  # a crude second stem: Swedish inflection and derivation mostly keep the first six letters
 
 
@@ -64,8 +72,7 @@ class SwedishAnalyzer:
         """Terms of a text; party abbreviations also give the party's name, and a query its synonyms."""
         text = _PARTY.sub(lambda m: f"({m.group(1)} {PARTIES[m.group(1).lower()]}", text)
         if query:
-            low = text.lower()
-            text += " " + " ".join(v for k, v in QUERY_SYNONYMS.items() if re.search(rf"\b{k}\b", low))
+            text += " " + synonyms(text)
         out: list[str] = []
         for m in _TOKEN.finditer(text.lower()):
             w = m.group(0)

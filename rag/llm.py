@@ -36,7 +36,8 @@ class LlamaCppLLM:
         from llama_cpp import Llama
 
         self.name = self.path.name
-        self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads or os.cpu_count(),
+        self.n_threads = self.n_threads or os.cpu_count()
+        self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                             n_batch=512, verbose=False, seed=0)
         self._lock = threading.Lock()  # one generation at a time per loaded model
         atexit.register(self._llama.close)  # free while the library is still loaded, not in __del__ at exit

@@ -20,7 +20,7 @@ CONFUSIONS: dict[str, tuple[str, ...]] = {
     "4": ("ä",), "0": ("o", "ö"),
 }
 # Known words that OCR produces from a more common word; applied only to OCR'd text.
-OCR_FUNCTION_WORDS = {"ar": "är", "for": "för", "dr": "är", "4r": "är", "fOr": "för", "f6r": "för",
+OCR_FUNCTION_WORDS = {"ar": "är", "for": "för", "dr": "är", "4r": "är", "f6r": "för",
                       "aven": "även", "dven": "även", "nar": "när", "sa": "så", "da": "då", "pa": "på",
                       "fa": "få", "ga": "gå", "bade": "både", "an": "än", "4n": "än", "fran": "från"}
 _SECTION_SIGN = re.compile(r"(?<![\w§])[{$]\s?(?=\d)")
@@ -94,8 +94,8 @@ class OcrRepair:
 
         def fix(m: re.Match[str]) -> str:
             w = m.group(0)
-            if w in OCR_FUNCTION_WORDS or w.lower() in OCR_FUNCTION_WORDS:
-                return _match_case(w, OCR_FUNCTION_WORDS[w.lower()] if w.lower() in OCR_FUNCTION_WORDS else OCR_FUNCTION_WORDS[w])
+            if w.lower() in OCR_FUNCTION_WORDS:
+                return _match_case(w, OCR_FUNCTION_WORDS[w.lower()])
             return self.candidate(w) or w
 
         return _WORD.sub(fix, line)

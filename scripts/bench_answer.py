@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import rag  # noqa: E402
 from rag.answer import Answer, Answerer  # noqa: E402
 from rag.cite import Passage  # noqa: E402
-from rag.llm import LlamaCppLLM, load_llm  # noqa: E402
+from rag.llm import load_llm  # noqa: E402
 from retrieval_questions import QUESTIONS  # noqa: E402
 
 UNANSWERABLE = [
@@ -67,7 +67,7 @@ def main() -> None:
     messages = answerer.prompt(question, passages)
     from llama_cpp import Llama
 
-    raw = Llama(model_path=str(llm.path), n_ctx=llm.n_ctx, n_threads=llm._llama.n_threads, n_batch=512, verbose=False, seed=0)
+    raw = Llama(model_path=str(llm.path), n_ctx=llm.n_ctx, n_threads=llm.n_threads, n_batch=512, verbose=False, seed=0)
     rows = []
     for label, make in (("raw llama.cpp", lambda: raw_stream(raw, messages, 200)),
                         ("Paragraf adapter", lambda: llm.stream(messages, 200))):

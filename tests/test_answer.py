@@ -79,6 +79,8 @@ def test_fact_question_answered_from_records(answerer):
 def test_follow_up_uses_the_conversation(answerer):
     history = [("Vilka partier lämnade särskilda yttranden när kommunstyrelsen behandlade kraftsamlande insatser?", "M, C och SD.")]
     assert answerer.search_query("Och vem instämde i det?", history).startswith("Och vem instämde i det? Vilka partier")
+    assert answerer.search_query("Vem var justerare i kommunstyrelsen 2025-10-21?", history) == (
+        "Vem var justerare i kommunstyrelsen 2025-10-21?")  # a new question is not mixed with the old one
     final = answerer.ask("Och vem instämde i det?", history=history)
     assert "Anders Pripp" in final.answer
 
