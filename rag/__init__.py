@@ -25,7 +25,8 @@ __all__ = ["Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError",
 
 
 def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: str | Path | None = None,
-           embed_model: str | None = None, rebuild: bool = False, progress=None, show_bar: bool = False) -> IngestReport:
+           embed_model: str | None = None, rebuild: bool = False, progress=None, show_bar: bool = False,
+           step=None) -> IngestReport:
     """Index the files under `paths`; document ids are paths relative to `root` (default: the single folder given)."""
     from .index import ingest as _ingest
 
@@ -35,7 +36,7 @@ def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: s
         root = paths[0] if len(paths) == 1 and paths[0].is_dir() else _common_folder(paths)
     return _ingest(paths, Path(index_dir) if index_dir else s.index_dir, Path(root), embed_model or s.embed_model,
                    max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch, progress=progress,
-                   show_bar=show_bar)
+                   show_bar=show_bar, step=step)
 
 
 def _common_folder(paths: list[Path]) -> Path:

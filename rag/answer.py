@@ -239,10 +239,8 @@ class Answerer:
             yield finish(REFUSAL, True, [], [])
             return
         t = time.perf_counter()
-        self.last_prompt_s = 0.0
-        raw = yield from self._generate(question, passages, history, klarsprak)
-        timings["prompt_s"] = self.last_prompt_s
-        timings["generation_s"] = time.perf_counter() - t - self.last_prompt_s
+        raw = yield from self._collect(self.prompt(question, passages, history, klarsprak), timings)
+        timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         checked = check(raw, passages, similarity=self.similarity())
         if "framgår inte" in raw.lower() or not checked.kept:
             quote = best_sentence(question, passages[:3]) or best_passage(question, passages[:3])
@@ -302,9 +300,6 @@ class Answerer:
             return self.prompt(question, passages[:-1], history, klarsprak)
         return messages
 
-    def _generate(self, question: str, passages: list[Passage], history, klarsprak: bool):
-        return (yield from self._collect(self.prompt(question, passages, history, klarsprak)))
-
     @staticmethod
     def _phrase_messages(question: str, draft: str, klarsprak: bool) -> list[dict[str, str]]:
         return [
@@ -313,12 +308,13 @@ class Answerer:
             {"role": "user", "content": f"Fråga: {question}\n\nFakta:\n{draft}\n\nSkriv svaret."},
         ]
 
-    def _collect(self, messages):
+    def _collect(self, messages, timings: dict[str, float]):
         out: list[str] = []
         t = time.perf_counter()
+        timings["prompt_s"] = 0.0
         for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
             if not out:
-                self.last_prompt_s = time.perf_counter() - t  # prompt evaluation = time to first token
+                timings["prompt_s"] = time.perf_counter() - t  # prompt evaluation = time to first token
             out.append(piece)
             yield piece
         return "".join(out)

@@ -136,3 +136,15 @@ def check(answer: str, passages: list[Passage], min_support: float = SUPPORT,
             note = f"unsupported markers dropped from {nums}"
         result.sentences.append(CheckedSentence(sentence, valid, bool(valid), note or ("" if valid else "no passage supports it")))
     return result
+
+
+def cited_spans(passage_text: str, answer: str) -> list[tuple[int, int]]:
+    """Character spans of the passage's words that the answer uses: what a reader should see highlighted."""
+    terms = content_terms(answer)
+    numbers = set(_NUMBER.findall(answer))
+    spans = []
+    for m in _WORD.finditer(passage_text):
+        word = m.group()
+        if (word.isdigit() and word in numbers) or content_terms(word) & terms:
+            spans.append((m.start(), m.end()))
+    return spans

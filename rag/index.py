@@ -34,6 +34,7 @@ ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
 FLAT_LIMIT = 20_000  # above this, HNSW (see README: recall vs flat)
 HNSW_M = 32
 HNSW_EF_SEARCH = int(os.environ.get("PARAGRAF_HNSW_EF", "256"))  # measured: see README, Speed
+EMBED_SLICE = 128  # chunks per progress step when a caller follows the embedding
 
 
 class IndexError_(RuntimeError):
@@ -206,8 +207,11 @@ def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vecto
 
 def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max_file_mb: float = 50,
            rebuild: bool = False, batch_size: int = 32, progress: Callable[[str], None] | None = None,
-           show_bar: bool = True) -> IngestReport:
-    """Bring the index in line with the files under `paths` (document id = path relative to `root`)."""
+           show_bar: bool = True, step: Callable[[str, int, int], None] | None = None) -> IngestReport:
+    """Bring the index in line with the files under `paths` (document id = path relative to `root`).
+
+    `step(what, done, total)` is told how far reading ("läser") and embedding ("bäddar in") have come.
+    """
     say = progress or (lambda msg: print(msg, file=sys.stderr))
     report = IngestReport()
     t0 = time.perf_counter()
@@ -244,7 +248,9 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
         for f in (old.facts if old else []):
             old_facts.setdefault(f.doc, []).append(f)
         documents: dict[str, dict] = {}
-        for path in files:
+        for n_file, path in enumerate(files):
+            if step:
+                step("läser", n_file, len(files))
             try:
                 src = read_file(path, root, int(max_file_mb * 1_000_000))
             except ReadError as exc:
@@ -296,7 +302,16 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
         if new_chunks:
             say(f"bäddar in {len(new_chunks)} nya stycken med {embed_model} …")
-            new_vecs = embedder.passages([c.search_text for c in new_chunks], batch_size=batch_size, progress=show_bar)
+            texts = [c.search_text for c in new_chunks]
+            if step:  # in slices, so a caller can show how far it has come
+                slices = []
+                for i in range(0, len(texts), EMBED_SLICE):
+                    step("bäddar in", i, len(texts))
+                    slices.append(embedder.passages(texts[i:i + EMBED_SLICE], batch_size=batch_size))
+                step("bäddar in", len(texts), len(texts))
+                new_vecs = np.concatenate(slices)
+            else:
+                new_vecs = embedder.passages(texts, batch_size=batch_size, progress=show_bar)
         else:
             new_vecs = np.zeros((0, embedder.dim), dtype=np.float32)
         report.embedded = len(new_chunks)

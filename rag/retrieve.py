@@ -12,6 +12,7 @@ from .chunk import Chunk
 from .embed import Embedder, load_embedder
 from .index import StoredIndex, check_compatible, load
 from .normalize import fold, nfc
+from .read import ReadError, SourceText, read_file
 from .structure import ORGAN_ABBREV
 
 RRF_K = 60
@@ -102,6 +103,22 @@ class Retriever:
     @property
     def documents(self) -> dict[str, dict]:
         return self.stored.documents
+
+    @property
+    def organs(self) -> list[str]:
+        """The organs the index's chunks name, for a filter menu."""
+        return sorted({c.organ for c in self.chunks if c.organ})
+
+    def source(self, doc_id: str) -> SourceText:
+        """The document's text as indexed (chunk offsets point into it); ReadError if gone or changed since."""
+        info = self.documents.get(doc_id)
+        if info is None:
+            raise ReadError(doc_id, "finns inte i indexet")
+        root = Path(self.stored.manifest["corpus_root"])
+        src = read_file(root / doc_id, root, 1 << 40)
+        if src.sha256 != info["sha256"]:
+            raise ReadError(doc_id, "filen har ändrats sedan indexet byggdes; indexera om")
+        return src
 
     def _mask(self, f: Filters) -> np.ndarray | None:
         if not f.active():

@@ -1,0 +1,413 @@
+"""Paragraf web chat: `python app.py` serves it on http://127.0.0.1:7860.
+
+The page only calls the library (`rag.service.Paragraf`). Everything that comes
+from a document or a user passes through `text()` before it reaches HTML, so a
+document containing markup is shown as the characters it contains.
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import html
+import os
+import re
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: never phone home
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI, Query  # noqa: E402
+from fastapi.responses import HTMLResponse  # noqa: E402
+
+from rag import settings  # noqa: E402
+from rag.answer import REFUSAL, Answer  # noqa: E402
+from rag.cite import cited_spans  # noqa: E402
+from rag.read import ReadError  # noqa: E402
+from rag.service import Paragraf, make_filters  # noqa: E402
+
+EXAMPLES = [
+    "Vilka partier lämnade särskilda yttranden?",
+    "Vem instämde i Sverigedemokraternas särskilda yttrande?",
+    "Hur slutade omröstningen om tiggeriförbudet?",
+    "Vem var ordförande på sammanträdet?",
+    "Vad hette kraftsamlande insatser tidigare?",
+]
+MAX_QUESTION = 2000
+HISTORY_TURNS = 3
+ALL = "Alla"
+
+CSS = """
+.pg-answer p { margin: 0 0 .5em 0; }
+.pg-refusal { border-left: 4px solid #b45309; background: #fffbeb; padding: .5em .8em; border-radius: 4px; }
+.pg-refusal strong { color: #92400e; }
+.pg-error { border-left: 4px solid #b91c1c; background: #fef2f2; padding: .5em .8em; border-radius: 4px; }
+.pg-sources { margin-top: .8em; border-top: 1px solid #d1d5db; padding-top: .4em; font-size: .92em; }
+.pg-source { margin: .5em 0; padding: .4em .6em; background: #f9fafb; border-radius: 4px; }
+.pg-source:target { outline: 2px solid #2563eb; }
+.pg-locator { font-weight: 600; }
+.pg-quote { max-height: 9em; overflow-y: auto; margin: .3em 0; color: #1f2937; }
+.pg-quote mark { background: #fde68a; padding: 0 1px; }
+.pg-marker { text-decoration: none; font-weight: 600; }
+.pg-status { padding: .4em .8em; border-radius: 4px; background: #eff6ff; }
+.pg-status.pg-ready { background: #f0fdf4; }
+.pg-bar { height: 6px; background: #dbeafe; border-radius: 3px; margin-top: .3em; }
+.pg-bar > div { height: 6px; background: #2563eb; border-radius: 3px; }
+"""
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+_MD = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`#|~\\!{}+-"})
+
+
+def text(value: object) -> str:
+    """Any document or user text as inert HTML: no tag, entity or Markdown syntax survives."""
+    return html.escape(str(value), quote=True).translate(_MD).replace("\n", "<br>")
+
+
+def _marked(quote_text: str, answer: str) -> str:
+    quote_text = re.sub(r"[ \t]*\n\s*", "\n", quote_text.replace("\f", "\n")).strip()  # PDF lines, not blank gaps
+    out, pos = [], 0
+    for start, end in cited_spans(quote_text, answer):
+        out += [text(quote_text[pos:start]), "<mark>", text(quote_text[start:end]), "</mark>"]
+        pos = end
+    out.append(text(quote_text[pos:]))
+    return "".join(out)
+
+
+def _doc_link(doc: str, chunk_id: str) -> str:
+    href = f"dokument?doc={quote(doc)}&amp;stycke={quote(chunk_id)}#stycke"
+    return f'<a href="{href}" target="_blank" rel="noopener">Öppna dokumentet vid stycket ↗</a>'
+
+
+def _source(item: dict, anchor: str, label: str, answer: str) -> str:
+    return (f'<div class="pg-source" id="{anchor}"><span class="pg-locator">{label} {text(item["locator"])}</span>'
+            f'<div class="pg-quote">{_marked(item["quote"], answer)}</div>'
+            f'<small>{text(item["doc"])} · {_doc_link(item["doc"], item["chunk_id"])}</small></div>')
+
+
+def render_answer(answer: dict, turn: str) -> str:
+    """The checked answer with clickable markers, then its sources (or, for a refusal, the closest passages)."""
+    if answer["refused"]:
+        closest = [{"locator": r["locator"], "quote": r["text"], "doc": r["doc"], "chunk_id": r["id"]}
+                   for r in answer["retrieved"][:3]]
+        body = (f'<div class="pg-refusal"><strong>{text(REFUSAL)}</strong>'
+                + (f" {text(answer['answer'])}" if answer["answer"] != REFUSAL else "") + "</div>")
+        if closest:
+            body += ('<div class="pg-sources"><strong>Närmast i dokumenten</strong> (svarar inte på frågan):'
+                     + "".join(_source(c, f"pg-{turn}-n{i}", "•", "") for i, c in enumerate(closest, 1)) + "</div>")
+        return body
+    shown = {c["n"] for c in answer["citations"]}
+    marked = text(answer["answer"])
+    for n in sorted(shown, reverse=True):  # "[12]" before "[1]"
+        marked = marked.replace(f"&#91;{n}&#93;", f'<a class="pg-marker" href="#pg-{turn}-{n}">[{n}]</a>')
+    sources = "".join(_source(c, f"pg-{turn}-{c['n']}", f"[{c['n']}]", answer["answer"]) for c in answer["citations"])
+    return (f'<div class="pg-answer">{marked}</div>'
+            + (f'<div class="pg-sources"><strong>Källor</strong>{sources}</div>' if sources else ""))
+
+
+def render_streaming(partial: str) -> str:
+    return f'<div class="pg-answer">{text(partial)} …</div>'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="pg-error"><strong>Något gick fel.</strong> {text(message)}</div>'
+
+
+def render_status(service: Paragraf) -> str:
+    s = service.status
+    if s.error:
+        return f'<div class="pg-error"><strong>Paragraf kunde inte starta.</strong> {text(s.error)}</div>'
+    bar = (f'<div class="pg-bar"><div style="width:{int(100 * s.progress)}%"></div></div>'
+           if s.progress is not None else "")
+    return f'<div class="pg-status{" pg-ready" if s.ready else ""}">{text(s.message)}{bar}</div>'
+
+
+def render_document(service: Paragraf, doc: str, chunk_id: str) -> str:
+    try:
+        src = service.source(doc)
+    except (ReadError, RuntimeError) as exc:
+        return _page("Dokumentet kan inte visas", f"<p>{text(exc)}</p>")
+    chunk = next((c for c in service.answerer.retriever.chunks if c.id == chunk_id and c.doc == doc), None)
+    body = src.text
+    if chunk:
+        parts = [text(body[: chunk.start]), f'<mark id="stycke">{text(body[chunk.start: chunk.end])}</mark>',
+                 text(body[chunk.end:])]
+    else:
+        parts = [text(body)]
+    page_break = '<hr title="sidbrytning">'
+    head = f"<h1>{text(doc)}</h1>" + (f"<p><strong>{text(chunk.locator)}</strong></p>" if chunk else "")
+    return _page(doc, head + f'<div class="doc">{"".join(parts).replace(chr(12), page_break)}</div>')
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{text(title)} – Paragraf</title>'
+            "<style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.5}"
+            ".doc{white-space:normal}mark{background:#fde68a;scroll-margin-top:30vh}</style></head>"
+            f"<body>{body}</body></html>")
+
+
+# ---------------------------------------------------------------------------------------------- the page
+def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
+    with gr.Blocks(title="Paragraf") as demo:
+        gr.Markdown("# Paragraf\nFrågor om kommunala protokoll, besvarade med hänvisningar till paragraf och bilaga.")
+        status = gr.HTML(render_status(service), elem_id="pg-status")
+        timer = gr.Timer(1.0)
+        turns = gr.State([])  # this conversation only: [{"question", "answer": Answer.to_dict()}]
+        with gr.Tab("Fråga"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Samtal", show_label=False, height=620, elem_id="pg-chat", buttons=["copy"],
+                        placeholder="**Ställ en fråga om protokollen**, eller välj ett exempel nedan.",
+                        examples=[{"text": q} for q in EXAMPLES], feedback_options=("Like", "Dislike"),
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(show_label=False, placeholder="Skriv din fråga …", scale=6,
+                                              max_length=MAX_QUESTION, elem_id="pg-question", submit_btn=False)
+                        send = gr.Button("Fråga", variant="primary", scale=1, elem_id="pg-send")
+                    with gr.Row():
+                        new = gr.Button("Ny konversation", size="sm")
+                        klarsprak = gr.Checkbox(label="Klarspråk (enklare svar, ord förklaras)", value=False)
+                    with gr.Accordion("Synpunkt på senaste svaret", open=False):
+                        comment = gr.Textbox(label="Kommentar (frivillig)", lines=2, max_length=2000)
+                        send_comment = gr.Button("Skicka synpunkt", size="sm")
+                        feedback_note = gr.Markdown()
+                with gr.Column(scale=1, min_width=220):
+                    gr.Markdown("### Avgränsa sökningen")
+                    organ = gr.Dropdown([ALL], value=ALL, label="Organ")
+                    date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
+                    date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
+                    doc = gr.Dropdown([ALL], value=ALL, label="Dokument")
+        if staff_password:
+            staff_tab(service, staff_password)
+
+        def refresh():
+            ready = service.status.ready or service.status.error is not None
+            organs = [ALL, *service.organs]
+            docs = [ALL, *sorted(service.documents())]
+            return (render_status(service), gr.Timer(active=not ready), gr.Dropdown(choices=organs),
+                    gr.Dropdown(choices=docs))
+
+        timer.tick(refresh, outputs=[status, timer, organ, doc], queue=False, show_progress="hidden")
+        demo.load(refresh, outputs=[status, timer, organ, doc], queue=False)
+
+        def respond(q: str, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str, doc_v: str):
+            q = (q or "").strip()
+            if not q:
+                yield gr.update(), chat, past
+                return
+            chat = [*chat, {"role": "user", "content": text(q)},
+                    {"role": "assistant", "content": render_streaming("Söker i dokumenten")}]
+            yield "", chat, past
+            try:
+                filters = make_filters(None if organ_v == ALL else organ_v, from_v, to_v,
+                                       None if doc_v == ALL else doc_v)
+                history = [(t["question"], t["answer"]["answer"]) for t in past][-HISTORY_TURNS:]
+                streamed, final = "", None
+                for part in service.stream(q, history=history, klarsprak=plain, filters=filters):
+                    if isinstance(part, Answer):
+                        final = part
+                    else:
+                        streamed += part
+                        chat[-1] = {"role": "assistant", "content": render_streaming(streamed)}
+                        yield "", chat, past
+            except Exception as exc:  # the request fails, the app and the conversation go on
+                service.say(f"fel i en fråga: {type(exc).__name__}: {exc}")
+                chat[-1] = {"role": "assistant", "content": render_error(_swedish_error(exc))}
+                yield "", chat, past
+                return
+            answer = final.to_dict()
+            chat[-1] = {"role": "assistant", "content": render_answer(answer, uuid.uuid4().hex[:8])}
+            yield "", chat, [*past, {"question": q, "answer": answer}]
+
+        inputs = [question, chatbot, turns, klarsprak, organ, date_from, date_to, doc]
+        for trigger in (send.click, question.submit):
+            trigger(respond, inputs, [question, chatbot, turns], concurrency_id="llm", concurrency_limit=1,
+                    api_visibility="private")
+
+        def example(evt: gr.SelectData, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str,
+                    doc_v: str):
+            yield from respond(evt.value["text"], chat, past, plain, organ_v, from_v, to_v, doc_v)
+
+        chatbot.example_select(example, inputs[1:], [question, chatbot, turns], concurrency_id="llm",
+                               concurrency_limit=1, api_visibility="private")
+        new.click(lambda: ("", [], [], ""), outputs=[question, chatbot, turns, feedback_note], queue=False,
+                  api_visibility="private")
+
+        def like(evt: gr.LikeData, past: list, request: gr.Request):
+            answer_no = evt.index // 2 if isinstance(evt.index, int) else evt.index[0] // 2
+            if answer_no >= len(past):
+                return "Svaret håller fortfarande på att skrivas."
+            turn = past[answer_no]
+            rating = "upp" if evt.liked else "ner"
+            service.feedback.add(rating, turn["question"], turn["answer"], session=request.session_hash or "")
+            return "Tack! Din bedömning är sparad. Skriv gärna en kommentar nedan."
+
+        chatbot.like(like, [turns], feedback_note, queue=False, api_visibility="private")
+
+        def send_feedback(note: str, past: list, request: gr.Request):
+            if not past:
+                return "Ställ en fråga först.", note
+            if not note.strip():
+                return "Skriv en kommentar först.", note
+            service.feedback.add("kommentar", past[-1]["question"], past[-1]["answer"], comment=note,
+                                 session=request.session_hash or "")
+            return "Tack! Kommentaren är sparad.", ""
+
+        send_comment.click(send_feedback, [comment, turns], [feedback_note, comment], queue=False,
+                           api_visibility="private")
+
+        def ask(question: str, klarsprak: bool = False, organ: str = "", date_from: str = "", date_to: str = "",
+                doc: str = "") -> dict:
+            """Answer one question; returns the same JSON as `python -m rag ask --json`."""
+            question = (question or "").strip()
+            if not question:
+                raise gr.Error("Frågan är tom.")
+            if len(question) > MAX_QUESTION:
+                raise gr.Error(f"Frågan är för lång (högst {MAX_QUESTION} tecken).")
+            try:
+                filters = make_filters(organ, date_from, date_to, doc)
+                return service.ask(question, klarsprak=klarsprak, filters=filters).to_dict()
+            except Exception as exc:
+                raise gr.Error(_swedish_error(exc)) from None
+
+        gr.api(ask, api_name="ask", concurrency_id="llm", concurrency_limit=1)
+    return demo
+
+
+def _swedish_error(exc: Exception) -> str:
+    if isinstance(exc, ValueError):
+        return str(exc)
+    if isinstance(exc, RuntimeError):
+        return str(exc)
+    return f"Frågan kunde inte besvaras just nu ({type(exc).__name__}). Försök igen."
+
+
+def staff_tab(service: Paragraf, password: str) -> None:
+    """Upload, list, re-index and remove documents; every action checks this session's login on the server."""
+    columns = ["Dokument", "Organ", "Datum", "§§", "Bilagor", "Sidor", "OCR", "Stycken"]
+
+    def table():
+        rows = []
+        for doc_id, d in sorted(service.documents().items()):
+            ocr = f"skannad, brus {d.get('ocr_noise', 0):.2f}" if d.get("ocr") else f"text, brus {d.get('ocr_noise', 0):.2f}"
+            rows.append([doc_id, d.get("organ") or "", d.get("date") or "", ", ".join(d.get("paragrafer", [])[:30]),
+                         ", ".join(d.get("bilagor", [])[:20]), d.get("pages") or "", ocr, d.get("chunks", "")])
+        return rows
+
+    with gr.Tab("Personal", elem_id="pg-staff"):
+        logged_in = gr.State(False)
+        with gr.Column(visible=True) as login_box:
+            pw = gr.Textbox(label="Lösenord", type="password")
+            login = gr.Button("Logga in")
+            login_note = gr.Markdown()
+        with gr.Column(visible=False) as panel:
+            gr.Markdown("### Ladda upp dokument\nPDF, DOCX, Markdown, text eller HTML. "
+                        f"Högst {service.max_upload_mb:g} MB per fil. Ett namn som redan finns ersätts inte.")
+            files = gr.File(file_count="multiple", label="Filer", file_types=[".pdf", ".docx", ".md", ".txt",
+                                                                             ".html", ".htm", ".markdown"])
+            upload = gr.Button("Ladda upp och indexera", variant="primary")
+            result = gr.Markdown()
+            gr.Markdown("### Dokument i indexet")
+            docs = gr.Dataframe(headers=columns, datatype="str", interactive=False, wrap=True)
+            with gr.Row():
+                reindex = gr.Button("Indexera om dokumentmappen")
+                to_remove = gr.Dropdown([], label="Ta bort dokument", scale=3)
+                remove = gr.Button("Ta bort", variant="stop")
+
+        def do_login(given: str):
+            if hmac.compare_digest(given.encode(), password.encode()):
+                return True, gr.Column(visible=False), gr.Column(visible=True), "", table(), \
+                    gr.Dropdown(choices=sorted(service.documents()))
+            return False, gr.Column(visible=True), gr.Column(visible=False), "Fel lösenord.", gr.update(), gr.update()
+
+        login.click(do_login, [pw], [logged_in, login_box, panel, login_note, docs, to_remove],
+                    api_visibility="private")
+
+        def guarded(action):
+            def run(ok: bool, *args):
+                if not ok:
+                    return "Logga in först.", gr.update(), gr.update()
+                try:
+                    message = action(*args)
+                except Exception as exc:
+                    message = render_error(str(exc))
+                return message, table(), gr.Dropdown(choices=sorted(service.documents()), value=None)
+            return run
+
+        def do_upload(paths):
+            if not paths:
+                return "Välj filer först."
+            lines = service.upload([(Path(p).name, Path(p).read_bytes()) for p in paths])
+            return "<br>".join(text(line) for line in lines)
+
+        def do_reindex():
+            report = service.reindex()
+            return "<br>".join(text(line) for line in report.lines())
+
+        def do_remove(doc_id):
+            if not doc_id:
+                return "Välj ett dokument."
+            service.remove(doc_id)
+            report = service.reindex()
+            return text(f"{doc_id} är borttaget. ") + "<br>".join(text(line) for line in report.lines())
+
+        upload.click(guarded(do_upload), [logged_in, files], [result, docs, to_remove], concurrency_id="staff",
+                     api_visibility="private")
+        reindex.click(guarded(do_reindex), [logged_in], [result, docs, to_remove], concurrency_id="staff",
+                      api_visibility="private")
+        remove.click(guarded(do_remove), [logged_in, to_remove], [result, docs, to_remove], concurrency_id="staff",
+                     api_visibility="private")
+
+
+def create_app(service: Paragraf, staff_password: str | None = None) -> FastAPI:
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/dokument", response_class=HTMLResponse)
+    def dokument(doc: str = Query(...), stycke: str = Query("")) -> HTMLResponse:
+        return HTMLResponse(render_document(service, doc, stycke), headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'", "X-Content-Type-Options": "nosniff"})
+
+    theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return gr.mount_gradio_app(app, build(service, staff_password).queue(default_concurrency_limit=4), path="/",
+                               theme=theme, css=CSS, footer_links=["api"],
+                               max_file_size=f"{int(service.max_upload_mb)}mb")
+
+
+def main(argv: list[str] | None = None) -> int:
+    s = settings()
+    p = argparse.ArgumentParser(description="Paragraf web chat")
+    p.add_argument("--host", default=os.environ.get("PARAGRAF_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PARAGRAF_PORT", "7860")))
+    p.add_argument("--index", type=Path, default=s.index_dir, help="index folder (PARAGRAF_INDEX)")
+    p.add_argument("--corpus", type=Path, default=s.corpus_dir, help="documents folder (PARAGRAF_CORPUS)")
+    p.add_argument("--llm", default=os.environ.get("PARAGRAF_LLM"), help="registry key, GGUF path or openai:<model>")
+    p.add_argument("--embed-model", default=s.embed_model, help="PARAGRAF_EMBED_MODEL")
+    p.add_argument("--feedback", type=Path, default=os.environ.get("PARAGRAF_FEEDBACK"),
+                   help="feedback file (default: feedback/feedback.jsonl beside the index)")
+    p.add_argument("--staff", action="store_true", default=os.environ.get("PARAGRAF_STAFF") == "1",
+                   help="enable the staff tab; the password is read from PARAGRAF_STAFF_PASSWORD")
+    p.add_argument("--max-upload-mb", type=float, default=float(os.environ.get("PARAGRAF_MAX_UPLOAD_MB", "20")))
+    args = p.parse_args(argv)
+    password = None
+    if args.staff:
+        password = os.environ.get("PARAGRAF_STAFF_PASSWORD", "")
+        if len(password) < 8:
+            print("fel: personalfliken kräver ett lösenord på minst 8 tecken i PARAGRAF_STAFF_PASSWORD", file=sys.stderr)
+            return 2
+    service = Paragraf(args.corpus.absolute(), args.index.absolute(), args.llm, args.embed_model,
+                       args.feedback, max_upload_mb=args.max_upload_mb)
+    service.start_in_background()
+    import uvicorn
+
+    print(f"Paragraf: http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(create_app(service, password), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
