@@ -63,9 +63,11 @@ CSS = """
 _MD = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`#|~\\!{}+-"})
 
 
-def text(value: object) -> str:
-    """Any document or user text as inert HTML: no tag, entity or Markdown syntax survives."""
-    return html.escape(str(value), quote=True).translate(_MD).replace("\n", "<br>")
+def text(value: object, markdown: bool = True) -> str:
+    """Any document or user text as inert HTML: no tag or entity survives, nor Markdown syntax where the
+    HTML still passes through a Markdown renderer (the chat)."""
+    out = html.escape(str(value), quote=True)
+    return (out.translate(_MD) if markdown else out).replace("\n", "<br>")
 
 
 def _marked(quote_text: str, answer: str) -> str:
@@ -130,21 +132,21 @@ def render_document(service: Paragraf, doc: str, chunk_id: str) -> str:
     try:
         src = service.source(doc)
     except (ReadError, RuntimeError) as exc:
-        return _page("Dokumentet kan inte visas", f"<p>{text(exc)}</p>")
+        return _page("Dokumentet kan inte visas", f"<p>{text(exc, False)}</p>")
     chunk = next((c for c in service.answerer.retriever.chunks if c.id == chunk_id and c.doc == doc), None)
     body = src.text
     if chunk:
-        parts = [text(body[: chunk.start]), f'<mark id="stycke">{text(body[chunk.start: chunk.end])}</mark>',
-                 text(body[chunk.end:])]
+        parts = [text(body[: chunk.start], False), f'<mark id="stycke">{text(body[chunk.start: chunk.end], False)}</mark>',
+                 text(body[chunk.end:], False)]
     else:
-        parts = [text(body)]
+        parts = [text(body, False)]
     page_break = '<hr title="sidbrytning">'
-    head = f"<h1>{text(doc)}</h1>" + (f"<p><strong>{text(chunk.locator)}</strong></p>" if chunk else "")
+    head = f"<h1>{text(doc, False)}</h1>" + (f"<p><strong>{text(chunk.locator, False)}</strong></p>" if chunk else "")
     return _page(doc, head + f'<div class="doc">{"".join(parts).replace(chr(12), page_break)}</div>')
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{text(title)} – Paragraf</title>'
+    return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{text(title, False)} – Paragraf</title>'
             "<style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.5}"
             ".doc{white-space:normal}mark{background:#fde68a;scroll-margin-top:30vh}</style></head>"
             f"<body>{body}</body></html>")
@@ -316,7 +318,7 @@ def staff_tab(service: Paragraf, password: str) -> None:
             docs = gr.Dataframe(headers=columns, datatype="str", interactive=False, wrap=True)
             with gr.Row():
                 reindex = gr.Button("Indexera om dokumentmappen")
-                to_remove = gr.Dropdown([], label="Ta bort dokument", scale=3)
+                to_remove = gr.Dropdown([], label="Ta bort dokument", scale=3, elem_id="pg-remove")
                 remove = gr.Button("Ta bort", variant="stop")
 
         def do_login(given: str):
@@ -371,6 +373,12 @@ def create_app(service: Paragraf, staff_password: str | None = None) -> FastAPI:
     def dokument(doc: str = Query(...), stycke: str = Query("")) -> HTMLResponse:
         return HTMLResponse(render_document(service, doc, stycke), headers={
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'", "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/status")
+    def status() -> dict:
+        """For scripts and health checks: is the index built and the model loaded?"""
+        st = service.status
+        return {"ready": st.ready, "message": st.message, "progress": st.progress, "error": st.error}
 
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     return gr.mount_gradio_app(app, build(service, staff_password).queue(default_concurrency_limit=4), path="/",

@@ -39,7 +39,7 @@ def safe_name(filename: str) -> str:
     """The last path part of `filename`, with characters outside a small safe set replaced by '_'."""
     name = unicodedata.normalize("NFC", filename.replace("\\", "/").split("/")[-1])
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _UNSAFE.sub("_", name).strip(" .")
+    name = _UNSAFE.sub("_", name).strip(" ").rstrip(".")
     stem, dot, suffix = name.rpartition(".")
     if dot and len(name) > MAX_NAME:
         name = stem[: MAX_NAME - len(suffix) - 1] + "." + suffix

@@ -1,11 +1,21 @@
 """Shared fixtures: the bundled corpus, the real word list and models, one index built once per session."""
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import rag
+from helpers import free_port
 from rag.lexicon import default_lexicon
 from rag.normalize import OcrRepair
 from rag.read import read_file
@@ -47,3 +57,94 @@ def corpus_index(tmp_path_factory) -> rag.Retriever:
     report = rag.ingest([CORPUS], index_dir=folder)
     assert not report.errors, report.errors
     return rag.open_index(folder)
+
+
+# -- the web app, started as a user starts it, on loopback ---------------------------------------------------
+STAFF_PASSWORD = "testlösen-123"
+EVIL_DOC = "tekniska-namnden-2026-02-03-snorojning.md"
+EVIL_TEXT = """# Tekniska nämnden 2026-02-03
+
+## § 12 Snöröjning i Testby
+
+Dnr TN-2026-0012
+
+Tekniska nämnden beslutade att snöröjningen i Testby ska börja klockan fem på morgonen.
+<script>window.__pwned = 1; document.title = "pwned"</script>
+Ledamoten skrev <img src=x onerror="window.__pwned = 2"> i sitt yrkande om snöröjningen i Testby.
+Se även <a href="javascript:window.__pwned=3">länken</a> och [klicka här](javascript:window.__pwned=4) om plogbilarna.
+"""
+
+
+@dataclass
+class AppServer:
+    url: str
+    corpus: Path
+    index: Path
+    feedback: Path
+    statuses: list[dict]  # what /status said while the app started
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> AppServer:
+    """`python app.py` over the Malmö documents plus a document full of markup, with no index yet."""
+    base = tmp_path_factory.mktemp("app")
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS / "malmo", corpus / "malmo")
+    (corpus / EVIL_DOC).write_text(EVIL_TEXT, encoding="utf-8")
+    port = free_port()
+    log = open(base / "app.log", "w+")  # a file: a full pipe would stall the server
+    env = {**os.environ, "PARAGRAF_STAFF_PASSWORD": STAFF_PASSWORD}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus", str(corpus), "--index",
+         str(base / "index"), "--llm", "smollm2-135m", "--staff", "--feedback", str(base / "feedback.jsonl")],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base)
+    url = f"http://127.0.0.1:{port}"
+    statuses: list[dict] = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/status", timeout=2) as r:
+                statuses.append(json.load(r))
+            if statuses[-1]["ready"] or statuses[-1]["error"]:
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail("app.py exited: " + log.read()[-2000:])
+        time.sleep(0.1)
+    if not statuses or not statuses[-1]["ready"]:
+        proc.kill()
+        log.seek(0)
+        pytest.fail(f"app.py not ready within 300 s: {statuses[-1:]} {log.read()[-2000:]}")
+    yield AppServer(url, corpus, base / "index", base / "feedback.jsonl", statuses)
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium through Selenium and Debian's chromedriver (scripts/setup.sh installs both)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for binary in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
+        if not Path(binary).exists():
+            pytest.fail(f"{binary} is missing: run `bash scripts/setup.sh tests` (installs chromium and chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                 "--window-size=1400,1000", "--lang=sv-SE"):
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="paragraf-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)

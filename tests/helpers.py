@@ -1,5 +1,13 @@
-"""Small writers for test inputs that no library here writes: a PDF with a real text layer."""
+"""Small helpers for tests: a PDF writer (no library here writes one) and a free loopback port."""
 from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:

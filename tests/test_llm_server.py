@@ -1,5 +1,4 @@
 """The OpenAI-compatible backend against a real llama.cpp server on loopback, serving the test model."""
-import socket
 import subprocess
 import sys
 import time
@@ -7,20 +6,15 @@ import urllib.request
 
 import pytest
 
+from helpers import free_port
 from rag.answer import REFUSAL, Answerer
 from rag.llm import OpenAICompatibleLLM
 from rag.models import resolve
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")  # a file: a full pipe would stall the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve("smollm2-135m")), "--host", "127.0.0.1",

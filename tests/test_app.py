@@ -1,0 +1,116 @@
+"""The running web app over HTTP: `/ask` through gradio_client, the document view, start-up, many users at once."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+import pytest
+from gradio_client import Client
+
+from conftest import EVIL_DOC, ROOT
+
+PRIPP = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
+
+
+@pytest.fixture(scope="module")
+def client(app_server) -> Client:
+    return Client(app_server.url + "/", verbose=False)
+
+
+def test_start_builds_the_index_and_shows_progress(app_server):
+    messages = [s["message"] for s in app_server.statuses]
+    assert any(m.startswith("Bygger index") for m in messages), messages
+    assert any(s["progress"] is not None and 0 <= s["progress"] <= 1 for s in app_server.statuses)
+    assert app_server.statuses[-1]["ready"] and "4 dokument" in messages[-1]
+    assert (app_server.index / "CURRENT").exists()
+
+
+def test_ask_answers_pripp_with_bilaga_13(client):
+    answer = client.predict(PRIPP, api_name="/ask")
+    assert "Anders Pripp" in answer["answer"] and not answer["refused"]
+    assert any("Bilaga 13" in c["locator"] for c in answer["citations"])
+    assert all(f"[{c['n']}]" in answer["answer"] for c in answer["citations"])
+
+
+def test_ask_returns_the_same_json_as_the_cli(client, app_server):
+    cli = subprocess.run([sys.executable, "-m", "rag", "ask", "--json", "--index", str(app_server.index), "--llm",
+                          "smollm2-135m", PRIPP], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    expected = json.loads(cli.stdout)
+    got = client.predict(PRIPP, api_name="/ask")
+    assert set(got) == set(expected)
+    for key in ("question", "answer", "refused", "citations", "facts_used", "models", "search_query"):
+        assert got[key] == expected[key], key
+    assert [r["id"] for r in got["retrieved"]] == [r["id"] for r in expected["retrieved"]]
+    assert set(got["timings"]) == set(expected["timings"])
+
+
+def test_ask_refuses_what_the_documents_do_not_say(client):
+    answer = client.predict("Vad kostar ett busskort för ungdomar i Malmö?", api_name="/ask")
+    assert answer["refused"] and answer["answer"] == "Det framgår inte av dokumenten."
+    assert answer["citations"] == [] and answer["retrieved"]  # the closest passages come along
+
+
+def test_ask_filters_and_swedish_errors(client):
+    filtered = client.predict("Vem var ordförande?", False, "", "", "", EVIL_DOC, api_name="/ask")
+    assert {r["doc"] for r in filtered["retrieved"]} == {EVIL_DOC}
+    with pytest.raises(Exception, match="Från datum: skriv datumet som ÅÅÅÅ-MM-DD"):
+        client.predict(PRIPP, False, "", "7 januari", "", "", api_name="/ask")
+    with pytest.raises(Exception, match="Frågan är tom"):
+        client.predict("   ", api_name="/ask")
+    # the app keeps serving after refused requests
+    assert "Anders Pripp" in client.predict(PRIPP, api_name="/ask")["answer"]
+
+
+def test_ten_simultaneous_questions_no_errors_no_cross_talk(app_server):
+    questions = [PRIPP, "Vilka partier lämnade särskilda yttranden?", "Vem var ordförande på sammanträdet?",
+                 "Vad kostar ett busskort för ungdomar i Malmö?", "Vad beslutade nämnden om snöröjningen i Testby?"]
+    solo = {q: Client(app_server.url + "/", verbose=False).predict(q, api_name="/ask") for q in questions}
+    asked = [questions[i % len(questions)] for i in range(10)]
+    clients = [Client(app_server.url + "/", verbose=False) for _ in asked]  # ten users, ten sessions
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        futures = [pool.submit(c.predict, q, api_name="/ask") for c, q in zip(clients, asked)]
+        answers = [f.result(timeout=600) for f in futures]
+    assert time.monotonic() - start < 600
+    for q, got in zip(asked, answers):
+        want = solo[q]
+        assert got["question"] == q
+        assert got["refused"] == want["refused"]
+        assert [c["chunk_id"] for c in got["citations"]] == [c["chunk_id"] for c in want["citations"]]
+        assert [r["id"] for r in got["retrieved"]] == [r["id"] for r in want["retrieved"]]
+
+
+def test_document_view_shows_markup_as_text(app_server):
+    with urllib.request.urlopen(f"{app_server.url}/dokument?doc={quote(EVIL_DOC)}") as r:
+        page = r.read().decode()
+        csp = r.headers["Content-Security-Policy"]
+    assert "script-src" not in csp and "default-src 'none'" in csp  # no script runs on this page at all
+    assert "<script>" not in page and "<img" not in page and 'href="javascript' not in page
+    assert "&lt;script&gt;window.__pwned = 1" in page and "snöröjningen i Testby" in page
+
+
+def test_document_view_refuses_paths_outside_the_index(app_server):
+    for doc in ("../../etc/passwd", "/etc/passwd", "malmo/../../app.log"):
+        with urllib.request.urlopen(f"{app_server.url}/dokument?doc={quote(doc)}") as r:
+            page = r.read().decode()
+        assert "finns inte i indexet" in page and "root:" not in page
+
+
+def test_status_is_json_for_scripts(app_server):
+    with urllib.request.urlopen(app_server.url + "/status") as r:
+        status = json.load(r)
+    assert status["ready"] is True and status["error"] is None
+
+
+def test_unknown_api_name_is_an_error_not_a_crash(client, app_server):
+    with pytest.raises(Exception):
+        client.predict("x", api_name="/finns_inte")
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(app_server.url + "/dokument")  # doc is required

@@ -1,0 +1,206 @@
+"""The chat page in a real headless Chromium: what a user sees and clicks."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import EVIL_DOC, ROOT, STAFF_PASSWORD
+
+WAIT = 240  # seconds; generous, the machine is shared
+PRIPP = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
+
+
+@pytest.fixture
+def page(browser, app_server):
+    browser.get(app_server.url + "/")
+    WebDriverWait(browser, 60).until(lambda d: "Klar:" in d.find_element(By.ID, "pg-status").text)
+    return browser
+
+
+def _ask(driver, question: str) -> None:
+    box = driver.find_element(By.CSS_SELECTOR, "#pg-question textarea")
+    box.clear()
+    box.send_keys(question)
+    driver.find_element(By.ID, "pg-send").click()
+
+
+BOT = "#pg-chat .pg-answer, #pg-chat .pg-refusal, #pg-chat .pg-error"
+
+
+def _answers(driver) -> list[str]:
+    """The bot messages' texts, read in one go: the page re-renders while an answer streams."""
+    return driver.execute_script(f"return [...document.querySelectorAll({BOT!r})].map(e => e.innerText)")
+
+
+def _wait_final(driver, count: int):
+    """The `count`-th bot message once it is final (streaming messages end in ' …')."""
+    WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
+        lambda d: len(found := _answers(d)) >= count and not found[count - 1].endswith("…"))
+    time.sleep(0.3)
+    return driver.find_elements(By.CSS_SELECTOR, BOT)[count - 1]
+
+
+def test_examples_on_the_empty_page(page):
+    examples = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#pg-chat button.example")]
+    assert "Vilka partier lämnade särskilda yttranden?" in examples
+    assert "Hur slutade omröstningen om tiggeriförbudet?" in examples
+
+
+def test_answer_streams_piece_by_piece(page):
+    _ask(page, "Vad skriver Moderaterna om prevention?")
+    seen: list[str] = []  # the answer as it grows
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        found = _answers(page)
+        if found:
+            text = found[-1]
+            if not seen or seen[-1] != text:
+                seen.append(text)
+            if not text.endswith("…"):
+                break
+        time.sleep(0.05)
+    partial = [t for t in seen if t.endswith("…") and "Söker i dokumenten" not in t]
+    assert len(partial) >= 2, seen  # the text grew piece by piece before the checked answer replaced it
+    assert not seen[-1].endswith("…")
+
+
+def test_answer_with_highlighted_sources_markers_and_document_view(page, app_server):
+    _ask(page, PRIPP)
+    answer = _wait_final(page, 1)
+    assert "Anders Pripp" in answer.text
+    sources = page.find_elements(By.CSS_SELECTOR, "#pg-chat .pg-source")
+    locators = [s.find_element(By.CSS_SELECTOR, ".pg-locator").text for s in sources]
+    assert any("Bilaga 13" in loc for loc in locators), locators
+    marks = [m.text for m in page.find_elements(By.CSS_SELECTOR, "#pg-chat .pg-source mark")]
+    assert "Pripp" in marks  # the cited words are highlighted in the quote
+
+    # a marker in the answer jumps to its source
+    marker = answer.find_elements(By.CSS_SELECTOR, "a.pg-marker")[-1]
+    target = marker.get_attribute("href").split("#", 1)[1]
+    marker.click()
+    WebDriverWait(page, 10).until(lambda d: d.current_url.endswith("#" + target))
+    assert page.find_element(By.ID, target).find_element(By.CSS_SELECTOR, ".pg-locator").text.startswith("[")
+
+    user = page.find_element(By.CSS_SELECTOR, "#pg-chat .user-row")
+    page.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollTo(0, 0)", user)
+    time.sleep(0.5)
+    shot = Path(os.environ.get("PARAGRAF_SCREENSHOT", app_server.index.parent / "chat.png"))
+    page.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+    # the whole document, scrolled to the passage
+    link = sources[-1].find_element(By.PARTIAL_LINK_TEXT, "Öppna dokumentet")
+    url = link.get_attribute("href")
+    assert link.get_attribute("target") == "_blank"
+    page.get(url)
+    mark = page.find_element(By.CSS_SELECTOR, "mark#stycke")
+    assert "Pripp" in mark.text or "Olsson" in mark.text
+    assert page.execute_script("return window.scrollY") > 0
+
+
+def test_refusal_looks_like_one_and_shows_closest_passages(page):
+    _ask(page, "Vad kostar ett busskort för ungdomar i Malmö?")
+    answer = _wait_final(page, 1)
+    assert "pg-refusal" in answer.get_attribute("class")
+    assert "Det framgår inte av dokumenten" in answer.text
+    assert page.find_elements(By.CSS_SELECTOR, "#pg-chat .pg-source")
+    assert "Närmast i dokumenten" in page.find_element(By.ID, "pg-chat").text
+
+
+def test_markup_from_documents_and_questions_stays_text(page):
+    _ask(page, "Vad beslutade nämnden om snöröjningen i Testby? <img src=x onerror=\"window.__pwned=9\"> <b>fet</b>")
+    _wait_final(page, 1)
+    chat = page.find_element(By.ID, "pg-chat")
+    text = chat.text
+    assert '<img src=x onerror="window.__pwned=9">' in text and "<b>fet</b>" in text  # the question, as typed
+    assert "<script>window.__pwned = 1" in text  # the document's markup, shown as characters
+    assert page.execute_script("return window.__pwned") is None
+    assert page.title != "pwned"
+    assert not chat.find_elements(By.CSS_SELECTOR, "script, img[onerror], b, a[href^='javascript']")
+    assert EVIL_DOC in text
+
+
+def test_follow_up_and_new_conversation(page):
+    _ask(page, PRIPP)
+    _wait_final(page, 1)
+    _ask(page, "Och vilken bilaga finns det i?")
+    second = _wait_final(page, 2)
+    assert "13" in second.text  # searched together with the previous question
+    page.find_element(By.XPATH, "//button[normalize-space()='Ny konversation']").click()
+    WebDriverWait(page, 10).until(lambda d: not _answers(d))
+    assert page.find_elements(By.CSS_SELECTOR, "#pg-chat button.example")
+
+
+def test_feedback_is_saved(page, app_server):
+    before = _feedback(app_server)
+    _ask(page, PRIPP)
+    _wait_final(page, 1)
+    page.find_element(By.CSS_SELECTOR, "#pg-chat button[aria-label='Dislike']").click()
+    WebDriverWait(page, 10).until(lambda d: len(_feedback(app_server)) == len(before) + 1)
+    page.find_element(By.XPATH, "//button[contains(., 'Synpunkt på senaste svaret')]").click()
+    comment = WebDriverWait(page, 10).until(
+        lambda d: d.find_element(By.XPATH, "//label[contains(., 'Kommentar')]//textarea"))
+    comment.send_keys("Källan borde vara bilagan.")
+    page.find_element(By.XPATH, "//button[normalize-space()='Skicka synpunkt']").click()
+    WebDriverWait(page, 10).until(lambda d: len(_feedback(app_server)) == len(before) + 2)
+    down, note = _feedback(app_server)[-2:]
+    assert down["rating"] == "ner" and down["question"] == PRIPP and "Anders Pripp" in down["answer"]
+    assert any("Bilaga 13" in c["locator"] for c in down["citations"])
+    assert note["rating"] == "kommentar" and note["comment"] == "Källan borde vara bilagan."
+
+
+def _feedback(app_server) -> list[dict]:
+    if not app_server.feedback.exists():
+        return []
+    return [json.loads(line) for line in app_server.feedback.read_text(encoding="utf-8").splitlines()]
+
+
+def test_staff_tab_needs_the_password_then_uploads_lists_and_removes(page, app_server, tmp_path):
+    page.find_element(By.XPATH, "//button[@role='tab' and contains(., 'Personal')]").click()
+    password = WebDriverWait(page, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#pg-staff input[type=password]"))
+    password.send_keys("fel-lösenord")
+    page.find_element(By.XPATH, "//button[normalize-space()='Logga in']").click()
+    WebDriverWait(page, 10).until(lambda d: "Fel lösenord" in d.find_element(By.ID, "pg-staff").text)
+    assert not page.find_elements(By.XPATH, "//button[normalize-space()='Ladda upp och indexera']")
+    password.clear()
+    password.send_keys(STAFF_PASSWORD)
+    page.find_element(By.XPATH, "//button[normalize-space()='Logga in']").click()
+    upload = WebDriverWait(page, 10).until(
+        lambda d: d.find_element(By.XPATH, "//button[normalize-space()='Ladda upp och indexera']"))
+    staff = page.find_element(By.ID, "pg-staff")
+    assert "malmo/kf-2026-01-22-p8-aterrapportering-kraftsamlande-insatser-ocr.txt" in staff.text
+    assert "Kommunfullmäktige" in staff.text  # what the parser found
+
+    good = tmp_path / "Byggnadsnämnden 2026-03-04.md"
+    shutil.copy(ROOT / "corpus/kungsbacka/ks/2026/2026-08-25/protokoll-kommunstyrelsen-protokoll-2026-08-25-179-180.md",
+                good)
+    empty = tmp_path / "tom.txt"
+    empty.write_text("   ", encoding="utf-8")
+    page.find_element(By.CSS_SELECTOR, "#pg-staff input[type=file]").send_keys(f"{good}\n{empty}")
+    time.sleep(2)
+    upload.click()
+    WebDriverWait(page, WAIT).until(lambda d: "✓" in d.find_element(By.ID, "pg-staff").text)
+    text = page.find_element(By.ID, "pg-staff").text
+    assert "✓ uppladdade/Byggnadsnämnden 2026-03-04.md: indexerad" in text
+    assert "✗ tom.txt: filen är tom" in text
+    assert (app_server.corpus / "uppladdade" / good.name).read_bytes() == good.read_bytes()
+    assert not (app_server.corpus / "uppladdade" / "tom.txt").exists()
+
+    # the remove menu lists the new document; removing it takes it out of the folder and the index
+    page.find_element(By.CSS_SELECTOR, "#pg-remove input").click()
+    option = WebDriverWait(page, 10).until(
+        lambda d: d.find_element(By.XPATH, f"//li[contains(., 'uppladdade/{good.name}')]"))
+    option.click()
+    page.find_element(By.XPATH, "//button[normalize-space()='Ta bort']").click()
+    WebDriverWait(page, WAIT).until(lambda d: "är borttaget" in d.find_element(By.ID, "pg-staff").text)
+    assert not (app_server.corpus / "uppladdade" / good.name).exists()
+    status = json.loads(page.execute_script(
+        "return fetch('/status').then(r => r.text())"))
+    assert status["ready"] and "4 dokument" in status["message"]
