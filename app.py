@@ -174,10 +174,10 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
                     with gr.Row():
                         new = gr.Button("Ny konversation", size="sm")
                         klarsprak = gr.Checkbox(label="Klarspråk (enklare svar, ord förklaras)", value=False)
+                    feedback_note = gr.Markdown(elem_id="pg-feedback-note")
                     with gr.Accordion("Synpunkt på senaste svaret", open=False):
                         comment = gr.Textbox(label="Kommentar (frivillig)", lines=2, max_length=2000)
                         send_comment = gr.Button("Skicka synpunkt", size="sm")
-                        feedback_note = gr.Markdown()
                 with gr.Column(scale=1, min_width=220):
                     gr.Markdown("### Avgränsa sökningen")
                     organ = gr.Dropdown([ALL], value=ALL, label="Organ")
@@ -202,13 +202,15 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
             if not q:
                 yield gr.update(), chat, past
                 return
+            if len(q) > MAX_QUESTION:
+                q = q[:MAX_QUESTION]
             chat = [*chat, {"role": "user", "content": text(q)},
                     {"role": "assistant", "content": render_streaming("Söker i dokumenten")}]
             yield "", chat, past
             try:
                 filters = make_filters(None if organ_v == ALL else organ_v, from_v, to_v,
                                        None if doc_v == ALL else doc_v)
-                history = [(t["question"], t["answer"]["answer"]) for t in past][-HISTORY_TURNS:]
+                history = [(t["question"], t["answer"]["answer"]) for t in past if t["answer"]][-HISTORY_TURNS:]
                 streamed, final = "", None
                 for part in service.stream(q, history=history, klarsprak=plain, filters=filters):
                     if isinstance(part, Answer):
@@ -220,7 +222,7 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
             except Exception as exc:  # the request fails, the app and the conversation go on
                 service.say(f"fel i en fråga: {type(exc).__name__}: {exc}")
                 chat[-1] = {"role": "assistant", "content": render_error(_swedish_error(exc))}
-                yield "", chat, past
+                yield "", chat, [*past, {"question": q, "answer": None}]  # keeps turn i at messages 2i, 2i+1
                 return
             answer = final.to_dict()
             chat[-1] = {"role": "assistant", "content": render_answer(answer, uuid.uuid4().hex[:8])}
@@ -239,12 +241,17 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
                                concurrency_limit=1, api_visibility="private")
         new.click(lambda: ("", [], [], ""), outputs=[question, chatbot, turns, feedback_note], queue=False,
                   api_visibility="private")
+        chatbot.clear(lambda: ([], ""), outputs=[turns, feedback_note], queue=False, api_visibility="private")
 
         def like(evt: gr.LikeData, past: list, request: gr.Request):
             answer_no = evt.index // 2 if isinstance(evt.index, int) else evt.index[0] // 2
             if answer_no >= len(past):
                 return "Svaret håller fortfarande på att skrivas."
             turn = past[answer_no]
+            if not turn["answer"]:
+                return "Det svaret blev ett fel; det sparas inte som bedömning."
+            if evt.liked not in (True, False):  # the thumb was clicked again: nothing to save
+                return ""
             rating = "upp" if evt.liked else "ner"
             service.feedback.add(rating, turn["question"], turn["answer"], session=request.session_hash or "")
             return "Tack! Din bedömning är sparad. Skriv gärna en kommentar nedan."
@@ -252,7 +259,7 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
         chatbot.like(like, [turns], feedback_note, queue=False, api_visibility="private")
 
         def send_feedback(note: str, past: list, request: gr.Request):
-            if not past:
+            if not past or not past[-1]["answer"]:
                 return "Ställ en fråga först.", note
             if not note.strip():
                 return "Skriv en kommentar först.", note

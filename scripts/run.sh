@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job: set up, build (or update) the index over the bundled corpus, run a sample search.
+# The main job: set up (packages, models), then start the web chat on http://127.0.0.1:7860.
+# The app builds the index over ./corpus first if there is none. Arguments go to app.py (e.g. --port 8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh run
 . .venv/bin/activate
-python -m rag ingest corpus
-python -m rag search "Vem instämde i Sverigedemokraternas särskilda yttrande?" -k 3
+exec python app.py "$@"

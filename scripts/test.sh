@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up what the tests need (not the 1.1 GB default LLM) and run the test suite.
+# Set up what the tests need (not the 1.1 GB default LLM; Debian's Chromium for the browser tests) and run them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh tests
+bash scripts/setup-browser.sh
 . .venv/bin/activate
 python -m pytest "$@"

@@ -144,6 +144,7 @@ def test_feedback_is_saved(page, app_server):
     _wait_final(page, 1)
     page.find_element(By.CSS_SELECTOR, "#pg-chat button[aria-label='Dislike']").click()
     WebDriverWait(page, 10).until(lambda d: len(_feedback(app_server)) == len(before) + 1)
+    assert "Tack!" in page.find_element(By.ID, "pg-feedback-note").text
     page.find_element(By.XPATH, "//button[contains(., 'Synpunkt på senaste svaret')]").click()
     comment = WebDriverWait(page, 10).until(
         lambda d: d.find_element(By.XPATH, "//label[contains(., 'Kommentar')]//textarea"))
