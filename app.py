@@ -37,6 +37,7 @@ EXAMPLES = [
     "Vad hette kraftsamlande insatser tidigare?",
 ]
 MAX_QUESTION = 2000
+WAITING = "Väntar på tur: Paragraf svarar på en fråga i taget"
 HISTORY_TURNS = 3
 ALL = "Alla"
 
@@ -197,16 +198,21 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
         timer.tick(refresh, outputs=[status, timer, organ, doc], queue=False, show_progress="hidden")
         demo.load(refresh, outputs=[status, timer, organ, doc], queue=False)
 
-        def respond(q: str, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str, doc_v: str):
-            q = (q or "").strip()
+        pending = gr.State("")  # the question between showing it and answering it
+
+        def enqueue(q: str, chat: list):
+            """Show the question at once; the answer waits for the LLM's one slot in the queue."""
+            q = (q or "").strip()[:MAX_QUESTION]
             if not q:
-                yield gr.update(), chat, past
+                return gr.update(), chat, ""
+            return "", [*chat, {"role": "user", "content": text(q)},
+                        {"role": "assistant", "content": render_streaming(WAITING)}], q
+
+        def respond(q: str, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str, doc_v: str):
+            if not q:
                 return
-            if len(q) > MAX_QUESTION:
-                q = q[:MAX_QUESTION]
-            chat = [*chat, {"role": "user", "content": text(q)},
-                    {"role": "assistant", "content": render_streaming("Söker i dokumenten")}]
-            yield "", chat, past
+            chat = [*chat[:-1], {"role": "assistant", "content": render_streaming("Söker i dokumenten")}]
+            yield chat, past
             try:
                 filters = make_filters(None if organ_v == ALL else organ_v, from_v, to_v,
                                        None if doc_v == ALL else doc_v)
@@ -218,27 +224,29 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
                     else:
                         streamed += part
                         chat[-1] = {"role": "assistant", "content": render_streaming(streamed)}
-                        yield "", chat, past
+                        yield chat, past
             except Exception as exc:  # the request fails, the app and the conversation go on
                 service.say(f"fel i en fråga: {type(exc).__name__}: {exc}")
                 chat[-1] = {"role": "assistant", "content": render_error(_swedish_error(exc))}
-                yield "", chat, [*past, {"question": q, "answer": None}]  # keeps turn i at messages 2i, 2i+1
+                yield chat, [*past, {"question": q, "answer": None}]  # keeps turn i at messages 2i, 2i+1
                 return
             answer = final.to_dict()
             chat[-1] = {"role": "assistant", "content": render_answer(answer, uuid.uuid4().hex[:8])}
-            yield "", chat, [*past, {"question": q, "answer": answer}]
+            yield chat, [*past, {"question": q, "answer": answer}]
 
-        inputs = [question, chatbot, turns, klarsprak, organ, date_from, date_to, doc]
+        settings_in = [klarsprak, organ, date_from, date_to, doc]
         for trigger in (send.click, question.submit):
-            trigger(respond, inputs, [question, chatbot, turns], concurrency_id="llm", concurrency_limit=1,
-                    api_visibility="private")
+            trigger(enqueue, [question, chatbot], [question, chatbot, pending], queue=False,
+                    api_visibility="private").then(
+                respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="llm",
+                concurrency_limit=1, api_visibility="private")
+        def example(evt: gr.SelectData, chat: list):
+            return enqueue(evt.value["text"], chat)
 
-        def example(evt: gr.SelectData, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str,
-                    doc_v: str):
-            yield from respond(evt.value["text"], chat, past, plain, organ_v, from_v, to_v, doc_v)
-
-        chatbot.example_select(example, inputs[1:], [question, chatbot, turns], concurrency_id="llm",
-                               concurrency_limit=1, api_visibility="private")
+        chatbot.example_select(example, [chatbot],
+                               [question, chatbot, pending], queue=False, api_visibility="private").then(
+            respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="llm",
+            concurrency_limit=1, api_visibility="private")
         new.click(lambda: ("", [], [], ""), outputs=[question, chatbot, turns, feedback_note], queue=False,
                   api_visibility="private")
         chatbot.clear(lambda: ([], ""), outputs=[turns, feedback_note], queue=False, api_visibility="private")

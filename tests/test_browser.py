@@ -205,3 +205,30 @@ def test_staff_tab_needs_the_password_then_uploads_lists_and_removes(page, app_s
     status = json.loads(page.execute_script(
         "return fetch('/status').then(r => r.text())"))
     assert status["ready"] and "4 dokument" in status["message"]
+
+
+def test_a_second_user_waits_for_the_first_and_conversations_stay_apart(page, app_server):
+    first_tab = page.current_window_handle
+    _ask(page, "Vad skriver Moderaterna om prevention?")  # a free-text answer: the LLM is busy for seconds
+    WebDriverWait(page, WAIT, poll_frequency=0.05).until(lambda d: "Söker i dokumenten" in "".join(_answers(d))
+                                                          or len(_answers(d)[0]) > 40)
+    page.switch_to.new_window("tab")
+    page.get(app_server.url + "/")
+    WebDriverWait(page, 60).until(lambda d: "Klar:" in d.find_element(By.ID, "pg-status").text)
+    _ask(page, PRIPP)
+    seen = set()
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        found = _answers(page)
+        seen.update(found)
+        if found and not found[0].endswith("…"):
+            break
+        time.sleep(0.05)
+    assert any(t.startswith("Väntar på tur") for t in seen), seen  # shown while the first user's answer runs
+    second = page.find_element(By.ID, "pg-chat").text
+    assert "Anders Pripp" in second and "Vad skriver Moderaterna om prevention?" not in second
+    page.close()
+    page.switch_to.window(first_tab)
+    _wait_final(page, 1)
+    first = page.find_element(By.ID, "pg-chat").text
+    assert "Sverigedemokraternas särskilda yttrande?" not in first and len(_answers(page)) == 1
