@@ -19,9 +19,11 @@ from .index import IndexError_ as IndexError
 from .index import IngestReport
 from .read import ReadError
 from .retrieve import Filters, Hit, Retriever, SearchResult, open_index
+from .answer import Answer, Answerer  # noqa: E402  (after retrieve: the one-way flow)
+from .llm import load_llm
 
-__all__ = ["Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever", "SearchResult",
-           "ingest", "open_index", "settings"]
+__all__ = ["Answer", "Answerer", "Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever",
+           "SearchResult", "ingest", "load_llm", "open_index", "settings"]
 
 
 def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: str | Path | None = None,

@@ -151,11 +151,14 @@ def fact_sentence(f: Fact) -> str:
 class Answerer:
     """One retriever and one LLM, loaded once; `ask` and `stream` per question."""
 
-    def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = 350) -> None:
+    def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = 350,
+                 mode: str = "hybrid", use_facts: bool = True) -> None:
         self.retriever = retriever
         self.llm = llm
         self.k = k
         self.max_tokens = max_tokens
+        self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
+        self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
         self._row = {c.id: i for i, c in enumerate(retriever.chunks)}
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
@@ -192,10 +195,10 @@ class Answerer:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         query = self.search_query(question, history)
-        result = self.retriever.search(query, k=max(self.k, 20), filters=filters)
+        result = self.retriever.search(query, k=max(self.k, 20), filters=filters, mode=self.mode)
         hits = result.hits
         timings["retrieval_s"] = time.perf_counter() - t0
-        facts = self._facts(question, hits)
+        facts = self._facts(question, hits) if self.use_facts else []
         # passages: the facts' chunks first, then the best hits
         chunks = self.retriever.chunks
         ordered: list[str] = []

@@ -1,0 +1,1 @@
+"""Evaluation: gold question sets (EVAL-FORMAT.md) and public Swedish benchmarks."""
