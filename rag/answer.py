@@ -6,6 +6,7 @@ sentences a passage supports; when nothing supports an answer we say so.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -13,7 +14,7 @@ from typing import Iterator
 
 from .cite import Passage, check, content_terms
 from .facts import PARTY_NAMES, Fact
-from .lexical import synonyms
+from .lexical import STOPWORDS, synonyms
 from .llm import LLM
 from .normalize import fold
 from .retrieve import Filters, Retriever
@@ -90,8 +91,18 @@ FACT_INTENTS: list[tuple[str, str, str | None]] = [
 ]
 
 
-_CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar)|varfor|hur motiver)")
+_CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar|valkomnar|kritiserar|"
+                               r"efterlyser|menar|oroar)|varfor|hur motiver|hur vill|hur ser)")
 FACT_RANK_LIMIT = 8  # a record is used only when one of its chunks is among the best hits
+TOPIC_FIT = 0.6  # ... and when it shares most of the question's topic words
+# question words that ask for a kind of record, not for a topic (folded prefixes)
+_INTENT_WORDS = ("vem", "vilk", "vad", "hur", "reserv", "yttrand", "sarskil", "instam", "omrost", "rostad", "roster",
+                 "voter", "protokoll", "jav", "juster", "ordforand", "sekreterar", "yrka", "beslut", "skicka", "lamna",
+                 "gjord", "deltog", "parti", "slutad", "sammantrad", "ersatt", "ledamot", "nagon", "nagra")
+_PERSON_IN_QUESTION = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
+_STOP_FOLDED = {fold(w) for w in STOPWORDS} | {"arende", "arendet", "arenden"}
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december")
 
 
 def fact_intent(question: str) -> tuple[str, str | None] | None:
@@ -160,6 +171,7 @@ class Answerer:
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
         self._row = {c.id: i for i, c in enumerate(retriever.chunks)}
+        self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
@@ -185,9 +197,31 @@ class Answerer:
         named = set(_parties_in(question))
         if named and any(named & set(f.parties) for _, f in scored):
             scored = [(r, f) for r, f in scored if named & set(f.parties)]  # "Sverigedemokraternas yttrande"
-        best = min(scored, key=lambda x: x[0])[1]
+        people = _PERSON_IN_QUESTION.findall(question)
+        if people:  # "Vad yrkade Johan Tolinsson?": only records that name him, or none (then the text answers)
+            scored = [(r, f) for r, f in scored
+                      if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in people)]
+        # the record must be about what the question is about (its organ, date, matter), not only of its kind
+        topic = topic_words(question)
+        fits = [(self._fit(topic, f), r, f) for r, f in scored]
+        fits = [x for x in fits if x[0] >= TOPIC_FIT]
+        if not fits:
+            return []
+        fit, _, best = min(fits, key=lambda x: (-x[0], x[1]))
         group = (best.doc, best.paragraf, best.organ)
-        return [f for _, f in sorted(scored, key=lambda x: x[0]) if (f.doc, f.paragraf, f.organ) == group] or [best]
+        return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
+                if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
+
+    def _fit(self, topic: set[str], fact: Fact) -> float:
+        """Share of the question's topic words that the record's organ, date, § title and text contain."""
+        if not topic:
+            return 1.0
+        key = id(fact)
+        if key not in self._fact_words:
+            texts = [fact.organ or "", _date_words(fact.date), fact.title or "", fact.locator, fact.text]
+            texts += [self.retriever.chunks[self._row[c]].norm for c in fact.chunk_ids if c in self._row]
+            self._fact_words[key] = _word_keys(" ".join(texts))
+        return sum(1 for w in topic if _word_match(w, self._fact_words[key])) / len(topic)
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:
@@ -365,6 +399,40 @@ def best_passage(question: str, passages: list[Passage]) -> tuple[str, Passage] 
     if len(core & content_terms(" ".join(picked))) >= 2 and len(" ".join(picked)) <= 500:
         return " ".join(picked), p
     return None
+
+
+def topic_words(question: str) -> set[str]:
+    """What a fact question is about, beyond the kind of record it asks for: 'avfallstaxan', '2026', 'mars'."""
+    parties = {fold(v) for v in PARTY_NAMES.values()} | {k.lower() for k in PARTY_NAMES}
+    out = set()
+    for w in re.findall(r"[0-9a-zåäöéü]+", fold(question)):
+        if w in _STOP_FOLDED:
+            continue
+        if w.startswith(_INTENT_WORDS) and not w.isdigit() or any(w.startswith(p[:-1]) for p in parties if len(p) > 3):
+            continue
+        if len(w) >= 4 or w.isdigit() and len(w) >= 2:
+            out.add(w[:12])
+    return out
+
+
+def _date_words(date: str | None) -> str:
+    """'2025-03-24' also as '24 mars 2025', the way questions name dates."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})$", date or "")
+    return f"{date} {int(m.group(3))} {_MONTHS[int(m.group(2)) - 1]} {m.group(1)}" if m else ""
+
+
+def _word_keys(text: str) -> tuple[set[str], set[str]]:
+    words = {w[:12] for w in re.findall(r"[0-9a-zåäöéü]+", fold(text))}
+    prefixes = {w[:k] for w in words if len(w) >= 5 for k in range(5, len(w) + 1)}
+    return words, prefixes
+
+
+def _word_match(word: str, keys: tuple[set[str], set[str]]) -> bool:
+    """Equal, or (both at least 5 letters) one a prefix of the other: 'avfallstaxan' ~ 'avfall', 'tiggeri' ~ 'tiggeriförbud'."""
+    words, prefixes = keys
+    if word in words or (len(word) >= 5 and word in prefixes):
+        return True
+    return len(word) > 5 and any(word[:k] in words for k in range(5, len(word)))
 
 
 def _parties_in(text: str) -> list[str]:
