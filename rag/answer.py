@@ -94,7 +94,8 @@ FACT_INTENTS: list[tuple[str, str, str | None]] = [
 _CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar|valkomnar|kritiserar|"
                                r"efterlyser|menar|oroar)|varfor|hur motiver|hur vill|hur ser)")
 FACT_RANK_LIMIT = 8  # a record is used only when one of its chunks is among the best hits
-TOPIC_FIT = 0.6  # ... and when it shares most of the question's topic words
+TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
+_ORGAN_WORD = re.compile(r"^(kommunfullm|kommunstyrel|arbetsutsk|\w*namnd)")  # words are cut at 12 letters
 # question words that ask for a kind of record, not for a topic (folded prefixes)
 _INTENT_WORDS = ("vem", "vilk", "vad", "hur", "reserv", "yttrand", "sarskil", "instam", "omrost", "rostad", "roster",
                  "voter", "protokoll", "jav", "juster", "ordforand", "sekreterar", "yrka", "beslut", "skicka", "lamna",
@@ -213,9 +214,14 @@ class Answerer:
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
     def _fit(self, topic: set[str], fact: Fact) -> float:
-        """Share of the question's topic words that the record's organ, date, § title and text contain."""
+        """Share of the question's topic words that the record's organ, date, § title and text contain;
+        0 when the question names organs ('i kommunfullmäktige', 'miljönämndens') and none is the record's."""
         if not topic:
             return 1.0
+        organ = _word_keys(fact.organ or "")
+        named = [w for w in topic if _ORGAN_WORD.match(w)]
+        if named and not any(_word_match(w, organ) for w in named):
+            return 0.0
         key = id(fact)
         if key not in self._fact_words:
             texts = [fact.organ or "", _date_words(fact.date), fact.title or "", fact.locator, fact.text]
