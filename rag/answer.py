@@ -198,7 +198,7 @@ class Answerer:
         named = set(_parties_in(question))
         if named and any(named & set(f.parties) for _, f in scored):
             scored = [(r, f) for r, f in scored if named & set(f.parties)]  # "Sverigedemokraternas yttrande"
-        people = _PERSON_IN_QUESTION.findall(question)
+        people = people_in(question)
         if people:  # "Vad yrkade Johan Tolinsson?": only records that name him, or none (then the text answers)
             scored = [(r, f) for r, f in scored
                       if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in people)]
@@ -418,6 +418,18 @@ def topic_words(question: str) -> set[str]:
             continue
         if len(w) >= 4 or w.isdigit() and len(w) >= 2:
             out.add(w[:12])
+    return out
+
+
+def people_in(question: str) -> list[str]:
+    """Person names a question mentions ('Johan Tolinsson'); not 'Har Moderaternas' or 'Vilka Sverigedemokrater'."""
+    parties = [fold(v)[:-1] for v in PARTY_NAMES.values()]
+    out = []
+    for name in _PERSON_IN_QUESTION.findall(question):
+        words = [fold(w) for w in name.split()]
+        if words[0] in _STOP_FOLDED or any(w.startswith(p[:8]) for w in words for p in parties):
+            continue
+        out.append(name)
     return out
 
 
