@@ -120,3 +120,19 @@ def test_klarsprak_explains_terms(answerer):
     final = answerer.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?", klarsprak=True)
     assert "Anders Pripp" in final.answer and "Ett särskilt yttrande är" in final.answer
     assert any("Bilaga 13" in c.locator for c in final.citations)
+
+
+def test_records_must_fit_the_questions_organ_date_and_matter(corpus_index):
+    """A record of the right kind but about another organ, meeting or matter does not answer the question."""
+    records_only = Answerer(corpus_index, None)  # no LLM: fact questions answered from records or refused
+    fits = records_only.ask("Vem var justerare vid arbetsutskottets möte i mars 2025?")
+    assert "Helena Nanne" in fits.answer and "Storckenfeldt" not in fits.answer
+    kf = records_only.ask("Vem lämnade särskilt yttrande i kommunfullmäktige?")
+    assert "Kay Wictorin" in kf.answer and "John Eklöf" not in kf.answer
+    assert {f["organ"] for f in kf.facts_used} == {"Kommunfullmäktige"}
+    for other_matter in ("Vilka reserverade sig mot avfallstaxan för 2026?",  # the reservations are about tiggeri
+                         "Hur röstade kommunfullmäktige om avfallstaxan?"):  # no such vote in the corpus
+        answer = records_only.ask(other_matter)
+        assert answer.facts_used == [] and answer.refused, other_matter
+    named = records_only.ask("Vad yrkade Maria Losman om delårsrapporten?")
+    assert named.facts_used and all("Losman" in str(f) for f in named.facts_used)
