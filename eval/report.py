@@ -71,8 +71,8 @@ def plots(report: dict, out: Path) -> list[Path]:
     names = list(cats)
     ax.barh(names, [cats[c]["accuracy"] for c in names], color="#2563eb")
     for i, c in enumerate(names):
-        ax.text(min(cats[c]["accuracy"], 0.9) + 0.01, i, f"{cats[c]['accuracy']:.2f} (n={cats[c]['n']})", va="center")
-    ax.set_xlim(0, 1.15)
+        ax.text(cats[c]["accuracy"] + 0.01, i, f"{cats[c]['accuracy']:.2f} (n={cats[c]['n']})", va="center")
+    ax.set_xlim(0, 1.3)
     ax.invert_yaxis()
     ax.set_title("Rätt per kategori (utan svar: andel vägranden)")
     save(fig, PLOTS[0])
