@@ -297,9 +297,8 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
 
 
 def _swedish_error(exc: Exception) -> str:
-    if isinstance(exc, ValueError):
-        return str(exc)
-    if isinstance(exc, RuntimeError):
+    """Our own errors (bad filters, not started yet) carry Swedish messages; anything else gets a generic one."""
+    if isinstance(exc, (ValueError, RuntimeError)):
         return str(exc)
     return f"Frågan kunde inte besvaras just nu ({type(exc).__name__}). Försök igen."
 

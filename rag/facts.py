@@ -113,7 +113,6 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     for b in doc.blocks:
         section = b.section or ""
         text = " ".join(b.norm.split())
-        low = text.lower()
         sentences = _sentences(b.norm)
         # särskilda yttranden announced in the protocol ("avser lämna in ett särskilt yttrande, bilaga 13")
         if not b.bilaga and not section.startswith("Beslutsunderlag"):

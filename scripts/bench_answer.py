@@ -96,7 +96,7 @@ def main() -> None:
               file=sys.stderr)
     latencies.sort()
     p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
-    print(f"| questions | p50 | p95 | false refusals (answerable) | refusals (unanswerable) |\n|---|---|---|---|---|")
+    print("| questions | p50 | p95 | false refusals (answerable) | refusals (unanswerable) |\n|---|---|---|---|---|")
     print(f"| {len(latencies)} | {statistics.median(latencies):.1f} s | {p95:.1f} s | "
           f"{refused_answerable}/{len(QUESTIONS)} | {refused_unanswerable}/{len(UNANSWERABLE)} |")
 
