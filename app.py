@@ -134,7 +134,8 @@ def render_document(service: Paragraf, doc: str, chunk_id: str) -> str:
         src = service.source(doc)
     except (ReadError, RuntimeError) as exc:
         return _page("Dokumentet kan inte visas", f"<p>{text(exc, False)}</p>")
-    chunk = next((c for c in service.answerer.retriever.chunks if c.id == chunk_id and c.doc == doc), None)
+    chunk = service.chunk(chunk_id)
+    chunk = chunk if chunk and chunk.doc == doc else None
     body = src.text
     if chunk:
         parts = [text(body[: chunk.start], False), f'<mark id="stycke">{text(body[chunk.start: chunk.end], False)}</mark>',

@@ -3,16 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sys
 from pathlib import Path
 
+from . import ROOT, say
 from .report import write_atomic
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def corpus_of(name: str, texts: list[str], embed_model: str):

@@ -15,20 +15,15 @@ import sys
 import time
 from pathlib import Path
 
+from . import ROOT, say
 from .report import write
 from .score import QuestionSetError, by_category, load_questions, metrics, metrics_line, score_one
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_index(corpus: Path, embed_model: str) -> Path:
     """One cached index per corpus folder and embedding model, so a re-run only re-reads changed files."""
     key = hashlib.sha256(f"{corpus.resolve()}|{embed_model}".encode()).hexdigest()[:10]
     return ROOT / ".eval-cache" / f"{corpus.resolve().name}-{key}"
-
-
-def say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

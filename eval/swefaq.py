@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .benchmark import ROOT, corpus_of, rank_metrics, ranked_docs, say
+from . import ROOT, say
+from .benchmark import corpus_of, rank_metrics, ranked_docs
 from .report import write_atomic
 
 MODES = ("dense", "bm25", "hybrid")

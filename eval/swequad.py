@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from .benchmark import ROOT, corpus_of, rank_metrics, ranked_docs, say
+from . import ROOT, say
+from .benchmark import corpus_of, rank_metrics, ranked_docs
 from .report import write_atomic
 from .score import contains
 

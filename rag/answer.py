@@ -171,7 +171,6 @@ class Answerer:
         self.max_tokens = max_tokens
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
-        self._row = {c.id: i for i, c in enumerate(retriever.chunks)}
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
@@ -225,7 +224,7 @@ class Answerer:
         key = id(fact)
         if key not in self._fact_words:
             texts = [fact.organ or "", _date_words(fact.date), fact.title or "", fact.locator, fact.text]
-            texts += [self.retriever.chunks[self._row[c]].norm for c in fact.chunk_ids if c in self._row]
+            texts += [c.norm for c in map(self.retriever.chunk, fact.chunk_ids) if c]
             self._fact_words[key] = _word_keys(" ".join(texts))
         return sum(1 for w in topic if _word_match(w, self._fact_words[key])) / len(topic)
 
@@ -246,7 +245,7 @@ class Answerer:
             ordered += [c for c in f.chunk_ids if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
         passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm)
-                    for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (chunks[self._row[cid]],)]
+                    for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (chunks[self.retriever.row[cid]],)]
         num = {p.chunk_id: p.n for p in passages}
         retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
                       "text": h.chunk.text} for h in hits[: self.k]]
@@ -318,7 +317,7 @@ class Answerer:
         vectors: dict[str, object] = {}
 
         def sim(sentence: str, passage: Passage) -> float:
-            row = self._row.get(passage.chunk_id)
+            row = self.retriever.row.get(passage.chunk_id)
             if row is None:
                 return 0.0
             if sentence not in vectors:

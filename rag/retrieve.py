@@ -91,6 +91,7 @@ class Retriever:
         self.stored = stored
         self.embedder = embedder
         chunks = stored.chunks
+        self.row = {c.id: i for i, c in enumerate(chunks)}  # chunk id -> row in chunks and vectors
         self._organ = np.array([fold(c.organ or "") for c in chunks], dtype=object)
         self._date = np.array([c.date or "" for c in chunks], dtype=object)
         self._doc = np.array([c.doc for c in chunks], dtype=object)
@@ -103,6 +104,10 @@ class Retriever:
     @property
     def documents(self) -> dict[str, dict]:
         return self.stored.documents
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self.row.get(chunk_id)
+        return None if row is None else self.chunks[row]
 
     @property
     def organs(self) -> list[str]:

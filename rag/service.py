@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .answer import Answer, Answerer
+from .chunk import Chunk
 from .corpus import Saved, UploadError, remove_document, save_upload
 from .feedback import FeedbackLog
 from .index import IndexError_, IngestReport, exists
@@ -124,12 +125,10 @@ class Paragraf:
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
             filters: Filters | None = None) -> Answer:
-        final = None
-        for part in self.stream(question, history, klarsprak, filters):
-            if isinstance(part, Answer):
-                final = part
-        assert final is not None
-        return final
+        return self._answerer().ask(question, history=history, klarsprak=klarsprak, filters=filters)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self._answerer().retriever.chunk(chunk_id)
 
     def source(self, doc_id: str) -> SourceText:
         return self._answerer().retriever.source(doc_id)
