@@ -101,7 +101,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(folders: list[Path]) -> int:
+    """Parse each document of the folders and check what was found against what it says of itself."""
+    from .config import settings
+    from .coverage import Coverage, check_paths, summary
+    from .lexicon import default_lexicon
+    from .normalize import OcrRepair
+
+    folders = folders or [settings().corpus_dir]
+    missing = [f for f in folders if not f.exists()]
+    if missing:
+        print(f"fel: {missing[0]}: finns inte", file=sys.stderr)
+        return 1
+    repair = OcrRepair(default_lexicon())
+    results = []
+    for folder in folders:
+        root = folder if folder.is_dir() else folder.parent
+        results += check_paths([folder], root, repair)
+    for r in results:
+        print(r.line() if isinstance(r, Coverage) else f"FEL {r}")
+    print(summary(results))
+    return 0 if all(isinstance(r, Coverage) and r.ok for r in results) else 1
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
+    if args.check is not None:
+        return cmd_check(args.check)
     index = _open_index(args)
     if index is None:
         return 1
@@ -160,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("docs", help="list indexed documents and what the parser found")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--check", nargs="*", type=Path, metavar="DIR",
+                   help="parse the documents in DIR (default: the corpus folder) and check §§, organ, date, roles, votes")
     _add_index(p)
     p.set_defaults(func=cmd_docs)
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .chunk import Chunk, locator
-from .structure import PERSON, ParsedDocument
+from .genre import PERSON
+from .structure import ParsedDocument
 
 PARTY_NAMES = {
     "S": "Socialdemokraterna", "M": "Moderaterna", "SD": "Sverigedemokraterna", "C": "Centerpartiet",

@@ -1,10 +1,10 @@
 """Parse the structure of Swedish decision documents: organ, date, §§, sections, bilagor, pages, attendance.
 
-Works line by line on the original text. Each line is judged on its
-normalised form (OCR-repaired when the document is noisy), while offsets point
-into the original, so every block can be cited exactly. The rules are written
-for the genre (protokoll, protokollsutdrag, tjänsteskrivelser, yttranden), not
-for one municipality's layout.
+The steps, each small: the normalised line view (rag.lines) → page headers →
+pages → running boilerplate → a walk that opens §§, sections, bilagor and
+attached parts and collects paragraphs into blocks → signature blocks → the
+document's organ and date by order of trust → attendance (rag.attendance).
+Every rule reads the genre's vocabulary (rag.genre), not one body's layout.
 """
 from __future__ import annotations
 
@@ -12,92 +12,31 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
-from .normalize import OCR_THRESHOLD, OcrRepair, fold, nfc, ocr_noise
+from .attendance import Attendance, Person, jav_in, read_cover
+from .genre import (
+    BANNER, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, front_matter_value, organ_from_value,
+    organ_in,
+)
+from .lines import DATE, Line, assign_pages, mark_boilerplate, mark_headers, split_lines
+from .normalize import OCR_THRESHOLD, OcrRepair, fold, ocr_noise
 from .read import SourceText
 
-# --- vocabulary of the genre -------------------------------------------------
-ORGAN_ABBREV = {
-    "kf": "Kommunfullmäktige", "ks": "Kommunstyrelsen", "ksau": "Kommunstyrelsens arbetsutskott",
-    "au": "Kommunstyrelsens arbetsutskott",
-}
-_ORGAN = re.compile(
-    r"^(Kommunfullmäktige|Kommunstyrelsens arbetsutskott|Kommunstyrelsen|Kommunstyrelseberedningen"
-    r"|Nämnden för [A-ZÅÄÖ][\wåäöÅÄÖ&,\- ]{2,50}?|[A-ZÅÄÖ][a-zåäö\-]*(?:- och [a-zåäö\-]+)?nämnden"
-    r"|[A-ZÅÄÖ][a-zåäö]+ styrelse|Revisionen|Valnämnden|Krisledningsnämnden|Arbetsutskottet)\s*$"
-)
-_ORGAN_IN_TEXT = re.compile(
-    r"\b(Kommunfullmäktige|Kommunstyrelsens arbetsutskott|Kommunstyrelsen)\s+"
-    r"(?:beslutar|föreslår|beslutade|godkänner|antar|noterar)\b"
-)
-_DATE = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)\b")
-_DATE_LINE = re.compile(r"^\s*(?:Datum\s*:?\s*)?((?:19|20)\d\d-\d\d-\d\d)\s*$")
-_DNR = re.compile(r"\b(?:Dnr\s*:?\s*)?([A-ZÅÄÖ]{1,6}(?:-[A-ZÅÄÖ]{1,4})?-(?:19|20)\d\d-\d{1,6}(?:-\d+)?)\b")
-_DNR_ONLY = re.compile(r"^\s*(?:Dnr\s*:?\s*|Diarienummer\s*:?\s*)?[A-ZÅÄÖ]{1,6}-(?:19|20)\d\d-\d{1,6}\s*$")
-_PARAGRAF = re.compile(r"^\s*#*\s*§\s*(\d{1,4})(?:\s*[.:]\s*|\s+|$)(.*)$")
-_TOC_LEADER = re.compile(r"\.{4,}\s*\d+\s*$")
-_PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
-_PAGE_FOOTER = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d{0,3})\s*\)\s*$")
-_BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
-_ROLL_CALL = re.compile(r"\|\s*Ja(?:-röst)?\s*\|\s*Nej(?:-röst)?\s*\|", re.I)
-_BANNER = re.compile(r"(SAMMANTRÄDESPROTOKOLL|PROTOKOLLSUTDRAG|PROTOKOLL|KALLELSE|TJÄNSTESKRIVELSE|YTTRANDE)", re.I)
-_BILAGA = re.compile(r"^\s*#*\s*Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
-PERSON = re.compile(
-    r"([A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłü]+(?:[ \-][A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłü]+){0,3})\s*,?\s*\(\s*(S|M|SD|C|V|KD|L|MP)\s*\)"
-)
-_ROLE = re.compile(
-    r"^\s*\|?\s*(Ordförande|Sekreterare|Protokolljusterare|Justerare|Justerande|Utses att justera)\b\s*\|?\s*(.*)$"
-)
-_ROLE_WORDS = re.compile(r"^(?:(?:Ordförande|Protokolljusterare|Sekreterare|Ersättare|Ledamoten|Justerare|Vice|Ordföranden)\s+)+")
+__all__ = ["Attendance", "Block", "ORGAN_ABBREV", "PERSON", "Paragraf", "ParsedDocument", "Person", "parse"]
 
-# Standard section headings (compared folded: lower case, å/ä→a, ö→o), mapped to a display name.
-SECTIONS = {
-    "sammanfattning": "Sammanfattning", "sammanfattning av arendet": "Sammanfattning",
-    "beslut": "Beslut", "forslag till beslut": "Förslag till beslut",
-    "forslag till beslut pa sammantradet": "Förslag till beslut på sammanträdet",
-    "yrkanden": "Yrkanden", "yrkande": "Yrkanden", "beslutsgang": "Beslutsgång",
-    "propositionsordning": "Propositionsordning", "omrostning": "Omröstning",
-    "omrostningsresultat": "Omröstningsresultat", "votering": "Omröstning",
-    "reservation": "Reservation", "reservationer": "Reservation",
-    "reservationer och sarskilda yttranden": "Reservationer och särskilda yttranden",
-    "sarskilt yttrande": "Särskilt yttrande", "sarskilda yttranden": "Särskilt yttrande",
-    "sarskild yttrande": "Särskilt yttrande",
-    "protokollsanteckning": "Protokollsanteckning", "protokollsanteckningar": "Protokollsanteckning",
-    "jav": "Jäv", "beslutsunderlag": "Beslutsunderlag", "beslutet skickas till": "Beslutet skickas till",
-    "arendet": "Ärendet", "bedomning": "Bedömning", "ansvariga": "Ansvariga", "ansvarig": "Ansvariga",
-    "beslutsmotivering": "Beslutsmotivering", "bakgrund": "Bakgrund", "beslutsplanering": "Beslutsplanering",
-    "innehall": "Innehåll", "ekonomiska konsekvenser": "Ekonomiska konsekvenser",
-    "remissinstansernas yttranden": "Remissinstansernas yttranden", "sammanfattande installning": "Sammanfattande inställning",
-    "beslutande": "Beslutande", "beslutande ledamoter": "Beslutande", "ersattare": "Ersättare",
-    "tjanstgorande ersattare": "Ersättare", "ej tjanstgorande ersattare": "Ersättare",
-    "ovriga narvarande": "Övriga närvarande", "narvarande": "Beslutande", "underskrifter": "Underskrifter",
-    "paragrafen justeras omedelbart": None,
-}
+# § headings: '§ 7', '§ 7 Title', '§ 12 Dnr KS 2025/123', '§§ 12–14', 'Forts. § 7' (a continuation)
+_PARAGRAF = re.compile(r"^(Forts\.?\s*)?§§?\s*(\d{1,4})(?:\s*[-–]\s*(\d{1,4}))?(?:\s*[.:]\s*|\s+|$)(.*)$", re.I)
+_DNR_SHAPE = (
+    r"[A-ZÅÄÖ]{1,6}(?:-[A-ZÅÄÖ]{1,4})?-(?:19|20)\d\d-\d{1,6}(?:-\d+)?"  # STK-2024-1374, KS-2025-00530
+    r"|[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5}(?:[ /]|/ ?)(?:19|20)\d\d[:/]\d{1,6}"  # Bun/2023:276, Bun 2024:45, KS 2025/123
+)
+_DNR = re.compile(rf"(?:\b(?:Dnr|Diarienummer|Ärendenummer|Ärende nr)\.?\s*:?\s*)?\b({_DNR_SHAPE})\b")
+_DNR_ONLY = re.compile(rf"^(?:(?:Dnr|Diarienummer|Ärendenummer)\.?\s*:?\s*)?(?:{_DNR_SHAPE})(?:\s+\d+)?$")
+_TOC_LEADER = re.compile(r"\.{4,}\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
+_BILAGA = re.compile(r"^Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
+_ROLL_CALL_HEAD = re.compile(r"\|\s*\**\s*Ja(?:-röst)?\s*\**\s*\|\s*\**\s*Nej(?:-röst)?", re.I)
 ATTENDANCE_SECTIONS = {"Beslutande", "Ersättare", "Övriga närvarande", "Underskrifter", "Justering"}
-_SECTION_PREFIX = [  # headings that carry a tail ("Beslut – Förslag till kommunfullmäktige")
-    (re.compile(r"^beslut\s*[–—-]"), "Beslut"),
-    (re.compile(r"^forslag till beslut( i | till | pa )?"), "Förslag till beslut"),
-    (re.compile(r"^beslutande\b"), "Beslutande"),
-    (re.compile(r"^ovriga narvarande\b"), "Övriga närvarande"),
-    (re.compile(r"^plats och tid for justering\b"), "Justering"),
-]
-
-
-@dataclass
-class Person:
-    name: str
-    party: str | None = None
-    role: str | None = None
-
-
-@dataclass
-class Attendance:
-    ordforande: list[str] = field(default_factory=list)
-    sekreterare: list[str] = field(default_factory=list)
-    justerare: list[str] = field(default_factory=list)
-    beslutande: list[Person] = field(default_factory=list)
-    ersattare: list[Person] = field(default_factory=list)
-    ovriga: list[str] = field(default_factory=list)
-    jav: list[tuple[str, str]] = field(default_factory=list)  # (person line, §)
+_DOC_DATE_IN_TEXT = re.compile(r"(Kommunfullmäktige|Kommunstyrelsen|Kommunstyrelsens arbetsutskott|nämnden|utskottet)\s+((?:19|20)\d\d-\d\d-\d\d)")
+_ORGAN_DECIDES = re.compile(r"\b([A-ZÅÄÖ][\wåäö\- ]{3,60}?)\s+(?:beslutar|föreslår|beslutade|godkänner|antar|noterar)\b")
 
 
 @dataclass
@@ -123,7 +62,7 @@ class Block:
 
 @dataclass
 class Paragraf:
-    number: str
+    number: str  # "7", or "12–14" for one heading over several §§
     title: str | None
     dnr: str | None
     organ: str | None
@@ -149,130 +88,59 @@ class ParsedDocument:
     bilagor: list[str]
     attendance: Attendance
     blocks: list[Block]
+    listed_paragrafer: list[str] = field(default_factory=list)  # the §§ the document's own contents list names
+
+    @property
+    def parties(self) -> list[str]:
+        """The parties of this document: what stands in parentheses after its members' names."""
+        seen: dict[str, set[str]] = {}
+        for b in self.blocks:
+            for m in PERSON.finditer(" ".join(b.norm.split())):
+                if " " in m.group(1).strip():
+                    seen.setdefault(m.group(2), set()).add(m.group(1))
+        from .genre import is_known_party
+        return [p for p, names in seen.items() if is_known_party(p) or len(names) >= 2]
 
     def summary(self) -> dict:
         return {
             "doc": self.doc_id, "organ": self.organ, "date": self.date, "pages": self.pages,
             "paragrafer": [p.number for p in self.paragrafer], "bilagor": self.bilagor,
+            "listed_paragrafer": self.listed_paragrafer, "parties": self.parties,
             "ocr": self.ocr, "ocr_noise": round(self.ocr_noise, 3), "blocks": len(self.blocks),
             "attendance": asdict(self.attendance),
         }
 
 
-@dataclass
-class _Line:
-    start: int
-    end: int
-    text: str
-    norm: str
-    page: int | None = None
-    kind: str = "text"  # text | blank | header | footer | marker | heading | toc
-
-
-def _section_of(norm_line: str) -> str | None | bool:
+def section_of(plain: str) -> str | None | bool:
     """Display name of a section heading, or False when the line is not one."""
-    key = fold(norm_line).strip().rstrip(":").strip()
-    key = re.sub(r"\s+", " ", key)
+    key = " ".join(fold(plain).strip().rstrip(":.").strip().split())
     if key in SECTIONS:
         return SECTIONS[key]
-    if len(key) <= 70 and not key.endswith("."):
-        for pattern, name in _SECTION_PREFIX:
+    if len(key) <= 90 and not key.endswith("."):
+        for pattern, name in SECTION_PATTERNS:
             if pattern.match(key):
                 return name
     return False
 
 
 def _organ_from_path(doc_id: str) -> tuple[str | None, str | None]:
-    name = PurePosixPath(doc_id).name.lower()
-    date = _DATE.search(name) or _DATE.search(doc_id)
-    m = re.match(r"(ksau|kf|ks|au)[-_]", name)
+    path = PurePosixPath(doc_id)
+    date = DATE.search(path.name) or DATE.search(doc_id)
+    m = re.match(r"([a-zåäö]+)[-_]", path.name.lower())
     organ = ORGAN_ABBREV.get(m.group(1)) if m else None
+    for folder in reversed(path.parts[:-1]):
+        organ = organ or ORGAN_ABBREV.get(folder.lower())
     return organ, date.group(0) if date else None
 
 
-def _split_lines(src: SourceText, repair: OcrRepair | None) -> list[_Line]:
-    lines: list[_Line] = []
-    pos = src.body_start
-    text = src.text
-    for raw in text[src.body_start:].split("\n"):
-        # form feeds separate PDF pages: keep them as their own pseudo-lines
-        pieces = raw.split("\f")
-        for i, piece in enumerate(pieces):
-            if i > 0:
-                lines.append(_Line(pos, pos, "\f", "", kind="formfeed"))
-                pos += 1
-            norm = nfc(piece).replace("\u00a0", " ")
-            if repair is not None:
-                norm = repair.repair_line(norm)
-            lines.append(_Line(pos, pos + len(piece), piece, norm, kind="text" if piece.strip() else "blank"))
-            pos += len(piece)
-        pos += 1
-    return lines
-
-
-def _assign_pages(lines: list[_Line]) -> int | None:
-    """Pages from markers (<!-- sida N -->), form feeds or footers ('3()', '2 (37)', a lone page number)."""
-    if any(_PAGE_MARKER.match(l.text) for l in lines):
-        page = None
-        for l in lines:
-            m = _PAGE_MARKER.match(l.text)
-            if m:
-                page, l.kind = int(m.group(1)), "marker"
-            l.page = page
-        return max((l.page for l in lines if l.page), default=None)
-    if any(l.kind == "formfeed" for l in lines):
-        page = 1
-        for l in lines:
-            if l.kind == "formfeed":
-                page += 1
-            l.page = page
-        return page
-    # footers close a page: text before a footer '3()' is on page 3
-    footers: list[tuple[int, int]] = []
-    for i, l in enumerate(lines):
-        m = _PAGE_FOOTER.match(l.text)
-        bare = _BARE_NUMBER.match(l.text)
-        if bare and not m:
-            before = i == 0 or lines[i - 1].kind == "blank"
-            after = sum(1 for x in lines[i + 1:i + 3] if x.kind == "blank") == 2 or i + 1 == len(lines)
-            m = bare if before and after else None
-        if m:
-            footers.append((i, int(m.group(1))))
-            l.kind = "footer"
-    if not footers:
-        return None
-    fi = 0
-    for i, l in enumerate(lines):
-        while fi < len(footers) and footers[fi][0] < i:
-            fi += 1
-        l.page = footers[fi][1] if fi < len(footers) else footers[-1][1] + 1
-    return lines[-1].page
-
-
-def _mark_boilerplate(lines: list[_Line]) -> None:
-    """Running headers and footers repeated on many pages (signature notices, banners)."""
-    pages: dict[int, list[_Line]] = {}
-    for l in lines:
-        if l.kind == "text" and l.page is not None:
-            pages.setdefault(l.page, []).append(l)
-    if len(pages) < 3:
-        return
-    shape_pages: dict[str, set[int]] = {}
-    for p, ls in pages.items():
-        for l in ls[:6] + ls[-4:]:
-            shape = re.sub(r"[0-9A-F]{16,}", "#", re.sub(r"\d+", "0", l.norm.strip()))
-            shape_pages.setdefault(shape, set()).add(p)
-    common = {s for s, ps in shape_pages.items() if len(ps) >= 3 and len(ps) >= 0.3 * len(pages)}
-    for ls in pages.values():
-        for l in ls:  # anywhere on the page: a table or an appended block may follow the footer
-            shape = re.sub(r"[0-9A-F]{16,}", "#", re.sub(r"\d+", "0", l.norm.strip()))
-            if shape in common and _section_of(l.norm) is False and not _PARAGRAF.match(l.norm):
-                l.kind = "boiler"
+def _is_structure(l: Line) -> bool:
+    return section_of(l.plain) is not False or bool(_PARAGRAF.match(l.plain))
 
 
 class _State:
-    def __init__(self, organ: str | None, date: str | None) -> None:
-        self.organ, self.date = organ, date
+    def __init__(self) -> None:
+        self.organ: str | None = None
+        self.date: str | None = None
         self.paragraf: Paragraf | None = None
         self.section: str | None = None
         self.bilaga: str | None = None
@@ -280,201 +148,206 @@ class _State:
         self.bilaga_lines = 0
 
 
-def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
-    """Parse one document. `repair` enables OCR repair when the text looks like a noisy scan."""
-    noise = ocr_noise(src.text[src.body_start:], repair) if repair else 0.0
-    ocr = repair is not None and noise >= OCR_THRESHOLD
-    lines = _split_lines(src, repair if ocr else None)
-    pages = _assign_pages(lines)
-    _mark_boilerplate(lines)
+class _Walk:
+    """One pass over the lines: opens §§, sections, bilagor and parts; collects paragraphs into blocks."""
 
-    meta = src.metadata or {}
-    path_organ, path_date = _organ_from_path(src.doc_id)
-    meta_organ = ORGAN_ABBREV.get(str(meta.get("organ", "")).lower()) if meta.get("organ") else None
-    meta_date = str(meta.get("datum")) if meta.get("datum") else None
+    def __init__(self, src: SourceText, lines: list[Line]) -> None:
+        self.src, self.lines = src, lines
+        self.st = _State()
+        self.first_organ: str | None = None
+        self.first_date: str | None = None
+        self.paragrafer: list[Paragraf] = []
+        self.bilagor: list[str] = []
+        self.listed: list[str] = []
+        self.blocks: list[Block] = []
+        self.current: list[Line] = []
+        self.first_heading: int | None = None  # index of the first § heading line
 
-    doc_organ: str | None = None
-    doc_date: str | None = None
-    st = _State(None, None)
-    paragrafer: list[Paragraf] = []
-    bilagor: list[str] = []
-    attendance = Attendance()
-    blocks: list[Block] = []
-    current: list[_Line] = []
-    table_mode = False
+    # -- blocks ------------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        cur, st = self.current, self.st
+        if not cur:
+            return
+        start, end = cur[0].start, cur[-1].end
+        para = st.paragraf
+        table = all(l.table or not l.plain for l in cur)
+        self.blocks.append(Block(
+            start=start, end=end, text=self.src.text[start:end], norm="\n".join(l.norm for l in cur),
+            page_start=cur[0].page, page_end=cur[-1].page, organ=st.organ, date=st.date,
+            paragraf=para.number if para else None, title=para.title if para else None,
+            dnr=para.dnr if para else None, section=st.section, bilaga=st.bilaga, part=st.part, table=table,
+        ))
+        if table and _ROLL_CALL_HEAD.search(cur[0].norm):
+            self.blocks[-1].section = "Omröstningsresultat"  # a roll-call table, wherever the page put it
+        self.current = []
 
-    def flush() -> None:
-        nonlocal current
-        if current:
-            start, end = current[0].start, current[-1].end
-            blocks.append(Block(
-                start=start, end=end, text=src.text[start:end],
-                norm="\n".join(l.norm for l in current),
-                page_start=current[0].page, page_end=current[-1].page,
-                organ=st.organ or doc_organ, date=st.date or doc_date,
-                paragraf=st.paragraf.number if st.paragraf else None,
-                title=st.paragraf.title if st.paragraf else None,
-                dnr=st.paragraf.dnr if st.paragraf else None,
-                section=st.section, bilaga=st.bilaga, part=st.part,
-                table=all(l.norm.lstrip().startswith("|") for l in current),
-            ))
-            if blocks[-1].table and _ROLL_CALL.search(current[0].norm):
-                blocks[-1].section = "Omröstningsresultat"  # a roll-call table, wherever the page put it
-        current = []
+    def set_section(self, name: str) -> None:
+        self.flush()
+        self.st.section = name
+        if self.st.paragraf and name not in self.st.paragraf.sections:
+            self.st.paragraf.sections.append(name)
 
-    def set_section(name: str | None) -> None:
-        flush()
-        st.section = name
-        if st.paragraf and name and name not in st.paragraf.sections:
-            st.paragraf.sections.append(name)
+    # -- the walk ------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        i, n = 0, len(self.lines)
+        while i < n:
+            i = self.step(i)
+        self.flush()
 
-    i = 0
-    n = len(lines)
-    while i < n:
-        l = lines[i]
-        norm = l.norm.strip()
-        # page header block: a banner line followed within a few lines by organ and date
-        if l.kind in {"text", "boiler"} and _BANNER.search(norm) and norm.upper() == norm and len(norm) < 120:
-            window = [x for x in lines[i + 1:i + 8] if x.kind in {"text", "boiler"}][:5]
-            organ = next((x.norm.strip() for x in window if _ORGAN.match(x.norm.strip())), None)
-            date_line = next((x for x in window if _DATE_LINE.match(x.norm)), None)
-            if organ or date_line:
-                flush()
-                if organ:
-                    st.organ = organ
-                    doc_organ = doc_organ or organ
-                if date_line:
-                    st.date = _DATE_LINE.match(date_line.norm).group(1)
-                    doc_date = doc_date or st.date
-                last = max(lines.index(x) for x in window if x is date_line or x.norm.strip() == organ or fold(x.norm.strip()) == "datum")
-                for x in lines[i:last + 1]:
-                    x.kind = "header"
-                i = last + 1
-                continue
+    def step(self, i: int) -> int:
+        l = self.lines[i]
+        if l.kind == "header":
+            if l.organ or l.date:
+                self.flush()
+                self.st.organ = l.organ or self.st.organ
+                self.st.date = l.date or self.st.date
+                self.first_organ = self.first_organ or l.organ
+                self.first_date = self.first_date or l.date
+            return i + 1
         if l.kind in {"marker", "formfeed", "footer", "boiler"}:
-            i += 1
-            continue
+            return i + 1
         if l.kind == "blank":
-            if not table_mode:
-                flush()
-            i += 1
-            continue
-        # table of contents: "§ 199 Dnr ..." lines followed by a title with dot leaders
-        pm = _PARAGRAF.match(norm)
-        if pm and _is_toc_entry(lines, i):
-            current.append(l)
-            i += 1
-            continue
-        if pm and not (st.paragraf and pm.group(1) == st.paragraf.number and (st.bilaga or st.part)):
-            flush()
-            number, rest = pm.group(1), pm.group(2).strip()
-            dnr_m = _DNR.search(rest)
-            dnr = dnr_m.group(1) if dnr_m else None
-            title = _DNR.sub("", rest).replace("Dnr", "").strip(" .:-–") or None
-            j = i + 1
-            consumed = []
-            while j < n and len(consumed) < 4:
-                x = lines[j]
-                if x.kind in {"marker", "boiler", "header", "footer"}:
-                    j += 1
-                    continue
-                if x.kind == "blank":
-                    nxt_text = next((y for y in lines[j + 1:j + 4] if y.kind == "text"), None)
-                    if title and not (nxt_text and not dnr and _DNR_ONLY.match(nxt_text.norm)):
-                        break
-                    j += 1
-                    continue
-                xs = x.norm.strip()
-                if _section_of(xs) is not False or _PARAGRAF.match(xs) or _BILAGA.match(xs):
+            if not (self.current and self.current[-1].table):
+                self.flush()
+            return i + 1
+        pm = _PARAGRAF.match(l.plain)
+        if pm and (l.table or _is_toc_entry(self.lines, i)):
+            if self.first_heading is None:
+                self.listed.append(pm.group(2))
+            self.current.append(l)
+            return i + 1
+        if pm and self.is_heading(i, pm):
+            return self.open_paragraf(i, pm)
+        if l.table and self.first_heading is None:
+            toc = re.match(r"^§\s*(\d{1,4})\b", l.plain)
+            if toc:
+                self.listed.append(toc.group(1))
+        bm = _BILAGA.match(l.plain)
+        if bm and not (bm.group(2) and self.st.section == "Beslutsunderlag"):
+            return self.open_bilaga(i, bm)
+        if self.opens_attached_part(i):
+            return i + 1
+        sec = section_of(l.plain) if not l.table else False
+        if sec is not False and (sec is None or sec != self.st.section or sec in ATTENDANCE_SECTIONS):
+            if sec is not None:
+                self.set_section(sec)
+                if sec in {"Beslutande", "Övriga närvarande", "Ersättare"}:
+                    self.current.append(l)  # the heading line carries names in two-column layouts
+            return i + 1
+        lead = section_of(l.lead) if l.lead and l.lead != l.plain else False
+        if lead:  # '**Beslut** Nämnden beslutar …': a heading run into its first sentence
+            self.set_section(lead)
+        if self.st.bilaga:
+            self.st.bilaga_lines += 1
+        if self.current and self.current[-1].table != l.table:
+            self.flush()
+        self.current.append(l)
+        return i + 1
+
+    def is_heading(self, i: int, pm: re.Match) -> bool:
+        """A § line opens a § unless it is a reference ('beslutade den 26 september 2024 §189 att …')."""
+        st, rest = self.st, pm.group(4).strip()
+        if pm.group(1):  # 'Forts. § 7': back to a § already open
+            return False
+        if rest[:1].islower() and not rest.startswith(("del av", "dnr")):
+            return False
+        prev = next((x for x in reversed(self.lines[max(0, i - 2):i]) if x.kind != "blank"), None)
+        if prev is not None and prev.kind == "text" and self.lines[i - 1].kind != "blank":
+            tail = fold(prev.plain)
+            if not tail.endswith((".", ":", "!", "?")) and REFERENCE_BEFORE.search(tail):
+                return False
+        return not (st.paragraf and pm.group(2) == st.paragraf.number.split("–")[0] and (st.bilaga or st.part))
+
+    def open_paragraf(self, i: int, pm: re.Match) -> int:
+        self.flush()
+        if self.first_heading is None:
+            self.first_heading = i
+        number = pm.group(2) + (f"–{pm.group(3)}" if pm.group(3) else "")
+        rest = pm.group(4).strip()
+        dnr_m = _DNR.search(rest)
+        dnr = dnr_m.group(1) if dnr_m else None
+        title = _DNR.sub("", rest).replace("Dnr", "").strip(" .:-–") or None
+        title, dnr, j = self.read_title(i + 1, title, dnr)
+        st = self.st
+        para = Paragraf(number, title, dnr, st.organ, st.date, self.lines[i].start, self.lines[i].page)
+        self.paragrafer.append(para)
+        st.paragraf, st.section, st.bilaga, st.part = para, None, None, None
+        return j
+
+    def read_title(self, j: int, title: str | None, dnr: str | None) -> tuple[str | None, str | None, int]:
+        """The § title and diarienummer on the lines after the § number (at most four)."""
+        lines, n, consumed = self.lines, len(self.lines), []
+        while j < n and len(consumed) < 4:
+            x = lines[j]
+            if x.kind in {"marker", "boiler", "header", "footer"}:
+                j += 1
+                continue
+            if x.kind == "blank":
+                nxt = next((y for y in lines[j + 1:j + 4] if y.kind == "text"), None)
+                if title and not (nxt and not dnr and _DNR_ONLY.match(nxt.plain)):
                     break
-                if _DNR_ONLY.match(xs):
-                    dnr = dnr or _DNR.search(xs).group(1)
-                    consumed.append(x)
-                    j += 1
-                    continue
-                if title and not (title.endswith(("–", "-", ",")) or (xs[:1].islower() or xs[:1] in "(\"”")):
-                    break
-                title = (title + " " + xs).strip() if title else xs
+                j += 1
+                continue
+            xs = x.plain
+            if x.table or _is_structure(x) or _BILAGA.match(xs):
+                break
+            if _DNR_ONLY.match(xs):
+                dnr = dnr or _DNR.search(xs).group(1)
                 consumed.append(x)
                 j += 1
-            organ = st.organ or doc_organ
-            para = Paragraf(number, title, dnr, organ, st.date or doc_date, l.start, l.page)
-            paragrafer.append(para)
-            st.paragraf, st.section, st.bilaga, st.part = para, None, None, None
-            for x in consumed:
-                x.kind = "heading"
-            i = j
-            continue
-        bm = _BILAGA.match(norm)
-        if bm and not (bm.group(2) and st.section == "Beslutsunderlag"):
-            flush()
-            st.bilaga = f"Bilaga {bm.group(1)}"
-            st.section, st.part, st.bilaga_lines = None, None, 0
-            if st.bilaga not in bilagor:
-                bilagor.append(st.bilaga)
-            if st.paragraf and st.bilaga not in st.paragraf.bilagor:
-                st.paragraf.bilagor.append(st.bilaga)
-            i += 1
-            continue
-        # an attached document (tjänsteskrivelse) after a bilaga: a title line, then a lone diarienummer
-        nxt = next((x for x in lines[i + 1:i + 3] if x.kind == "text"), None)
-        if st.bilaga and st.bilaga_lines > 3 and nxt is not None and _DNR_ONLY.match(nxt.norm):
-            flush()
-            st.bilaga, st.section, st.part = None, None, "Tjänsteskrivelse"
-            nxt.kind = "heading"
-            i += 1
-            continue
-        sec = _section_of(norm)
-        if sec is not False and (sec is None or sec != st.section or sec in ATTENDANCE_SECTIONS):
-            if sec is not None:
-                set_section(sec)
-                if sec in {"Beslutande", "Övriga närvarande", "Ersättare"}:
-                    current.append(l)  # the heading line carries names in two-column layouts
-            i += 1
-            continue
-        if st.bilaga:
-            st.bilaga_lines += 1
-        table_mode = norm.startswith("|")
-        if current and current[-1].norm.lstrip().startswith("|") != table_mode:
-            flush()
-        current.append(l)
-        i += 1
-    flush()
-
-    _mark_signatures(blocks)
-    # the organ when no page header named it: text ("Kommunstyrelsen föreslår"), front matter, file name
-    if doc_organ is None:
-        for b in blocks:
-            m = _ORGAN_IN_TEXT.search(b.norm)
-            if m and b.section in {"Beslut", "Förslag till beslut", None}:
-                doc_organ = m.group(1)
+                continue
+            if title and not (title.endswith(("–", "-", ",")) or xs[:1].islower() or xs[:1] in "(\"”"):
                 break
-        doc_organ = doc_organ or meta_organ or path_organ
-    if doc_date is None:
-        doc_date = meta_date or path_date
-        if doc_date is None:
-            # a signature date ("Kommunstyrelsen 2026-01-07") is the meeting date of a protokollsutdrag
-            for b in blocks:
-                m = re.search(r"(Kommunfullmäktige|Kommunstyrelsen|Kommunstyrelsens arbetsutskott|nämnden)\s+((?:19|20)\d\d-\d\d-\d\d)", b.norm)
-                if m:
-                    doc_date = m.group(2)
-                    break
-    for b in blocks:
-        b.organ = b.organ or doc_organ
-        b.date = b.date or doc_date
-    for p in paragrafer:
-        p.organ = p.organ or doc_organ
-        p.date = p.date or doc_date
-    _fill_attendance(attendance, blocks, lines, paragrafer)
-    return ParsedDocument(
-        doc_id=src.doc_id, sha256=src.sha256, format=src.format, metadata=meta, organ=doc_organ,
-        date=doc_date, pages=pages, ocr_noise=noise, ocr=ocr, paragrafer=paragrafer,
-        bilagor=bilagor, attendance=attendance, blocks=blocks,
-    )
+            if len(xs) > 160 or xs.endswith(".") and len(xs) > 60:
+                break  # running text, not a title
+            title = (title + " " + xs).strip() if title else xs
+            consumed.append(x)
+            j += 1
+        for x in consumed:
+            x.kind = "heading"
+        return title, dnr, j
+
+    def open_bilaga(self, i: int, bm: re.Match) -> int:
+        self.flush()
+        st = self.st
+        st.bilaga = f"Bilaga {bm.group(1)}"
+        st.section, st.part, st.bilaga_lines = None, None, 0
+        if st.bilaga not in self.bilagor:
+            self.bilagor.append(st.bilaga)
+        if st.paragraf and st.bilaga not in st.paragraf.bilagor:
+            st.paragraf.bilagor.append(st.bilaga)
+        return i + 1
+
+    def opens_attached_part(self, i: int) -> bool:
+        """An attached document (tjänsteskrivelse) after a bilaga: a title line, then a lone diarienummer."""
+        st = self.st
+        nxt = next((x for x in self.lines[i + 1:i + 3] if x.kind == "text"), None)
+        if not (st.bilaga and st.bilaga_lines > 3 and nxt is not None and _DNR_ONLY.match(nxt.plain)):
+            return False
+        self.flush()
+        st.bilaga, st.section, st.part = None, None, "Tjänsteskrivelse"
+        nxt.kind = "heading"
+        return True
+
+
+def _is_toc_entry(lines: list[Line], i: int) -> bool:
+    """A '§ 199 Dnr …' line of a table of contents: a dot leader and page number follow before the next §."""
+    seen = 0
+    for x in lines[i:i + 40]:
+        if x.kind != "text" or BANNER.search(x.plain) or DATE.fullmatch(x.plain.strip()):
+            continue
+        if seen and _PARAGRAF.match(x.plain):
+            return False
+        if _TOC_LEADER.search(x.plain):
+            return True
+        seen += 1
+        if seen > 4:
+            return False
+    return False
 
 
 _SIGNATURE_LINE = re.compile(
-    r"^(?:Med instämmande av.*|[A-ZÅÄÖ][\w\-éü]+(?: [A-ZÅÄÖ][\w\-éü]+){0,3}(?: \((?:S|M|SD|C|V|KD|L|MP)\)?)?"
+    r"^(?:Med instämmande av.*|[A-ZÅÄÖ][\w\-éü]+(?: [A-ZÅÄÖ][\w\-éü]+){0,3}(?: \([A-ZÅÄÖ]{1,6}\)?)?"
     r"|(?:[A-ZÅÄÖ][\wåäö ]+ )?(?:19|20)\d\d-\d\d-\d\d|[A-ZÅÄÖ][a-zåäö]*(?:sekreterare|ordförande|direktör|chef))\s*$"
 )
 
@@ -501,105 +374,68 @@ def _mark_signatures(blocks: list[Block]) -> None:
         i = max(j, i + 1)
 
 
-def _is_toc_entry(lines: list[_Line], i: int) -> bool:
-    """A '§ 199 Dnr …' line of a table of contents: a dot leader and page number follow before the next §."""
-    seen = 0
-    for x in lines[i:i + 40]:
-        if x.kind != "text" or _BANNER.search(x.norm) or _DATE_LINE.match(x.norm) or _ORGAN.match(x.norm.strip()):
-            continue
-        if seen and _PARAGRAF.match(x.norm):
-            return False
-        if _TOC_LEADER.search(x.norm):
-            return True
-        seen += 1
-        if seen > 4:
-            return False
-    return False
+def _document_organ_date(walk: _Walk, src: SourceText) -> tuple[str | None, str | None]:
+    """Organ and date by order of trust: cover page / running header, front matter, the text, the path."""
+    meta = src.metadata or {}
+    path_organ, path_date = _organ_from_path(src.doc_id)
+    meta_organ = organ_from_value(front_matter_value(meta, "organ") or "")
+    meta_date_raw = front_matter_value(meta, "date")
+    meta_date = DATE.search(meta_date_raw).group(0) if meta_date_raw and DATE.search(meta_date_raw) else None
+    organ = walk.first_organ or meta_organ
+    if organ is None:
+        for b in walk.blocks:
+            m = _ORGAN_DECIDES.search(b.norm)
+            found = organ_in(m.group(1)) if m else None
+            if found and b.section in {"Beslut", "Förslag till beslut", None}:
+                organ = found
+                break
+    date = walk.first_date or meta_date or path_date
+    if date is None:
+        # a signature date ("Kommunstyrelsen 2026-01-07") is the meeting date of a protokollsutdrag
+        date = next((m.group(2) for b in walk.blocks for m in [_DOC_DATE_IN_TEXT.search(b.norm)] if m), None)
+    return organ or path_organ, date
 
 
-def _persons(text: str, present_only: bool = False) -> list[Person]:
-    """'Name (PARTY)' mentions; with present_only, drop those replaced ('X ersätter Y': Y is absent)."""
-    out: list[Person] = []
-    flat = text.replace("\n", " ")
-    for m in PERSON.finditer(flat):
-        name = _ROLE_WORDS.sub("", m.group(1)).strip()
-        if " " not in name and "-" not in name:
-            continue  # a surname alone is a line-wrapped fragment of a two-column layout
-        replaced = re.search(r"ersätter\s*$", flat[max(0, m.start() - 12):m.start()])
-        role = "tjänstgörande ersättare" if re.match(r"\s*ersätter\b", flat[m.end():m.end() + 12]) else None
-        if present_only and replaced:
-            continue
-        if name not in {p.name for p in out}:
-            out.append(Person(name, m.group(2), role))
-    return out
+def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
+    """Parse one document. `repair` enables OCR repair when the text looks like a noisy scan."""
+    noise = ocr_noise(src.text[src.body_start:], repair) if repair else 0.0
+    ocr = repair is not None and noise >= OCR_THRESHOLD
+    lines = split_lines(src, repair if ocr else None)
+    mark_headers(lines)
+    pages = assign_pages(lines)
+    mark_boilerplate(lines, keep=_is_structure)
+    walk = _Walk(src, lines)
+    walk.run()
+    _mark_signatures(walk.blocks)
+    organ, date = _document_organ_date(walk, src)
+    for item in (*walk.blocks, *walk.paragrafer):
+        item.organ = item.organ or organ
+        item.date = item.date or date
+    cover_end = walk.lines[walk.first_heading].start if walk.first_heading is not None else None
+    attendance = read_cover([l for l in lines if cover_end is None or l.start < cover_end])
+    _add_jav(attendance, walk.blocks)
+    return ParsedDocument(
+        doc_id=src.doc_id, sha256=src.sha256, format=src.format, metadata=src.metadata or {}, organ=organ,
+        date=date, pages=pages, ocr_noise=noise, ocr=ocr, paragrafer=walk.paragrafer, bilagor=walk.bilagor,
+        attendance=attendance, blocks=walk.blocks, listed_paragrafer=_listed(walk, attendance),
+    )
 
 
-def _fill_attendance(att: Attendance, blocks: list[Block], lines: list[_Line], paras: list[Paragraf]) -> None:
-    """Roles and attendance lists from the first pages' blocks (plain lines or Markdown tables)."""
-    first_para = paras[0].start if paras else None
-    role_rows: list[list[str]] = []
-    for l in lines:
-        if l.kind not in {"text"} or (first_para is not None and l.start >= first_para):
-            continue
-        if l.norm.strip().startswith("|"):
-            role_rows.append([c.strip() for c in l.norm.strip().strip("|").split("|")])
-        else:
-            role_rows.append([l.norm.strip()])
-    pending: list[str] = []
-    for row in role_rows:
-        cells = [c for c in row if c]
-        if not cells:
-            continue
-        if pending and len(cells) >= 1 and not _ROLE.match(cells[0]):
-            for role in pending:
-                _add_role(att, role, cells[0])
-            pending = []
-            continue
-        pending = []
-        for idx, cell in enumerate(cells):
-            m = _ROLE.match(cell)
-            if not m:
-                continue
-            role, rest = m.group(1), m.group(2).strip()
-            if not rest and idx + 1 < len(cells) and not _ROLE.match(cells[idx + 1]):
-                rest = cells[idx + 1]
-            if rest:
-                _add_role(att, role, rest)
-            else:
-                pending.append(role)
+def _listed(walk: _Walk, att: Attendance) -> list[str]:
+    """The §§ the document says it holds: its contents list, or the cover's 'Paragrafer 1–15'."""
+    if att.paragrafer:
+        lo, _, hi = att.paragrafer.partition("-")
+        if lo.isdigit() and (not hi or hi.isdigit()) and int(hi or lo) - int(lo) < 500:
+            return [str(n) for n in range(int(lo), int(hi or lo) + 1)]
+    return list(dict.fromkeys(walk.listed))
+
+
+def _add_jav(att: Attendance, blocks: list[Block]) -> None:
+    """Jäv noted in the attendance list or the text ('deltar ej vid § 217 p.g.a. jäv'), or in a § Jäv section."""
     for b in blocks:
-        if first_para is not None and b.start >= first_para:
-            break
-        if b.section == "Beslutande":
-            for p in _persons(b.norm, present_only=True):
-                if p.name not in {x.name for x in att.beslutande}:
-                    att.beslutande.append(p)
-        elif b.section in {"Övriga närvarande", "Ersättare"}:
-            for p in _persons(b.norm):
-                if p.name not in {x.name for x in att.ersattare}:
-                    att.ersattare.append(p)
-            for m in re.finditer(r"([A-ZÅÄÖ][\wåäöé\-]+(?: [A-ZÅÄÖ][\wåäöé\-]+){1,2}), ([a-zåäö][\wåäö\- ]+)", b.norm):
-                att.ovriga.append(f"{m.group(1)}, {m.group(2).strip()}")
-    # jäv noted in attendance ("deltar ej vid § 217 p.g.a. jäv") or in a Jäv section
-    for b in blocks:
-        flat = b.norm.replace("\n", " ")
-        for m in re.finditer(r"(?:vid|i)\s+§\s*(\d+)\s+p\.?\s?g\.?\s?a\.?\s+jäv", flat):
-            before = [p for p in PERSON.finditer(flat[max(0, m.start() - 120):m.start()])
-                      if " " in _ROLE_WORDS.sub("", p.group(1)).strip()]
-            if before:  # the person nearest before "vid § N p.g.a. jäv" is the one who is jävig
-                name = _ROLE_WORDS.sub("", before[-1].group(1)).strip()
-                att.jav.append((f"{name} ({before[-1].group(2)})", m.group(1)))
+        att.jav.extend(jav_in(b.norm))
         if b.section == "Jäv" and b.paragraf:
-            for p in _persons(b.norm):
-                att.jav.append((f"{p.name} ({p.party})", b.paragraf))
+            for m in PERSON.finditer(" ".join(b.norm.split())):
+                if " " in m.group(1).strip():
+                    att.jav.append((f"{m.group(1).strip()} ({m.group(2)})", b.paragraf))
     att.jav = list(dict.fromkeys(att.jav))
-
-
-def _add_role(att: Attendance, role: str, value: str) -> None:
-    value = re.split(r"\s{3,}|\s+Paragrafer\b", value)[0].strip(" |")
-    if not value or _DATE.fullmatch(value):
-        return
-    key = role.lower()
-    target = (att.ordforande if key == "ordförande" else att.sekreterare if key == "sekreterare" else att.justerare)
-    if value not in target:
-        target.append(value)

@@ -1,0 +1,144 @@
+"""The genre's vocabulary (genre.toml) as ready-to-use lookups and patterns.
+
+Everything a parser or a fact rule needs to know about how Swedish decision
+documents are worded lives in genre.toml; this module only compiles it, so
+that one more body's wording is a data change.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from .normalize import fold
+
+_DATA = tomllib.loads((Path(__file__).with_name("genre.toml")).read_text(encoding="utf-8"))
+
+
+def _compile_all(patterns: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+# --- parties -------------------------------------------------------------------------------------------
+PARTY_NAMES: dict[str, str] = dict(_DATA["parties"])
+_PARTY_BY_WORD: dict[str, str] = {fold(name): abbr for abbr, name in PARTY_NAMES.items()}
+for _abbr, _names in _DATA["party_aliases"].items():
+    for _name in _names:
+        _PARTY_BY_WORD[fold(_name)] = _abbr
+# The party word in running text: 'Sverigedemokraterna', 'Moderaternas', 'Vänsterpartiet'.
+PARTY_WORD = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(n) for n in _PARTY_BY_WORD), key=len, reverse=True)) + r")(?:s)?\b", re.I
+)
+# What may stand in parentheses after a member's name: a known abbreviation, or any short upper-case one.
+PARTY_ABBR = r"(?:" + "|".join(sorted(PARTY_NAMES, key=len, reverse=True)) + r"|[A-ZÅÄÖ]{1,6}|[A-ZÅÄÖ][a-zåäö]{1,4})"
+_NAME_WORD = r"[A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłüÉ]+"
+# 'Anna Carlsson (S)', 'Anna-Karin Carstensen (L)', 'Ewa-Leena Johansson ( S )'
+PERSON = re.compile(rf"({_NAME_WORD}(?:[ \-](?:(?:von|af|de|van|der) )?{_NAME_WORD}){{0,3}})\s*,?\s*\(\s*({PARTY_ABBR})\s*\)")
+# A name alone: two to four capitalised words ('Anna Engström', 'Lina Ekeroth Sandqvist').
+NAME = re.compile(rf"{_NAME_WORD}(?: (?:(?:von|af|de|van|der) )?{_NAME_WORD}){{1,3}}")
+# Party groups as documents write them: '(M+C)', 'partigrupp M, KD, L och C', 'KD och M:s'
+PARTY_GROUP = re.compile(rf"\(({PARTY_ABBR}(?:\s*[+/,]\s*{PARTY_ABBR})+)\)")
+PARTY_LIST = re.compile(
+    rf"(?:partigrupp(?:erna)?\s+)?\b({PARTY_ABBR})((?:\s*,\s*{PARTY_ABBR})*)\s+och\s+({PARTY_ABBR})(?::s)?\b(?=\s+(?:reserver|avstår|deltar|yrkar|lämnar|föreslår|anser|vill|röstar|instämmer|:s))"
+)
+
+
+def party_name(abbr: str) -> str:
+    """'SD' -> 'Sverigedemokraterna'; an unknown abbreviation is returned as written."""
+    return PARTY_NAMES.get(abbr) or PARTY_NAMES.get(abbr.upper()) or abbr
+
+
+def party_of_word(word: str) -> str | None:
+    """'Sverigedemokraternas' or 'moderata samlingspartiet' -> its abbreviation."""
+    key = fold(word).strip()
+    return _PARTY_BY_WORD.get(key) or _PARTY_BY_WORD.get(key[:-1] if key.endswith("s") else key)
+
+
+def is_known_party(abbr: str) -> bool:
+    return abbr in PARTY_NAMES or abbr.upper() in PARTY_NAMES
+
+
+# --- organs --------------------------------------------------------------------------------------------
+ORGAN_ABBREV: dict[str, str] = dict(_DATA["organ_abbreviations"])
+_ORGANS = _DATA["organs"]
+_SUFFIX = "|".join(_ORGANS["suffixes"])
+_ORGAN_PATTERN = (
+    r"(?:" + "|".join(sorted(map(re.escape, _ORGANS["names"]), key=len, reverse=True))
+    + r"|(?:" + "|".join(map(re.escape, _ORGANS["prefixes"])) + r") [A-ZÅÄÖ][\wåäöÅÄÖ&,\- ]{2,50}?(?=\s*(?:$|\d|SAMMANTR|PROTOKOLL|Datum|\s{2}))"
+    + r"|(?:[A-ZÅÄÖ][a-zåäö]*-(?:, [a-zåäö]+-)* (?:och|&) [a-zåäö]*|[A-ZÅÄÖ][a-zåäö]+a |[A-ZÅÄÖ][a-zåäö]+)(?:" + _SUFFIX + r"))"
+)
+ORGAN_LINE = re.compile(rf"^({_ORGAN_PATTERN})\s*$")
+ORGAN_IN_LINE = re.compile(rf"(?<![\wåäö])({_ORGAN_PATTERN})(?![\wåäö])")
+_GENERIC = {fold(s) for s in _ORGANS["suffixes"]} | {"nämnden", "styrelsen"}
+
+
+def organ_in(text: str) -> str | None:
+    """The first organ named in a header line ('JÖNKÖPINGS KOMMUN Barn- och utbildningsnämnden')."""
+    for m in ORGAN_IN_LINE.finditer(text):
+        name = m.group(1).strip()
+        if fold(name) not in _GENERIC and len(name) > 6:
+            return name
+    return None
+
+
+def organ_from_value(value: str) -> str | None:
+    """Front matter or a folder name: 'ks' -> 'Kommunstyrelsen'; a full organ name stays as it is."""
+    value = " ".join(str(value).split())
+    if not value:
+        return None
+    if value.lower() in ORGAN_ABBREV:
+        return ORGAN_ABBREV[value.lower()]
+    return organ_in(value[:1].upper() + value[1:])
+
+
+FRONT_MATTER: dict[str, list[str]] = {k: [fold(x) for x in v] for k, v in _DATA["front_matter"].items()}
+
+
+def front_matter_value(meta: dict, field: str) -> str | None:
+    """The value of the first front-matter key that means `field` ('organ', 'date', 'title')."""
+    folded = {fold(str(k)): v for k, v in (meta or {}).items()}
+    for key in FRONT_MATTER[field]:
+        value = folded.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+BANNER = re.compile("(" + "|".join(_DATA["banner"]["words"]) + ")")
+
+# --- sections, cover page, roles -------------------------------------------------------------------------
+SECTIONS: dict[str, str | None] = {k: (v or None) for k, v in _DATA["sections"].items()}
+SECTION_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(k), v) for k, v in _DATA["section_patterns"].items()]
+COVER_LABELS: dict[str, str] = dict(_DATA["cover"])
+PERSON_ROLES: dict[str, str] = dict(_DATA["person_roles"])
+SUBSTITUTION = re.compile(r"\b(" + "|".join(map(re.escape, _DATA["substitution"]["words"])) + r")\s*$", re.I)
+SUBSTITUTION_AFTER = re.compile(r"^\s*,?\s*(" + "|".join(map(re.escape, _DATA["substitution"]["words"])) + r")\b", re.I)
+
+# --- records and votes -----------------------------------------------------------------------------------
+RECORDS: dict[str, re.Pattern] = {
+    key.removesuffix("_patterns"): _compile_all(pats) for key, pats in _DATA["records"].items()
+}
+_VOTES = _DATA["votes"]
+VOTE_COUNTS: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["count_patterns"]]
+VOTE_COLUMNS: dict[str, list[str]] = {
+    "ja": _VOTES["ja_words"], "nej": _VOTES["nej_words"], "avstår": _VOTES["avstar_words"],
+    "frånvarande": _VOTES["franvarande_words"],
+}
+SUMMA_WORDS = {fold(w) for w in _VOTES["summa_words"]}
+TALLY_LABEL = _compile_all(_VOTES["tally_label_patterns"])
+VOTE_REQUESTED = _compile_all(_VOTES["requested_patterns"])
+ACCLAMATION = _compile_all(_VOTES["acclamation_patterns"])
+VOTE_OUTCOME: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["outcome_patterns"]]
+PROPOSITIONSORDNING = _compile_all(_VOTES["propositionsordning_patterns"])
+REFERENCE_BEFORE = _compile_all(_DATA["references"]["before_patterns"])
+
+
+@lru_cache(maxsize=64)
+def vote_column(header: str) -> str | None:
+    """'Ja-röst' -> 'ja', 'Avstår från att rösta' -> 'avstår', 'Ledamot' -> None."""
+    h = fold(header.strip().strip("*: ")).replace("-", " ")
+    for column, words in VOTE_COLUMNS.items():
+        if any(h == fold(w).replace("-", " ") or h.startswith(fold(w).replace("-", " ") + " ") for w in words):
+            return column
+    return None

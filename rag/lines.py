@@ -1,0 +1,226 @@
+"""The normalised line view every format is parsed from.
+
+A document arrives as PDF text with page furniture, Markdown with headings, bold
+and tables, HTML or DOCX. Each line keeps its exact offsets into the original
+text, its normalised form (NFC, OCR-repaired when noisy) for search, and a
+`plain` form with the markup stripped (heading marks, emphasis, block quotes,
+table pipes) that structure detection reads, so a `## **§ 7**` and a `§ 7` are
+the same heading.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .genre import BANNER, organ_in
+from .normalize import OcrRepair, nfc
+from .read import SourceText
+
+PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
+_PAGE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d{0,3})\s*\)\s*$")
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
+_BR = re.compile(r"<br\s*/?>", re.I)
+_CELL_PAGE_BR = 6  # a table cell holding this many <br> is a whole page converted into one cell
+DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_LEAD_BOLD = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)(.+?)(?:\*\*|__)")
+
+
+@dataclass
+class Line:
+    start: int
+    end: int
+    text: str
+    norm: str
+    plain: str = ""
+    table: bool = False  # a Markdown table row
+    lead: str = ""  # a leading bold span ('**Beslut** Nämnden beslutar …'): a heading run into its text
+    page: int | None = None
+    kind: str = "text"  # text | blank | formfeed | marker | footer | header | boiler | heading
+    organ: str | None = None  # on a page-header line: the organ and date the header names
+    date: str | None = None
+
+
+def plain_of(norm: str) -> tuple[str, bool, str]:
+    """(markup-free text, is a table row, leading bold span)."""
+    s = norm.strip()
+    lead = _LEAD_BOLD.match(s)
+    s = re.sub(r"^(?:>\s*)+", "", s)
+    s = re.sub(r"^#{1,6}\s+", "", s)
+    table = s.startswith("|") and s.count("|") >= 2
+    if table:
+        s = " ".join(c.strip() for c in s.strip("|").split("|") if c.strip())
+    s = s.replace("**", "").replace("__", "")
+    s = re.sub(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "", s)
+    s = " ".join(_BR.sub(" ", s).split())
+    return s, table, " ".join(lead.group(1).replace("*", "").split()) if lead else ""
+
+
+def split_lines(src: SourceText, repair: OcrRepair | None) -> list[Line]:
+    """Lines of the body with exact offsets; form feeds and page-in-a-cell <br> runs split lines too."""
+    lines: list[Line] = []
+    pos = src.body_start
+    for raw in src.text[src.body_start:].split("\n"):
+        for i, piece in enumerate(raw.split("\f")):
+            if i > 0:
+                lines.append(Line(pos, pos, "\f", "", kind="formfeed"))
+                pos += 1
+            for start, part, cell in _pieces(piece, pos):
+                norm = nfc(part).replace("\u00a0", " ")
+                if repair is not None:
+                    norm = repair.repair_line(norm)
+                line = Line(start, start + len(part), part, norm, kind="text" if part.strip(" |") else "blank")
+                line.plain, line.table, line.lead = plain_of(norm.replace("|", " ") if cell else norm)
+                lines.append(line)
+            pos += len(piece)
+        pos += 1
+    return lines
+
+
+def _pieces(piece: str, pos: int) -> list[tuple[int, str, bool]]:
+    """A line, or the pieces of a table row whose cell holds a whole page (<br> between its lines)."""
+    if len(_BR.findall(piece)) < _CELL_PAGE_BR:
+        return [(pos, piece, False)]
+    out, last = [], 0
+    for m in _BR.finditer(piece):
+        out.append((pos + last, piece[last:m.start()], True))
+        last = m.end()
+    out.append((pos + last, piece[last:], True))
+    return out
+
+
+def mark_headers(lines: list[Line]) -> None:
+    """Page headers: a banner word (SAMMANTRÄDESPROTOKOLL …) with the organ and date near it.
+
+    The banner line gets the organ and date; the header's lines are marked so that
+    they never become text, §§ or sections.
+    """
+    n = len(lines)
+    for i, l in enumerate(lines):
+        if l.kind not in {"text", "boiler"} or len(l.plain) > 160 or not BANNER.search(l.plain):
+            continue
+        if not (l.plain.upper() == l.plain or len(l.plain) < 120):
+            continue
+        window = [j for j in range(max(0, i - 3), min(n, i + 9)) if lines[j].kind in {"text", "boiler"}]
+        window = [j for j in window if abs(j - i) <= 1 or _near(lines, i, j)]
+        organ_at = next((j for j in sorted(window, key=lambda j: abs(j - i)) if _header_organ(lines[j].plain)), None)
+        date_at = next((j for j in sorted(window, key=lambda j: (j < i, abs(j - i))) if _header_date(lines[j].plain)), None)
+        if organ_at is None and date_at is None:
+            continue
+        l.organ = _header_organ(lines[organ_at].plain) if organ_at is not None else None
+        l.date = _header_date(lines[date_at].plain) if date_at is not None else None
+        used = [j for j in (organ_at, date_at, i) if j is not None]
+        for j in range(min(used), max(used) + 1):
+            x = lines[j]
+            if x.kind in {"text", "boiler"} and (j in used or fold_is_datum(x.plain) or len(x.plain) < 40 and not x.plain.startswith("§")):
+                x.kind = "header"
+        l.kind = "header"
+
+
+def _near(lines: list[Line], i: int, j: int) -> bool:
+    """Header lines stand together: at most a few short lines between the banner and line j."""
+    lo, hi = sorted((i, j))
+    between = [x for x in lines[lo + 1:hi] if x.kind in {"text", "boiler"}]
+    return len(between) <= 4 and all(len(x.plain) < 60 and not x.plain.startswith("§") for x in between)
+
+
+def fold_is_datum(plain: str) -> bool:
+    return plain.strip(" :").lower() == "datum"
+
+
+def _header_organ(plain: str) -> str | None:
+    if len(plain) > 160:
+        return None
+    return organ_in(plain)
+
+
+def _header_date(plain: str) -> str | None:
+    if len(plain) > 100:
+        return None
+    s = re.sub(r"^(?:Datum|Sammanträdesdatum)\s*:?\s*", "", plain)
+    m = DATE.search(s)
+    if not m:
+        return None
+    if m.start() == 0 and m.end() == len(s) or BANNER.search(plain) or organ_in(plain):
+        return m.group(0)
+    return None
+
+
+def assign_pages(lines: list[Line]) -> int | None:
+    """Pages from markers (<!-- sida N -->), form feeds, or page numbers ('3()', '2 (37)', a lone number).
+
+    A page number right after a page header opens its page; one standing alone at
+    the foot of a page closes it.
+    """
+    if any(PAGE_MARKER.match(l.text) for l in lines):
+        page = None
+        for l in lines:
+            m = PAGE_MARKER.match(l.text)
+            if m:
+                page, l.kind = int(m.group(1)), "marker"
+            l.page = page
+        return max((l.page for l in lines if l.page), default=None)
+    if any(l.kind == "formfeed" for l in lines):
+        page = 1
+        for l in lines:
+            if l.kind == "formfeed":
+                page += 1
+            l.page = page
+        return page
+    numbers: list[tuple[int, int, bool]] = []  # (line, page, opens its page)
+    for i, l in enumerate(lines):
+        m = _PAGE_NUMBER.match(l.text) if l.kind == "text" else None
+        bare = _BARE_NUMBER.match(l.text) if l.kind == "text" else None
+        if bare and not m:
+            before = i == 0 or lines[i - 1].kind == "blank"
+            after = sum(1 for x in lines[i + 1:i + 3] if x.kind == "blank") == 2 or i + 1 == len(lines)
+            m = bare if before and after else None
+        if m:
+            prev = next((x for x in reversed(lines[max(0, i - 4):i]) if x.kind != "blank"), None)
+            numbers.append((i, int(m.group(1)), prev is not None and prev.kind == "header"))
+            l.kind = "footer"
+    if not numbers:
+        return None
+    opening = sum(1 for *_, top in numbers if top) > len(numbers) / 2
+    ni = 0
+    for i, l in enumerate(lines):
+        if opening:
+            while ni < len(numbers) and numbers[ni][0] <= i:
+                ni += 1
+            l.page = numbers[ni - 1][1] if ni else max(1, numbers[0][1] - 1)
+        else:
+            while ni < len(numbers) and numbers[ni][0] < i:
+                ni += 1
+            l.page = numbers[ni][1] if ni < len(numbers) else numbers[-1][1] + 1
+    if opening:  # the header lines above a page number belong to its page
+        for idx, page, _ in numbers:
+            j = idx - 1
+            while j >= 0 and lines[j].kind in {"header", "blank", "boiler"}:
+                lines[j].page = page
+                j -= 1
+    return max(l.page for l in lines if l.page is not None)
+
+
+def _shape(l: Line) -> str:
+    return re.sub(r"[0-9A-F]{16,}", "#", re.sub(r"\d+", "0", l.plain))
+
+
+def mark_boilerplate(lines: list[Line], keep) -> None:
+    """Running headers and footers repeated on many pages (signature notices, banners).
+
+    `keep(line)` protects lines that are structure (a section heading, a §) even when they repeat.
+    """
+    pages: dict[int, list[Line]] = {}
+    for l in lines:
+        if l.kind == "text" and l.page is not None:
+            pages.setdefault(l.page, []).append(l)
+    if len(pages) < 3:
+        return
+    shape_pages: dict[str, set[int]] = {}
+    for p, ls in pages.items():
+        for l in ls[:6] + ls[-4:]:
+            shape_pages.setdefault(_shape(l), set()).add(p)
+    common = {s for s, ps in shape_pages.items() if len(ps) >= 3 and len(ps) >= 0.3 * len(pages)}
+    for ls in pages.values():
+        for l in ls:  # anywhere on the page: a table or an appended block may follow the footer
+            if _shape(l) in common and not keep(l):
+                l.kind = "boiler"
