@@ -19,7 +19,7 @@ from .normalize import fold
 ROLE_FIELDS = {"ordforande": "ordforande", "vice_ordforande": "vice_ordforande", "sekreterare": "sekreterare",
                "justerare": "justerare"}
 _LABEL = re.compile(
-    r"(?<![\w/])(" + "|".join(sorted(map(re.escape, COVER_LABELS), key=len, reverse=True)) + r")(?![\w/])\s*:?", re.I
+    r"(?<![\w/])(" + "|".join(sorted(map(re.escape, COVER_LABELS), key=len, reverse=True)) + r")(?![a-zåäöéü/])\s*:?", re.I
 )
 _ROLE_SUFFIX = re.compile(
     r"^\s*,?\s*(" + "|".join(sorted(map(re.escape, PERSON_ROLES), key=len, reverse=True)) + r")\b", re.I
@@ -97,6 +97,12 @@ def _split_at_labels(cell: str) -> list[tuple[str | None, str, str]]:
         current, pos = (name or None, cell[s:e].strip(" :")), e
     out.append((current[0], current[1], cell[pos:].strip(" :")))
     return [seg for seg in out if seg[0] is not None or seg[2]]
+
+
+def is_cover_label(text: str) -> bool:
+    """Does the text start with a cover-page label ('Personalföreträdare', 'Utses att justera')?"""
+    m = _LABEL.match(fold(text))
+    return bool(m) and text[:1].isupper()
 
 
 def role_names(text: str) -> list[tuple[str, str | None]] | None:

@@ -46,6 +46,7 @@ def plain_of(norm: str) -> tuple[str, bool, str]:
     lead = _LEAD_BOLD.match(s)
     s = re.sub(r"^(?:>\s*)+", "", s)
     s = re.sub(r"^#{1,6}\s+", "", s)
+    s = re.sub(r"^[-•*−–\uf0b7]\s+(?=§)", "", s)  # a § written as a list item
     table = s.startswith("|") and s.count("|") >= 2
     if table:
         s = " ".join(c.strip() for c in s.strip("|").split("|") if c.strip())

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
-from .attendance import Attendance, Person, jav_in, read_cover
+from .attendance import Attendance, Person, is_cover_label, jav_in, read_cover
 from .genre import (
     BANNER, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, front_matter_value, organ_from_value,
     organ_in,
@@ -31,7 +31,8 @@ _DNR_SHAPE = (
 )
 _DNR = re.compile(rf"(?:\b(?:Dnr|Diarienummer|Ärendenummer|Ärende nr)\.?\s*:?\s*)?\b({_DNR_SHAPE})\b")
 _DNR_ONLY = re.compile(rf"^(?:(?:Dnr|Diarienummer|Ärendenummer)\.?\s*:?\s*)?(?:{_DNR_SHAPE})(?:\s+\d+)?$")
-_TOC_LEADER = re.compile(r"\.{4,}\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
+_TOC_LEADER = re.compile(r"\.{2,}\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
+_OFFICIAL_START = re.compile(r"^[A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäöé\-]+){1,3},\s")
 _BILAGA = re.compile(r"^Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
 _ROLL_CALL_HEAD = re.compile(r"\|\s*\**\s*Ja(?:-röst)?\s*\**\s*\|\s*\**\s*Nej(?:-röst)?", re.I)
 ATTENDANCE_SECTIONS = {"Beslutande", "Ersättare", "Övriga närvarande", "Underskrifter", "Justering"}
@@ -249,7 +250,12 @@ class _Walk:
         st, rest = self.st, pm.group(4).strip()
         if pm.group(1):  # 'Forts. § 7': back to a § already open
             return False
-        if rest[:1].islower() and not rest.startswith(("del av", "dnr")):
+        body = rest.lstrip(" -–—")
+        if body[:1].islower() and not body.startswith(("del av", "dnr")):
+            return False  # '§ 2 - ajournering, kl. 09:10', '§189 att ge kommunstyrelsen …'
+        if (pm.group(3) or self.lines[i].plain.startswith("§§")) and not body:
+            return False  # '§§ 3-20' alone: the §§ a member attended, not a heading
+        if st.paragraf is None and st.section in ATTENDANCE_SECTIONS and self._attendance_note(i):
             return False
         prev = next((x for x in reversed(self.lines[max(0, i - 2):i]) if x.kind != "blank"), None)
         if prev is not None and prev.kind == "text" and self.lines[i - 1].kind != "blank":
@@ -257,6 +263,13 @@ class _Walk:
             if not tail.endswith((".", ":", "!", "?")) and REFERENCE_BEFORE.search(tail):
                 return False
         return not (st.paragraf and pm.group(2) == st.paragraf.number.split("–")[0] and (st.bilaga or st.part))
+
+    def _attendance_note(self, i: int) -> bool:
+        """'§§ 3-20   Marcus Andersson (M) tjänstgör för …', '§ 10' above 'Jens Ingelsäter, utvecklingsledare':
+        the §§ a person attended, in a cover page's columns."""
+        here = self.lines[i].plain
+        nxt = next((x.plain for x in self.lines[i + 1:i + 4] if x.kind == "text"), "")
+        return bool(PERSON.search(here) or _OFFICIAL_START.match(nxt) or PERSON.match(nxt) or is_cover_label(nxt))
 
     def open_paragraf(self, i: int, pm: re.Match) -> int:
         self.flush()
