@@ -31,6 +31,7 @@ class Coverage:
     votes: int
     records: dict[str, int]
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the document's own defects, e.g. a roll call missing a row
 
     @property
     def ok(self) -> bool:
@@ -42,7 +43,7 @@ class Coverage:
         head = "OK " if self.ok else "FEL"
         text = (f"{head} {self.doc}: {self.organ or '–'} {self.date or '–'} · §§ {len(self.found)} ({listed}) · "
                 f"omröstningar {self.votes} · {kinds or 'inga poster'}")
-        return text + "".join(f"\n      - {p}" for p in self.problems)
+        return text + "".join(f"\n      - {p}" for p in self.problems) + "".join(f"\n      ~ {w}" for w in self.warnings)
 
 
 def paragraf_numbers(numbers: list[str]) -> list[str]:
@@ -71,8 +72,10 @@ def _role_problems(att: Attendance) -> list[str]:
     return problems
 
 
-def _vote_problems(facts: list[Fact]) -> list[str]:
-    problems = []
+def _vote_problems(facts: list[Fact]) -> tuple[list[str], list[str]]:
+    """Counts stated in the text against the roll-call rows: more rows than stated is a parsing fault;
+    fewer rows can be the document's own (a row printed outside its table), so it is a warning."""
+    problems, warnings = [], []
     for f in facts:
         if f.kind != "omröstning" or not f.details.get("upprop"):
             continue
@@ -81,8 +84,9 @@ def _vote_problems(facts: list[Fact]) -> list[str]:
             counted = sum(1 for r in rows if r["röst"] == key)
             stated = f.details.get(key) or 0
             if counted != stated:
-                problems.append(f"§ {f.paragraf}: {key} {stated} enligt texten men {counted} i uppropet")
-    return problems
+                message = f"§ {f.paragraf}: {key} {stated} enligt texten men {counted} i uppropet"
+                (problems if counted > stated else warnings).append(message)
+    return problems, warnings
 
 
 def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
@@ -103,7 +107,8 @@ def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
     if len(found) != len(set(found)):
         dup = sorted({n for n in found if found.count(n) > 1}, key=int)
         cov.problems.append(f"§§ hittade flera gånger: {dup}")
-    cov.problems += _role_problems(doc.attendance) + _vote_problems(facts)
+    vote_problems, cov.warnings = _vote_problems(facts)
+    cov.problems += _role_problems(doc.attendance) + vote_problems
     return cov
 
 

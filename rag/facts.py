@@ -12,8 +12,9 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .chunk import Chunk, locator
-from .genre import PERSON
+from .genre import PERSON, VOTE_OUTCOME, VOTE_REQUESTED
 from .structure import ParsedDocument
+from .votes import counts_in_text, flat_roll_call, is_roll_call_header, roll_call_table, tally
 
 PARTY_NAMES = {
     "S": "Socialdemokraterna", "M": "Moderaterna", "SD": "Sverigedemokraterna", "C": "Centerpartiet",
@@ -23,10 +24,6 @@ _PARTY_BY_NAME = {v.lower(): k for k, v in PARTY_NAMES.items()}
 _PARTY_WORD = re.compile(r"\b(" + "|".join(PARTY_NAMES.values()) + r")(?:s)?\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
 _BILAGA_REF = re.compile(r"\bbilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b", re.I)
-_VOTE = re.compile(
-    r"(?:med\s+)?(\d+)\s+(ja|nej)-röster\s+(?:mot|och)\s+(\d+)\s+(ja|nej)-röster(?:\s*(?:,|och)\s*(\d+)\s+(?:som\s+)?avst[åa]r)?",
-    re.I,
-)
 _NOT_ARRIVED = re.compile(r"har\s+inte\s+inkommit|inte\s+inkommit|ej\s+inkommit", re.I)
 _YRKANDE_KIND = [
     (re.compile(r"återremi", re.I), "återremiss"), (re.compile(r"\bavslag", re.I), "avslag"),
@@ -111,7 +108,7 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     """All decision facts of one parsed document."""
     fb = _Builder(doc, chunks)
     prev_block = None
-    for b in doc.blocks:
+    for bi, b in enumerate(doc.blocks):
         section = b.section or ""
         text = " ".join(b.norm.split())
         sentences = _sentences(b.norm)
@@ -156,19 +153,7 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
                     fb.add("yrkande", b, s, details={
                         "typ": kind, "instämmande": _people(m.group(1)) if m else [],
                         "till förmån för egna yrkanden": bool(re.search(r"till förmån för eg", s))})
-        vote = _VOTE.search(text)
-        if vote:
-            counts = {vote.group(2).lower(): int(vote.group(1)), vote.group(4).lower(): int(vote.group(3))}
-            counts["avstår"] = int(vote.group(5)) if vote.group(5) else 0
-            outcome = re.search(r"beslutar enligt ([^.]+)", text)
-            order = _propositionsordning(doc, b)
-            roll, tables = _roll_call(doc, b)
-            fact = fb.add("omröstning", b, vote.group(0), persons=[], parties=[], details={
-                "ja": counts.get("ja"), "nej": counts.get("nej"), "avstår": counts["avstår"],
-                "beslutar enligt": outcome.group(1).strip() if outcome else None,
-                "propositionsordning": order, "upprop": roll})
-            for t in tables:  # the roll-call table is a source of the record too
-                fact.chunk_ids += [c for c in fb.chunk_ids(t.start, t.end) if c not in fact.chunk_ids]
+        _add_vote(fb, doc, bi, b)
         if section == "Jäv":
             fb.add("jäv", b, text)
         if section == "Beslut" and not b.bilaga and b.paragraf:
@@ -239,32 +224,65 @@ def _propositionsordning(doc: ParsedDocument, vote_block) -> list[str]:
             flat = " ".join(b.norm.split())
             for m in re.finditer(r"((?:Ja|Nej)-\s?röst innebär.*?)(?=\s[−–-]\s|\s(?:och\s)?(?:Ja|Nej)-\s?röst|\.\s+[A-ZÅÄÖ]|\.?$)", flat):
                 lines.append(m.group(1).replace("- röst", "-röst").strip().rstrip("."))
+            for m in re.finditer(r"((?:Den|De) som (?:bifaller|vill) [^.]{3,200}? röstar (?:ja|nej)[^.]*)", flat):
+                lines.append(m.group(1).strip())
     return list(dict.fromkeys(lines))
 
 
-def _roll_call(doc: ParsedDocument, vote_block) -> tuple[list[dict], list]:
-    """The vote table of the same §: rows 'Name (P) | X | | |' -> {"name", "party", "röst"}; and its blocks."""
+def _roll_call(doc: ParsedDocument, vote_block) -> tuple[list[dict], dict[str, int], list]:
+    """The roll-call table of the same §: its rows {name, party, röst}, its Summa row, and its blocks."""
     rows: list[dict] = []
+    summa: dict[str, int] = {}
     tables = []
     for b in doc.blocks:
         if not (b.table and b.paragraf == vote_block.paragraf and b.organ == vote_block.organ):
             continue
-        lines = [ln.strip().strip("|") for ln in b.norm.splitlines() if ln.strip().startswith("|")]
-        if not lines:
+        first = next((ln for ln in b.norm.splitlines() if ln.strip().startswith("|")), "")
+        if not is_roll_call_header(first):
             continue
-        header = [h.strip().lower() for h in lines[0].split("|")]
-        for ln in lines[1:]:
-            cells = [c.strip() for c in ln.split("|")]
-            if not cells or set(cells[0]) <= set("-: "):
-                continue
-            person = _people(cells[0].replace("<br>", " ").replace(",", ""))
-            vote = next((header[i] for i, c in enumerate(cells[1:], 1) if c.upper() == "X" and i < len(header)), None)
-            if person and vote:
-                v = "ja" if vote.startswith("ja") else "nej" if vote.startswith("nej") else "avstår"
-                rows.append({**person[0], "röst": v})
-                if b not in tables:
-                    tables.append(b)
-    return rows, tables
+        found, total = roll_call_table(b.norm)
+        if found or total:
+            rows += found
+            summa = summa or total
+            tables.append(b)
+    return rows, summa, tables
+
+
+def _run_on(doc: ParsedDocument, bi: int) -> str:
+    """A block's text, continued into the next block of the same place when its sentence runs on."""
+    b = doc.blocks[bi]
+    text = " ".join(b.norm.split())
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    if nxt is not None and not text.endswith((".", "!", "?", ":")) and _place(nxt) == _place(b):
+        text += " " + " ".join(nxt.norm.split())
+    return text
+
+
+def _add_vote(fb: _Builder, doc: ParsedDocument, bi: int, b) -> None:
+    """An omröstning record from counts in the text, a flattened roll call or a tally of names."""
+    own = " ".join(b.norm.split())
+    text = _run_on(doc, bi)
+    found = counts_in_text(text)
+    if found and found[1][:15] not in own:
+        found = None  # the phrase starts in the next block, which records it itself
+    counts, phrase = found if found else (flat_roll_call(own) or tally(b.norm), None)
+    if not counts:
+        return
+    roll, summa, tables = _roll_call(doc, b)
+    outcome = next((m.group(1).strip() for p in VOTE_OUTCOME for m in [p.search(text)] if m), None)
+    same = [f for f in fb.facts if f.kind == "omröstning" and (f.paragraf, f.organ) == (b.paragraf, b.organ)
+            and (f.details.get("ja"), f.details.get("nej")) == (counts.get("ja"), counts.get("nej"))]
+    if same:  # the same vote told twice (a table's Summa row and the sentence after it)
+        same[0].details["beslutar enligt"] = same[0].details.get("beslutar enligt") or outcome
+        return
+    paragraf_text = " ".join(" ".join(x.norm.split()) for x in doc.blocks if (x.paragraf, x.organ) == (b.paragraf, b.organ))
+    fact = fb.add("omröstning", b, phrase or own[:300], persons=[], parties=[], details={
+        "ja": counts.get("ja"), "nej": counts.get("nej"), "avstår": counts.get("avstår", 0),
+        "frånvarande": counts.get("frånvarande"), "beslutar enligt": outcome,
+        "begärd": bool(VOTE_REQUESTED.search(paragraf_text)), "propositionsordning": _propositionsordning(doc, b),
+        "upprop": roll, "summa": summa or None})
+    for t in tables:  # the roll-call table is a source of the record too
+        fact.chunk_ids += [c for c in fb.chunk_ids(t.start, t.end) if c not in fact.chunk_ids]
 
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:

@@ -142,3 +142,17 @@ def vote_column(header: str) -> str | None:
         if any(h == fold(w).replace("-", " ") or h.startswith(fold(w).replace("-", " ") + " ") for w in words):
             return column
     return None
+
+
+# --- titles and dates in words ------------------------------------------------------------------------------
+TITLE_ORGAN: list[re.Pattern] = [re.compile(p) for p in _DATA["titles"]["organ_patterns"]]
+DATE_IN_WORDS: list[re.Pattern] = [re.compile(p) for p in _DATA["titles"]["date_patterns"]]
+MONTHS: list[str] = _DATA["titles"]["months"]
+
+
+def iso_date(words: str) -> str | None:
+    """'30 november 2010' -> '2010-11-30'."""
+    m = re.fullmatch(r"(\d{1,2}) ([a-zåäö]+) (\d{4})", words.strip().lower())
+    if not m or m.group(2) not in MONTHS:
+        return None
+    return f"{m.group(3)}-{MONTHS.index(m.group(2)) + 1:02d}-{int(m.group(1)):02d}"

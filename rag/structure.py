@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 
 from .attendance import Attendance, Person, is_cover_label, jav_in, read_cover
 from .genre import (
-    BANNER, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, front_matter_value, organ_from_value,
-    organ_in,
+    BANNER, DATE_IN_WORDS, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_ORGAN,
+    front_matter_value, iso_date, organ_from_value, organ_in,
 )
 from .lines import DATE, Line, assign_pages, mark_boilerplate, mark_headers, split_lines
 from .normalize import OCR_THRESHOLD, OcrRepair, fold, ocr_noise
@@ -402,7 +402,13 @@ def _document_organ_date(walk: _Walk, src: SourceText) -> tuple[str | None, str 
             if found and b.section in {"Beslut", "Förslag till beslut", None}:
                 organ = found
                 break
+    if organ is None:
+        heads = [" ".join(b.norm.split()) for b in walk.blocks[:5]]
+        organ = next((m.group("organ") for h in heads for p in TITLE_ORGAN for m in [p.match(h)] if m), None)
     date = walk.first_date or meta_date or path_date
+    if date is None:
+        date = next((iso_date(m.group("date")) for b in walk.blocks for p in DATE_IN_WORDS
+                     for m in [p.search(" ".join(b.norm.split()))] if m and iso_date(m.group("date"))), None)
     if date is None:
         # a signature date ("Kommunstyrelsen 2026-01-07") is the meeting date of a protokollsutdrag
         date = next((m.group(2) for b in walk.blocks for m in [_DOC_DATE_IN_TEXT.search(b.norm)] if m), None)
