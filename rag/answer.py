@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
 from .cite import Passage, check, content_terms
-from .facts import PARTY_NAMES, Fact
+from .facts import Fact
+from .genre import PARTY_NAMES, PARTY_WORD, party_of_word
 from .lexical import STOPWORDS, synonyms
 from .llm import LLM
 from .normalize import fold
@@ -454,14 +455,15 @@ def _word_match(word: str, keys: tuple[set[str], set[str]]) -> bool:
 
 def _parties_in(text: str) -> list[str]:
     """Parties a question names, by abbreviation '(SD)'/'SD:s' or by name 'Sverigedemokraternas'."""
-    found = [k for k, v in PARTY_NAMES.items() if re.search(rf"\b{v[:-1]}", text, re.I)]
-    found += re.findall(r"\b(SD|KD|MP|S|M|C|V|L)(?::s|\b)", text)
-    return list(dict.fromkeys(found))
+    found = [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
+    known = "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True))
+    found += re.findall(rf"\b({known})(?::s|\b)", text)
+    return [p for p in dict.fromkeys(found) if p]
 
 
 def _keeps_facts(phrased: str, draft: str) -> bool:
     """The rephrasing must keep every name, party, number, bilaga and marker of the draft."""
-    must = set(re.findall(r"[A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)+|\((?:S|M|SD|C|V|KD|L|MP)\)|\d+|\[\d+\]", draft))
+    must = set(re.findall(r"[A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)+|\([A-ZÅÄÖ]{1,6}\)|\d+|\[\d+\]", draft))
     return bool(phrased.strip()) and all(m in phrased for m in must)
 
 

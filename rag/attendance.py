@@ -131,9 +131,12 @@ def read_cover(lines: list[Line]) -> Attendance:
     att = Attendance()
     current: str | None = None
     label_key = ""
+    stacked = False  # labels in a row with no values between them: the column's values follow the first
     for fieldname, label, value in segments(lines):
         if fieldname is not None:
-            current, label_key = fieldname, fold(label)
+            if not (stacked and current in {"beslutande", "ersattare", "ovriga"} and fieldname in {"beslutande", "ersattare", "ovriga"}):
+                current, label_key = fieldname, fold(label)
+            stacked = not value
         if not value or current is None:
             continue
         if current in ROLE_FIELDS:
@@ -148,14 +151,14 @@ def read_cover(lines: list[Line]) -> Attendance:
                 if para:
                     att.role_paragrafer[name] = para
         elif current in {"beslutande", "ersattare"}:
+            stacked = False
             members = _members(value, distans="distans" in label_key)
             _merge(att.beslutande if current == "beslutande" else att.ersattare, members)
+            _add_officials(att, value)
         elif current == "ovriga":
+            stacked = False
             _merge(att.ersattare, [p for p in _members(value) if p.ersatter is None])
-            for m in _OFFICIAL.finditer(PERSON.sub("", value)):
-                item = f"{m.group(1)}, {m.group(2).strip()}"
-                if item not in att.ovriga:
-                    att.ovriga.append(item)
+            _add_officials(att, value)
         elif current == "paragrafer" and att.paragrafer is None:
             m = re.search(r"\d+(?:\s*[-–]\s*\d+)?", value)
             att.paragrafer = re.sub(r"\s", "", m.group(0)).replace("–", "-") if m else None
@@ -167,6 +170,14 @@ def read_cover(lines: list[Line]) -> Attendance:
                 att.anslag.setdefault("uppsatt" if current == "anslag_upp" else "nedtagen", d.group(0))
     _roles_from_members(att)
     return att
+
+
+def _add_officials(att: Attendance, value: str) -> None:
+    """'Göran Isberg, utbildningsdirektör', 'Andreas Norbrant (stadsdirektör)': officials present."""
+    for m in _OFFICIAL.finditer(PERSON.sub("", value)):
+        item = f"{m.group(1)}, {m.group(2).strip()}"
+        if item not in att.ovriga:
+            att.ovriga.append(item)
 
 
 def _bare(name: str) -> str:
@@ -198,9 +209,9 @@ def _members(text: str, distans: bool = False) -> list[Person]:
             p.role, p.ersatter = "tjänstgörande ersättare", found[k + 1].group(1).strip()
             skip = k + 1
             tail = text[found[k + 1].end():found[k + 2].start()] if k + 2 < len(found) else text[found[k + 1].end():]
-        role = _ROLE_SUFFIX.match(tail)
+        role = _ROLE_SUFFIX.match(fold(tail))
         if role:
-            p.role = p.role or PERSON_ROLES[fold(role.group(1))]
+            p.role = p.role or PERSON_ROLES[role.group(1).lower()]
         para = _PARAGRAF_RANGE.search(tail)
         if para:
             p.paragrafer = " ".join(para.group(0).split())

@@ -12,16 +12,13 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .chunk import Chunk, locator
-from .genre import PERSON, VOTE_OUTCOME, VOTE_REQUESTED
+from .genre import (
+    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, RECORDS, VOTE_OUTCOME, VOTE_REQUESTED,
+    party_of_word,
+)
 from .structure import ParsedDocument
 from .votes import counts_in_text, flat_roll_call, is_roll_call_header, roll_call_table, tally
 
-PARTY_NAMES = {
-    "S": "Socialdemokraterna", "M": "Moderaterna", "SD": "Sverigedemokraterna", "C": "Centerpartiet",
-    "V": "Vänsterpartiet", "KD": "Kristdemokraterna", "L": "Liberalerna", "MP": "Miljöpartiet",
-}
-_PARTY_BY_NAME = {v.lower(): k for k, v in PARTY_NAMES.items()}
-_PARTY_WORD = re.compile(r"\b(" + "|".join(PARTY_NAMES.values()) + r")(?:s)?\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
 _BILAGA_REF = re.compile(r"\bbilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b", re.I)
 _NOT_ARRIVED = re.compile(r"har\s+inte\s+inkommit|inte\s+inkommit|ej\s+inkommit", re.I)
@@ -63,12 +60,14 @@ def _people(text: str) -> list[dict]:
 
 
 def _parties(text: str, people: list[dict]) -> list[str]:
+    """Parties a sentence names: members' parties, party names, '(SD)', '(M+C)', 'KD och M reserverar sig'."""
     found = [p["party"] for p in people]
-    found += [_PARTY_BY_NAME[m.group(1).lower()] for m in _PARTY_WORD.finditer(text)]
-    found += re.findall(r"\((S|M|SD|C|V|KD|L|MP)\)", text)
-    found += [p for group in re.findall(r"\(((?:S|M|SD|C|V|KD|L|MP)(?:\s*\+\s*(?:S|M|SD|C|V|KD|L|MP))+)\)", text)
-              for p in re.split(r"\s*\+\s*", group)]
-    return list(dict.fromkeys(found))
+    found += [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
+    found += re.findall(rf"\(({PARTY_ABBR})\)", text)
+    found += [p for group in PARTY_GROUP.findall(text) for p in re.split(r"\s*[+/,]\s*", group)]
+    for m in PARTY_LIST.finditer(text):
+        found += [m.group(1), *re.findall(PARTY_ABBR, m.group(2)), m.group(3)]
+    return [p for p in dict.fromkeys(found) if p]
 
 
 def _sentences(text: str) -> list[str]:
@@ -135,19 +134,17 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
         # reservations: in a Reservation section, or a sentence saying someone "reserverar sig"
         if not b.bilaga and not section.startswith("Beslutsunderlag"):
             for s in sentences:
-                if re.search(r"reserver\w* sig|noterar sina reservationer|reservation(?:er)? till protokollet", s, re.I):
+                if RECORDS["reservation"].search(s):
                     against = re.search(r"mot (beslutet|[^.]{3,80}?)(?: till förmån| i förmån|\.|$)", s)
                     favour = re.search(r"(?:till|i) förmån för ([^.]+)", s)
                     fb.add("reservation", b, s, details={
                         "mot": against.group(1) if against else None,
                         "till förmån för": favour.group(1).strip() if favour else None})
-        if section.startswith("Protokollsanteckning"):
-            for s in sentences:
-                if _people(s) or _PARTY_WORD.search(s):
-                    fb.add("protokollsanteckning", b, s)
+        if b.paragraf and not b.bilaga and not section.startswith("Beslutsunderlag"):
+            _add_running_text_records(fb, b, section, sentences)  # the cover page's jäv is read as attendance
         if section.startswith(("Förslag till beslut på sammanträdet", "Yrkanden", "Beslutsgång")):
             for s in sentences:
-                if re.search(r"\byrkar\b", s) and (_people(s) or _PARTY_WORD.search(s)):
+                if re.search(r"\byrkar\b", s) and (_people(s) or PARTY_WORD.search(s)):
                     kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
                     m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
                     fb.add("yrkande", b, s, details={
@@ -198,6 +195,27 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
             named |= {(p["name"], para) for p in person}
             fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
     return _dedupe(fb.facts)
+
+
+# Record kinds told in running text, beyond reservations and särskilda yttranden: what the genre.toml
+# phrasing family is called, and the record kind it gives.
+_RUNNING_TEXT_KINDS = [("ej_deltar", "deltar inte i beslutet"), ("jav", "jäv"), ("aterremiss", "återremiss"),
+                       ("bordlaggning", "bordläggning"), ("omedelbar_justering", "omedelbar justering"),
+                       ("ajournering", "ajournering")]
+
+
+def _add_running_text_records(fb: _Builder, b, section: str, sentences: list[str]) -> None:
+    """Protokollsanteckningar (headed or 'antecknar till protokollet'), 'deltar inte i beslutet', jäv,
+    återremiss, bordläggning, omedelbar justering and ajournering, in the sentences of a block."""
+    for s in sentences:
+        has_actor = bool(_people(s) or PARTY_WORD.search(s) or _parties(s, []))
+        if has_actor and (section.startswith("Protokollsanteckning") or RECORDS["protokollsanteckning"].search(s)):
+            fb.add("protokollsanteckning", b, s)
+        for family, kind in _RUNNING_TEXT_KINDS:
+            if RECORDS[family].search(s) and (has_actor or kind in {"omedelbar justering", "ajournering", "återremiss", "bordläggning"}):
+                if kind == "jäv" and section == "Jäv":
+                    continue  # the § own Jäv section is recorded whole below
+                fb.add(kind, b, s)
 
 
 def _place(b) -> tuple | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .genre import PARTY_NAMES, party_name
 from .lexicon import Lexicon
 from .normalize import fold
 
@@ -19,11 +20,8 @@ varje vars vart vem vi vid vilka vilkas vilken vilket vår våra vårt än är �
 """.split())
 
 
-PARTIES = {
-    "s": "socialdemokraterna", "m": "moderaterna", "sd": "sverigedemokraterna", "c": "centerpartiet",
-    "v": "vänsterpartiet", "kd": "kristdemokraterna", "l": "liberalerna", "mp": "miljöpartiet",
-}
-_PARTY = re.compile(r"\((S|M|SD|C|V|KD|L|MP)(?=[)+ ,]|$)", re.M)
+_KNOWN_PARTY = "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True))
+_PARTY = re.compile(rf"\(({_KNOWN_PARTY})(?=[)+ ,/]|$)", re.M)
 # Words people ask with, and the words decision documents use for the same thing.
 QUERY_SYNONYMS = {
     "hette": "benämning kallat kallades döpts döptes namn", "kallades": "benämning kallat döpts namn",
@@ -70,7 +68,7 @@ class SwedishAnalyzer:
 
     def __call__(self, text: str, query: bool = False) -> list[str]:
         """Terms of a text; party abbreviations also give the party's name, and a query its synonyms."""
-        text = _PARTY.sub(lambda m: f"({m.group(1)} {PARTIES[m.group(1).lower()]}", text)
+        text = _PARTY.sub(lambda m: f"({m.group(1)} {party_name(m.group(1)).lower()}", text)
         if query:
             text += " " + synonyms(text)
         out: list[str] = []
