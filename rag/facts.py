@@ -66,7 +66,7 @@ def _parties(text: str, people: list[dict]) -> list[str]:
     found += re.findall(rf"\(({PARTY_ABBR})\)", text)
     found += [p for group in PARTY_GROUP.findall(text) for p in re.split(r"\s*[+/,]\s*", group)]
     for m in PARTY_LIST.finditer(text):
-        found += [m.group(1), *re.findall(PARTY_ABBR, m.group(2)), m.group(3)]
+        found += [m.group(1), *re.findall(PARTY_ABBR, m.group(2)), m.group(3)]  # m.group(3) None: one party
     return [p for p in dict.fromkeys(found) if p]
 
 

@@ -39,8 +39,9 @@ PERSON = re.compile(rf"({_NAME_WORD}(?:[ \-](?:(?:von|af|de|van|der) )?{_NAME_WO
 NAME = re.compile(rf"{_NAME_WORD}(?: (?:(?:von|af|de|van|der) )?{_NAME_WORD}){{1,3}}")
 # Party groups as documents write them: '(M+C)', 'partigrupp M, KD, L och C', 'KD och M:s'
 PARTY_GROUP = re.compile(rf"\(({PARTY_ABBR}(?:\s*[+/,]\s*{PARTY_ABBR})+)\)")
+_LIST_ABBR = r"(?:" + "|".join(sorted(PARTY_NAMES, key=len, reverse=True)) + r"|[A-ZÅÄÖ]{1,6})"
 PARTY_LIST = re.compile(
-    rf"(?:partigrupp(?:erna)?\s+)?\b({PARTY_ABBR})((?:\s*,\s*{PARTY_ABBR})*)\s+och\s+({PARTY_ABBR})(?::s)?\b(?=\s+(?:reserver|avstår|deltar|yrkar|lämnar|föreslår|anser|vill|röstar|instämmer|:s))"
+    rf"(?:partigrupp(?:erna)?\s+)?(?<![\w(])({_LIST_ABBR})((?:\s*,\s*{_LIST_ABBR})*)(?:\s+och\s+({_LIST_ABBR}))?(?::s)?(?=\s+(?:reserver|avstår|deltar|yrkar|lämnar|föreslår|anser|vill|röstar|instämmer))"
 )
 
 

@@ -22,7 +22,7 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
 _BR = re.compile(r"<br\s*/?>", re.I)
 _CELL_PAGE_BR = 6  # a table cell holding this many <br> is a whole page converted into one cell
 DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
-_LEAD_BOLD = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)(.+?)(?:\*\*|__)")
+_BOLD = re.compile(r"(?:\*\*|__)(.+?)(?:\*\*|__)")
 
 
 @dataclass
@@ -33,17 +33,20 @@ class Line:
     norm: str
     plain: str = ""
     table: bool = False  # a Markdown table row
-    lead: str = ""  # a leading bold span ('**Beslut** Nämnden beslutar …'): a heading run into its text
+    lead: str = ""  # a bold span run into the line ('**Beslut** Nämnden beslutar …', 'BEHANDLING **Yrkanden** …')
+    heading: bool = False  # written as a heading: '# …' or wholly bold
+    lead_before: str = ""  # the text before `lead` on its line
     page: int | None = None
     kind: str = "text"  # text | blank | formfeed | marker | footer | header | boiler | heading
     organ: str | None = None  # on a page-header line: the organ and date the header names
     date: str | None = None
 
 
-def plain_of(norm: str) -> tuple[str, bool, str]:
-    """(markup-free text, is a table row, leading bold span)."""
+def plain_of(norm: str) -> tuple[str, bool, list[tuple[str, str]]]:
+    """(markup-free text, is a table row, the bold spans with the plain text before each)."""
     s = norm.strip()
-    lead = _LEAD_BOLD.match(s)
+    spans = [(" ".join(_BOLD.sub(lambda x: x.group(1), s[:m.start()]).lstrip("#> ").split()), " ".join(m.group(1).split()))
+             for m in _BOLD.finditer(s)]
     s = re.sub(r"^(?:>\s*)+", "", s)
     s = re.sub(r"^#{1,6}\s+", "", s)
     s = re.sub(r"^[-•*−–\uf0b7]\s+(?=§)", "", s)  # a § written as a list item
@@ -53,7 +56,7 @@ def plain_of(norm: str) -> tuple[str, bool, str]:
     s = s.replace("**", "").replace("__", "")
     s = re.sub(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "", s)
     s = " ".join(_BR.sub(" ", s).split())
-    return s, table, " ".join(lead.group(1).replace("*", "").split()) if lead else ""
+    return s, table, spans
 
 
 def split_lines(src: SourceText, repair: OcrRepair | None) -> list[Line]:
@@ -70,7 +73,11 @@ def split_lines(src: SourceText, repair: OcrRepair | None) -> list[Line]:
                 if repair is not None:
                     norm = repair.repair_line(norm)
                 line = Line(start, start + len(part), part, norm, kind="text" if part.strip(" |") else "blank")
-                line.plain, line.table, line.lead = plain_of(norm.replace("|", " ") if cell else norm)
+                line.plain, line.table, spans = plain_of(norm.replace("|", " ") if cell else norm)
+                line.heading = not line.table and (norm.lstrip().startswith("#") or (
+                    len(spans) == 1 and not spans[0][0] and len(spans[0][1]) >= len(line.plain) - 1))
+                line.lead = next((span for before, span in reversed(spans) if span != line.plain), "")
+                line.lead_before = next((before for before, span in reversed(spans) if span != line.plain), "")
                 lines.append(line)
             pos += len(piece)
         pos += 1

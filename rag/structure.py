@@ -235,15 +235,29 @@ class _Walk:
                 if sec in {"Beslutande", "Övriga närvarande", "Ersättare"}:
                     self.current.append(l)  # the heading line carries names in two-column layouts
             return i + 1
-        lead = section_of(l.lead) if l.lead and l.lead != l.plain else False
-        if lead:  # '**Beslut** Nämnden beslutar …': a heading run into its first sentence
-            self.set_section(lead)
+        if self.opens_named_section(l):
+            return i + 1
+        lead = section_of(l.lead) if l.lead else False
+        if lead and (not l.lead_before or l.lead_before.upper() == l.lead_before or section_of(l.lead_before) is not False):
+            self.set_section(lead)  # '**Beslut** Nämnden beslutar …', 'NÄMNDENS BEHANDLING **Yrkanden** …'
+            if l.plain.endswith(l.lead):
+                return i + 1
         if self.st.bilaga:
             self.st.bilaga_lines += 1
         if self.current and self.current[-1].table != l.table:
             self.flush()
         self.current.append(l)
         return i + 1
+
+    def opens_named_section(self, l: Line) -> bool:
+        """A heading the vocabulary does not know ('## **Utbildningsförvaltningens förslag**') still ends
+        the section before it, and names the part that follows."""
+        if not (l.heading and self.st.paragraf and 2 < len(l.plain) <= 80) or l.plain.endswith((".", ",")):
+            return False
+        if _PARAGRAF.match(l.plain) or section_of(l.plain) is not False:
+            return False
+        self.set_section(l.plain.rstrip(":"))
+        return True
 
     def is_heading(self, i: int, pm: re.Match) -> bool:
         """A § line opens a § unless it is a reference ('beslutade den 26 september 2024 §189 att …')."""
