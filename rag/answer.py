@@ -79,6 +79,8 @@ class Answer:
 # question words (folded) -> the kind of decision fact that answers them
 FACT_INTENTS: list[tuple[str, str, str | None]] = [
     (r"beslutsunderlag", "beslutsunderlag", None),
+    (r"\bdeltog (?:inte|ej)\b|\bdeltar (?:inte|ej)\b|\bavst\w* fran att delta", "deltar inte i beslutet", None),
+    (r"\bersatte\b|\btjanstgjorde for\b|\btjanstgor for\b|\bi stallet for\b", "ersättare", None),
     (r"sarskil\w* yttrand|\binstam", "särskilt yttrande", None),
     (r"\breserv", "reservation", None),
     (r"omrostning|\brostade|\broster\b|votering|\brosta", "omröstning", None),
@@ -227,7 +229,10 @@ class Answerer:
             texts = [fact.organ or "", _date_words(fact.date), fact.title or "", fact.locator, fact.text]
             texts += [c.norm for c in map(self.retriever.chunk, fact.chunk_ids) if c]
             self._fact_words[key] = _word_keys(" ".join(texts))
-        return sum(1 for w in topic if _word_match(w, self._fact_words[key])) / len(topic)
+        hits = {w for w in topic if _word_match(w, self._fact_words[key])}
+        if any(not w.isdigit() for w in topic) and all(w.isdigit() for w in hits):
+            return 0.0  # a year alone ('2026') does not make a record about the question's matter
+        return len(hits) / len(topic)
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:

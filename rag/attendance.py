@@ -235,7 +235,7 @@ def jav_in(text: str) -> list[tuple[str, str]]:
     """'Anna A (S) deltar ej vid § 217 p.g.a. jäv' -> [('Anna A (S)', '217')]."""
     out = []
     flat = " ".join(text.split())
-    for m in re.finditer(r"(?:vid|i|under)\s+(?:ärende\s+|§\s*)(\d+)[^.]{0,40}?(?=" + RECORDS["jav"].pattern + ")", flat, re.I):
+    for m in re.finditer(r"(?:vid|i|under)\s+(?:ärende\s+|§(?:\s*§)?\s*)(\d+)[^.]{0,40}?(?=" + RECORDS["jav"].pattern + ")", flat, re.I):
         before = [p for p in PERSON.finditer(flat[max(0, m.start() - 120):m.start()]) if " " in p.group(1).strip()]
         if before:
             out.append((f"{before[-1].group(1).strip()} ({before[-1].group(2)})", m.group(1)))

@@ -31,7 +31,7 @@ _YRKANDE_KIND = [
 
 @dataclass
 class Fact:
-    kind: str  # särskilt yttrande | reservation | protokollsanteckning | yrkande | omröstning | jäv | roll | beslut | beslutsunderlag | skickas till
+    kind: str  # särskilt yttrande | reservation | protokollsanteckning | yrkande | omröstning | jäv | roll | ersättare | deltar inte i beslutet | återremiss | bordläggning | omedelbar justering | ajournering | beslut | beslutsunderlag | skickas till
     doc: str
     organ: str | None
     date: str | None
@@ -179,14 +179,18 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
         role_blocks = [b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering", "Övriga närvarande", "Ersättare"}]
         span = (min(b.start for b in role_blocks), max(b.end for b in role_blocks)) if role_blocks else None
         by_id = {c.id: c for c in chunks}
-        for role, names in (("ordförande", att.ordforande), ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
+        first_para = next((b.start for b in doc.blocks if b.paragraf), None)
+        cover = [c.id for c in chunks if first_para is None or c.start < first_para] + (fb.chunk_ids(*span) if span else [])
+        for role, names in (("ordförande", att.ordforande), ("vice ordförande", att.vice_ordforande),
+                            ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
             for name in names:
                 fact = fb.add("roll", anchor, f"{role.capitalize()}: {name}",
                               persons=_people(name) or [{"name": name, "party": None}], details={"roll": role}, span=span)
-                # cite the chunk that names the person in that role, not the whole attendance block
+                # cite the cover-page chunk that names the person in that role, not the whole attendance block
                 plain = name.split(" (")[0]
-                exact = [c for c in fact.chunk_ids if plain in by_id[c].norm and role[:5] in by_id[c].norm.lower()]
-                fact.chunk_ids = exact or [c for c in fact.chunk_ids if plain in by_id[c].norm] or fact.chunk_ids
+                exact = [c for c in cover if plain in by_id[c].norm and role.split()[-1][:5] in by_id[c].norm.lower()]
+                named = [c for c in cover if plain in by_id[c].norm]
+                fact.chunk_ids = list(dict.fromkeys(exact or named)) or fact.chunk_ids
         named = {(p["name"], f.paragraf) for f in fb.facts if f.kind == "jäv" for p in f.persons}
         for who, para in att.jav:
             person = _people(who)
@@ -194,6 +198,13 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
                 continue  # already recorded from the § own Jäv section
             named |= {(p["name"], para) for p in person}
             fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
+        for p in att.beslutande:  # "X (P) tjänstgör för Y": who served in whose seat
+            if p.ersatter:
+                when = f" ({p.paragrafer})" if p.paragrafer else ""
+                fact = fb.add("ersättare", anchor, f"{p.name} ({p.party}) tjänstgjorde för {p.ersatter}{when}.",
+                              persons=[{"name": p.name, "party": p.party}],
+                              details={"ersätter": p.ersatter, "paragrafer": p.paragrafer}, span=span)
+                fact.chunk_ids = [c for c in fact.chunk_ids if p.ersatter in by_id[c].norm] or fact.chunk_ids
     return _dedupe(fb.facts)
 
 

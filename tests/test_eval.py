@@ -216,3 +216,14 @@ def test_eval_run_names_a_bad_question_file(tmp_path):
     run = subprocess.run([sys.executable, "-m", "eval.run", "--questions", str(bad), "--corpus", str(CORPUS)],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 2 and "bad.jsonl:1: field 'answerable' must be true or false" in run.stderr
+
+
+def test_genre_dev_set_covers_the_seven_new_protocols():
+    qs = load_questions(ROOT / "eval" / "sets" / "genre-dev.jsonl")
+    assert len(qs) >= 50 and sum(not q.answerable for q in qs) >= 8
+    docs = {s.doc for q in qs for s in q.sources}
+    for protocol in ("2016-01-26", "2019-12-16", "2020-06-16", "2023-06-13", "ks/2025/2025-01-21", "ks/2025/2025-05-27",
+                     "vo/2025/2025-01-23"):
+        assert any(protocol in d for d in docs), protocol
+    files = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file()}
+    assert all(any(contains(f, s.doc) for f in files) for q in qs for s in q.sources)
