@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from .chunk import Chunk, locator
 from .genre import (
-    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, RECORDS, VOTE_OUTCOME, VOTE_REQUESTED,
+    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, RECORDS, VOTE_OUTCOME, VOTE_REQUESTED,
     party_of_word,
 )
 from .structure import ParsedDocument

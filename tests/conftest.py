@@ -16,6 +16,8 @@ import pytest
 
 import rag
 from helpers import free_port
+from rag.chunk import chunk_document
+from rag.facts import extract
 from rag.lexicon import default_lexicon
 from rag.normalize import OcrRepair
 from rag.read import read_file
@@ -46,6 +48,21 @@ def parsed(repair):
         if doc_id not in cache:
             src = read_file(CORPUS / doc_id, CORPUS, 50_000_000)
             cache[doc_id] = (parse(src, repair), src)
+        return cache[doc_id]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def facts(parsed):
+    """A document's decision facts and its chunks by id."""
+    cache: dict = {}
+
+    def get(doc_id: str):
+        if doc_id not in cache:
+            doc, src = parsed(doc_id)
+            chunks = chunk_document(doc, src.text)
+            cache[doc_id] = (extract(doc, chunks), {c.id: c for c in chunks})
         return cache[doc_id]
 
     return get

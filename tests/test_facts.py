@@ -1,19 +1,5 @@
 """Decision facts on the bundled corpus, record by record against what the documents say."""
-import pytest
-
-from rag.chunk import chunk_document
-from rag.facts import extract
-
 from conftest import HANDLINGAR, KF8, KS16, KS_2025
-
-
-@pytest.fixture(scope="module")
-def facts(parsed):
-    def get(doc_id):
-        doc, src = parsed(doc_id)
-        chunks = chunk_document(doc, src.text)
-        return extract(doc, chunks), {c.id: c for c in chunks}
-    return get
 
 
 def _names(f):

@@ -27,16 +27,8 @@ VO = "kungsbacka/vo/2025/2025-01-23/protokoll.md"
 
 
 @pytest.fixture(scope="module")
-def records(parsed):
-    cache: dict = {}
-
-    def get(doc_id: str):
-        if doc_id not in cache:
-            doc, src = parsed(doc_id)
-            cache[doc_id] = extract(doc, chunk_document(doc, src.text))
-        return cache[doc_id]
-
-    return get
+def records(facts):
+    return lambda doc_id: facts(doc_id)[0]
 
 
 def _doc(text: str, name: str = "okand-kommun/protokoll.md", meta: dict | None = None) -> object:
