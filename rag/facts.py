@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 from .chunk import Chunk, locator
 from .genre import (
-    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, RECORDS, VOTE_OUTCOME, VOTE_REQUESTED,
+    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, PROPOSITIONSORDNING, RECORDS, VOTE_OUTCOME,
+    VOTE_REQUESTED,
     party_of_word,
 )
 from .structure import ParsedDocument
@@ -212,7 +213,7 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
 # phrasing family is called, and the record kind it gives.
 _RUNNING_TEXT_KINDS = [("ej_deltar", "deltar inte i beslutet"), ("jav", "jäv"), ("aterremiss", "återremiss"),
                        ("bordlaggning", "bordläggning"), ("omedelbar_justering", "omedelbar justering"),
-                       ("ajournering", "ajournering")]
+                       ("ajournering", "ajournering"), ("acklamation", "acklamation")]
 
 
 def _add_running_text_records(fb: _Builder, b, section: str, sentences: list[str]) -> None:
@@ -223,7 +224,7 @@ def _add_running_text_records(fb: _Builder, b, section: str, sentences: list[str
         if has_actor and (section.startswith("Protokollsanteckning") or RECORDS["protokollsanteckning"].search(s)):
             fb.add("protokollsanteckning", b, s)
         for family, kind in _RUNNING_TEXT_KINDS:
-            if RECORDS[family].search(s) and (has_actor or kind in {"omedelbar justering", "ajournering", "återremiss", "bordläggning"}):
+            if RECORDS[family].search(s) and (has_actor or kind not in {"deltar inte i beslutet", "jäv"}):
                 if kind == "jäv" and section == "Jäv":
                     continue  # the § own Jäv section is recorded whole below
                 fb.add(kind, b, s)
@@ -247,14 +248,14 @@ def _underlag_items(norm: str) -> list[str]:
 
 
 def _propositionsordning(doc: ParsedDocument, vote_block) -> list[str]:
+    """How the chair put the proposals: 'Ja-röst innebär …', 'Den som bifaller … röstar ja', huvudförslag."""
     lines: list[str] = []
     for b in doc.blocks:
         if b.paragraf == vote_block.paragraf and b.organ == vote_block.organ and b.start <= vote_block.start:
             flat = " ".join(b.norm.split())
             for m in re.finditer(r"((?:Ja|Nej)-\s?röst innebär.*?)(?=\s[−–-]\s|\s(?:och\s)?(?:Ja|Nej)-\s?röst|\.\s+[A-ZÅÄÖ]|\.?$)", flat):
                 lines.append(m.group(1).replace("- röst", "-röst").strip().rstrip("."))
-            for m in re.finditer(r"((?:Den|De) som (?:bifaller|vill) [^.]{3,200}? röstar (?:ja|nej)[^.]*)", flat):
-                lines.append(m.group(1).strip())
+            lines += [s for s in _sentences(b.norm) if PROPOSITIONSORDNING.search(s) and not re.search(r"(?:Ja|Nej)-\s?röst innebär", s)]
     return list(dict.fromkeys(lines))
 
 

@@ -113,7 +113,6 @@ SECTIONS: dict[str, str | None] = {k: (v or None) for k, v in _DATA["sections"].
 SECTION_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(k), v) for k, v in _DATA["section_patterns"].items()]
 COVER_LABELS: dict[str, str] = dict(_DATA["cover"])
 PERSON_ROLES: dict[str, str] = dict(_DATA["person_roles"])
-SUBSTITUTION = re.compile(r"\b(" + "|".join(map(re.escape, _DATA["substitution"]["words"])) + r")\s*$", re.I)
 SUBSTITUTION_AFTER = re.compile(r"^\s*,?\s*(" + "|".join(map(re.escape, _DATA["substitution"]["words"])) + r")\b", re.I)
 
 # --- records and votes -----------------------------------------------------------------------------------
@@ -129,7 +128,6 @@ VOTE_COLUMNS: dict[str, list[str]] = {
 SUMMA_WORDS = {fold(w) for w in _VOTES["summa_words"]}
 TALLY_LABEL = _compile_all(_VOTES["tally_label_patterns"])
 VOTE_REQUESTED = _compile_all(_VOTES["requested_patterns"])
-ACCLAMATION = _compile_all(_VOTES["acclamation_patterns"])
 VOTE_OUTCOME: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["outcome_patterns"]]
 PROPOSITIONSORDNING = _compile_all(_VOTES["propositionsordning_patterns"])
 REFERENCE_BEFORE = _compile_all(_DATA["references"]["before_patterns"])

@@ -114,6 +114,8 @@ def test_two_roll_calls_and_ajournering(records):
     votes = [(f.details["ja"], f.details["nej"]) for f in facts if f.kind == "omröstning"]
     assert votes == [(8, 3), (6, 5)]
     assert all(len(f.details["upprop"]) == 11 for f in facts if f.kind == "omröstning")
+    first = next(f for f in facts if f.kind == "omröstning")  # 'utser sitt eget förslag som huvudförslag'
+    assert any("huvudförslag" in p for p in first.details["propositionsordning"]) and first.details["begärd"]
     assert any(f.kind == "ajournering" and f.paragraf == "2" for f in facts)  # 'aujournerar sig' (sic)
     assert len([f for f in facts if f.kind == "reservation"]) >= 4
 
