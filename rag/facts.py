@@ -309,7 +309,9 @@ def _add_vote(fb: _Builder, doc: ParsedDocument, bi: int, b) -> None:
     fact = fb.add("omröstning", b, phrase or own[:300], persons=[], parties=[], details={
         "ja": counts.get("ja"), "nej": counts.get("nej"), "avstår": counts.get("avstår", 0),
         "frånvarande": counts.get("frånvarande"), "beslutar enligt": outcome,
-        "begärd": bool(VOTE_REQUESTED.search(paragraf_text)), "propositionsordning": _propositionsordning(doc, b),
+        "begärd": bool(VOTE_REQUESTED.search(paragraf_text) or any(  # 'Omröstning begärs …' may stand as a heading
+            p.number == b.paragraf and "Omröstning" in p.sections for p in doc.paragrafer)),
+        "propositionsordning": _propositionsordning(doc, b),
         "upprop": roll, "summa": summa or None})
     for t in tables:  # the roll-call table is a source of the record too
         fact.chunk_ids += [c for c in fb.chunk_ids(t.start, t.end) if c not in fact.chunk_ids]
