@@ -236,7 +236,11 @@ def jav_in(text: str) -> list[tuple[str, str]]:
     out = []
     flat = " ".join(text.split())
     for m in re.finditer(r"(?:vid|i|under)\s+(?:ärende\s+|§(?:\s*§)?\s*)(\d+)[^.]{0,40}?(?=" + RECORDS["jav"].pattern + ")", flat, re.I):
-        before = [p for p in PERSON.finditer(flat[max(0, m.start() - 120):m.start()]) if " " in p.group(1).strip()]
+        window = flat[max(0, m.start() - 120):m.start()]
+        # the member nearest before the note; not one whose entry is a substitution ('Y (SD) ersätter …')
+        before = [p for p in PERSON.finditer(window)
+                  if " " in p.group(1).strip() and not SUBSTITUTION_AFTER.match(window[p.end():])]
         if before:
-            out.append((f"{before[-1].group(1).strip()} ({before[-1].group(2)})", m.group(1)))
-    return out
+            name = re.sub(r"^(\w+) \1\b", r"\1", before[-1].group(1).strip())  # a column wrap repeats a word
+            out.append((f"{name} ({before[-1].group(2)})", m.group(1)))
+    return list(dict.fromkeys(out))
