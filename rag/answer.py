@@ -86,16 +86,20 @@ FACT_INTENTS: list[tuple[str, str, str | None]] = [
     (r"omrostning|\brostade|\broster\b|votering|\brosta", "omröstning", None),
     (r"protokollsanteckning", "protokollsanteckning", None),
     (r"\bjav", "jäv", None),
+    (r"omedelbar\w* juster", "omedelbar justering", None),
+    (r"ajourner|ajournering", "ajournering", None),
+    (r"bordlag|bordlades", "bordläggning", None),
     (r"justera|justerare", "roll", "justerare"),
     (r"ordforande", "roll", "ordförande"),
     (r"sekreterare", "roll", "sekreterare"),
-    (r"\byrka|\byrkande", "yrkande", None),
+    (r"\byrka|\byrkande|^(?:vem|vilka) foreslog\b", "yrkande", None),
     (r"skickas till|skickades till|skickats till", "skickas till", None),
 ]
 
 
 _CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar|valkomnar|kritiserar|"
-                               r"efterlyser|menar|oroar)|varfor|hur motiver|hur vill|hur ser)")
+                               r"efterlyser|menar|oroar)|varfor|hur motiver|hur vill|hur ser"
+                               r"|hur (?:manga|mycket|stor|stort|lang|hog)\b(?!.*\brost))")
 FACT_RANK_LIMIT = 8  # a record is used only when one of its chunks is among the best hits
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
 _ORGAN_WORD = re.compile(r"^(kommunfullm|kommunstyrel|arbetsutsk|\w*namnd)")  # words are cut at 12 letters
@@ -104,7 +108,8 @@ _INTENT_WORDS = ("vem", "vilk", "vad", "hur", "reserv", "yttrand", "sarskil", "i
                  "voter", "protokoll", "jav", "juster", "ordforand", "sekreterar", "yrka", "beslut", "skicka", "lamna",
                  "gjord", "deltog", "parti", "slutad", "sammantrad", "ersatt", "ledamot", "nagon", "nagra")
 _PERSON_IN_QUESTION = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
-_STOP_FOLDED = {fold(w) for w in STOPWORDS} | {"arende", "arendet", "arenden"}
+_STOP_FOLDED = {fold(w) for w in STOPWORDS} | {"arende", "arendet", "arenden"} | {  # words of any meeting, no matter
+    "sammantradet", "sammantrade", "motet", "mote", "protokollet", "protokoll", "kommun", "kommunen", "kommuns"}
 _MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
            "november", "december")
 
@@ -160,7 +165,14 @@ def fact_sentence(f: Fact) -> str:
         return s
     if f.kind == "roll":
         return f"{d.get('roll', '').capitalize()} var {_names(f.persons)}."
-    return f.text if f.text.endswith(".") else f.text + "."
+    text = f.text if f.text.endswith(".") else f.text + "."
+    if f.kind in _PLACED_KINDS and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
+        return f"§ {f.paragraf}{f' {f.title}' if f.title else ''}: {text}"
+    return text
+
+
+# records whose sentence does not name the matter it is about
+_PLACED_KINDS = {"omedelbar justering", "ajournering", "bordläggning", "återremiss", "deltar inte i beslutet", "acklamation"}
 
 
 class Answerer:
@@ -224,15 +236,19 @@ class Answerer:
         named = [w for w in topic if _ORGAN_WORD.match(w)]
         if named and not any(_word_match(w, organ) for w in named):
             return 0.0
+        if not _month_fits(topic, fact.date):
+            return 0.0  # 'i februari 2025' asks about another meeting than one held in January
         key = id(fact)
         if key not in self._fact_words:
-            texts = [fact.organ or "", _date_words(fact.date), fact.title or "", fact.locator, fact.text]
+            # the document's path names the municipality or body ('kungsbacka/ks/…', 'jonkoping/…')
+            texts = [fact.organ or "", _date_words(fact.date), fact.title or "", fact.locator, fact.text,
+                     re.sub(r"[/_.\-]", " ", fact.doc)]
             texts += [c.norm for c in map(self.retriever.chunk, fact.chunk_ids) if c]
             self._fact_words[key] = _word_keys(" ".join(texts))
-        hits = {w for w in topic if _word_match(w, self._fact_words[key])}
-        if any(not w.isdigit() for w in topic) and all(w.isdigit() for w in hits):
-            return 0.0  # a year alone ('2026') does not make a record about the question's matter
-        return len(hits) / len(topic)
+        # the matter: what is left when the record's organ and the dates are set aside
+        matter = [w for w in topic if not w.isdigit() and w not in _MONTHS and not _word_match(w, organ)]
+        words = matter or list(topic)
+        return sum(1 for w in words if _word_match(w, self._fact_words[key])) / len(words)
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:
@@ -421,7 +437,7 @@ def topic_words(question: str) -> set[str]:
             continue
         if w.startswith(_INTENT_WORDS) and not w.isdigit() or any(w.startswith(p[:-1]) for p in parties if len(p) > 3):
             continue
-        if len(w) >= 4 or w.isdigit() and len(w) >= 2:
+        if len(w) >= 4 or w.isdigit() and len(w) >= 2 or w in _MONTHS:
             out.add(w[:12])
     return out
 
@@ -436,6 +452,16 @@ def people_in(question: str) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+def _month_fits(topic: set[str], date: str | None) -> bool:
+    """A month the question names ('i mars 2025') must be the record's month, and its year then too."""
+    months = [m for m in _MONTHS if m in topic]
+    m = re.match(r"(\d{4})-(\d{2})-\d{2}$", date or "")
+    if not months or not m:
+        return True
+    years = {w for w in topic if re.fullmatch(r"(?:19|20)\d\d", w)}
+    return _MONTHS[int(m.group(2)) - 1] in months and (not years or m.group(1) in years)
 
 
 def _date_words(date: str | None) -> str:

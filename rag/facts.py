@@ -145,7 +145,7 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
             _add_running_text_records(fb, b, section, sentences)  # the cover page's jäv is read as attendance
         if section.startswith(("Förslag till beslut på sammanträdet", "Yrkanden", "Beslutsgång")):
             for s in sentences:
-                if re.search(r"\byrkar\b", s) and (_people(s) or PARTY_WORD.search(s)):
+                if RECORDS["yrkande"].search(s) and (_people(s) or PARTY_WORD.search(s)):
                     kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
                     m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
                     fb.add("yrkande", b, s, details={

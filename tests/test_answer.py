@@ -136,3 +136,21 @@ def test_records_must_fit_the_questions_organ_date_and_matter(corpus_index):
         assert answer.facts_used == [] and answer.refused, other_matter
     named = records_only.ask("Vad yrkade Maria Losman om delårsrapporten?")
     assert named.facts_used and all("Losman" in str(f) for f in named.facts_used)
+
+
+def test_records_must_be_about_the_questions_matter_and_month(corpus_index):
+    """Organ and date words alone do not make a record fit; a month named must be the meeting's month."""
+    records_only = Answerer(corpus_index, None)
+    # the nämnd's reservations are about maxtaxa, a verksamhetsplan and a naturreservat, not its ordningsföreskrifter
+    other = records_only.ask("Vilka reserverade sig mot ordningsföreskrifterna i barn- och utbildningsnämnden?")
+    assert other.facts_used == [] and other.refused
+    # Kungsbacka's kommunstyrelse met in January, May and October 2025, not in March
+    march = records_only.ask("Vem var sekreterare i kommunstyrelsen i Kungsbacka i mars 2025?")
+    assert march.facts_used == [] and march.refused
+    may = records_only.ask("Vem var sekreterare i kommunstyrelsen i Kungsbacka i maj 2025?")
+    assert "Patrik Johansson" in may.answer and {f["date"] for f in may.facts_used} == {"2025-05-27"}
+    # a record that does not name its matter says where it stands
+    immediate = records_only.ask("Vilket ärende förklarades omedelbart justerat i barn- och utbildningsnämnden i januari 2016?")
+    assert "§ 13" in immediate.answer and "vaccination" in immediate.answer
+    seat = records_only.ask("Vem tjänstgjorde för Kerstin Lindberg i barn- och utbildningsnämnden i juni 2023?")
+    assert "Anja Frid" in seat.answer
