@@ -100,7 +100,8 @@ FACT_INTENTS: list[tuple[str, str, str | None]] = [
 _CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar|valkomnar|kritiserar|"
                                r"efterlyser|menar|oroar)|varfor|hur motiver|hur vill|hur ser"
                                r"|hur (?:manga|mycket|stor|stort|lang|hog)\b(?!.*\brost))")
-FACT_RANK_LIMIT = 8  # a record is used only when one of its chunks is among the best hits
+FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
+FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person the record names
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
 _ORGAN_WORD = re.compile(r"^(kommunfullm|kommunstyrel|arbetsutsk|\w*namnd)")  # words are cut at 12 letters
 # question words that ask for a kind of record, not for a topic (folded prefixes)
@@ -206,7 +207,9 @@ class Answerer:
             wanted = "reservation" if re.search(r"reserv", fold(question)) else "särskilt yttrande"
             candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
         scored = [(min((rank[c] for c in f.chunk_ids if c in rank), default=None), f) for f in candidates]
-        scored = [(r, f) for r, f in scored if r is not None and r < FACT_RANK_LIMIT]
+        # a person the question names is a strong key: their record may rank lower among the hits
+        limit = FACT_RANK_LIMIT_NAMED if people_in(question) else FACT_RANK_LIMIT
+        scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
         named = set(_parties_in(question))
@@ -446,10 +449,12 @@ def people_in(question: str) -> list[str]:
     """Person names a question mentions ('Johan Tolinsson'); not 'Har Moderaternas' or 'Vilka Sverigedemokrater'."""
     parties = [fold(v)[:-1] for v in PARTY_NAMES.values()]
     out = []
-    for name in _PERSON_IN_QUESTION.findall(question):
-        words = [fold(w) for w in name.split()]
+    for m in _PERSON_IN_QUESTION.finditer(question):
+        name, words = m.group(0), [fold(w) for w in m.group(0).split()]
         if words[0] in _STOP_FOLDED or any(w.startswith(p[:8]) for w in words for p in parties):
             continue
+        if re.match(r"\s+(?:AB|HB|KB|Ek\. ?för\.?)\b", question[m.end():]):
+            continue  # 'Derome Bostad AB' is a company
         out.append(name)
     return out
 

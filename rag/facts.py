@@ -205,7 +205,8 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
                 fact = fb.add("ersättare", anchor, f"{p.name} ({p.party}) tjänstgjorde för {p.ersatter}{when}.",
                               persons=[{"name": p.name, "party": p.party}],
                               details={"ersätter": p.ersatter, "paragrafer": p.paragrafer}, span=span)
-                fact.chunk_ids = [c for c in fact.chunk_ids if p.ersatter in by_id[c].norm] or fact.chunk_ids
+                both = [c for c in cover if p.ersatter in by_id[c].norm and p.name in by_id[c].norm]
+                fact.chunk_ids = list(dict.fromkeys(both or [c for c in cover if p.ersatter in by_id[c].norm])) or fact.chunk_ids
     return _dedupe(fb.facts)
 
 
