@@ -126,6 +126,9 @@ def role_names(text: str) -> list[tuple[str, str | None]] | None:
     return out or None
 
 
+_MEMBER_FIELDS = {"beslutande", "ersattare", "ovriga"}
+
+
 def read_cover(lines: list[Line]) -> Attendance:
     """Attendance from the lines before the first §."""
     att = Attendance()
@@ -134,42 +137,47 @@ def read_cover(lines: list[Line]) -> Attendance:
     stacked = False  # labels in a row with no values between them: the column's values follow the first
     for fieldname, label, value in segments(lines):
         if fieldname is not None:
-            if not (stacked and current in {"beslutande", "ersattare", "ovriga"} and fieldname in {"beslutande", "ersattare", "ovriga"}):
+            if not (stacked and current in _MEMBER_FIELDS and fieldname in _MEMBER_FIELDS):
                 current, label_key = fieldname, fold(label)
             stacked = not value
         if not value or current is None:
             continue
-        if current in ROLE_FIELDS:
-            names = role_names(value)
-            if names is None:
-                current = None  # a role holds names: anything else ends the field
-                continue
-            target = getattr(att, ROLE_FIELDS[current])
-            for name, para in names:
-                if _bare(name) not in {_bare(x) for x in target}:
-                    target.append(name)
-                if para:
-                    att.role_paragrafer[name] = para
-        elif current in {"beslutande", "ersattare"}:
+        if current in _MEMBER_FIELDS:
             stacked = False
-            members = _members(value, distans="distans" in label_key)
-            _merge(att.beslutande if current == "beslutande" else att.ersattare, members)
-            _add_officials(att, value)
-        elif current == "ovriga":
-            stacked = False
-            _merge(att.ersattare, [p for p in _members(value) if p.ersatter is None])
-            _add_officials(att, value)
-        elif current == "paragrafer" and att.paragrafer is None:
-            m = re.search(r"\d+(?:\s*[-–]\s*\d+)?", value)
-            att.paragrafer = re.sub(r"\s", "", m.group(0)).replace("–", "-") if m else None
-        elif current == "justering" and att.justering is None:
-            att.justering = value[:80]
-        elif current in {"anslag_upp", "anslag_ned"}:
-            d = DATE.search(value)
-            if d:
-                att.anslag.setdefault("uppsatt" if current == "anslag_upp" else "nedtagen", d.group(0))
+        if not _read_value(att, current, value, distans="distans" in label_key):
+            current = None  # a role holds names: anything else ends the field
     _roles_from_members(att)
     return att
+
+
+def _read_value(att: Attendance, fieldname: str, value: str, distans: bool) -> bool:
+    """Put one value into its field; False when the value does not belong there (ends a role)."""
+    if fieldname in ROLE_FIELDS:
+        names = role_names(value)
+        if names is None:
+            return False
+        target = getattr(att, ROLE_FIELDS[fieldname])
+        for name, para in names:
+            if _bare(name) not in {_bare(x) for x in target}:
+                target.append(name)
+            if para:
+                att.role_paragrafer[name] = para
+    elif fieldname in {"beslutande", "ersattare"}:
+        _merge(att.beslutande if fieldname == "beslutande" else att.ersattare, _members(value, distans=distans))
+        _add_officials(att, value)
+    elif fieldname == "ovriga":  # members named here are present but do not serve
+        _merge(att.ersattare, [p for p in _members(value) if p.ersatter is None])
+        _add_officials(att, value)
+    elif fieldname == "paragrafer" and att.paragrafer is None:
+        m = re.search(r"\d+(?:\s*[-–]\s*\d+)?", value)
+        att.paragrafer = re.sub(r"\s", "", m.group(0)).replace("–", "-") if m else None
+    elif fieldname == "justering" and att.justering is None:
+        att.justering = value[:80]
+    elif fieldname in {"anslag_upp", "anslag_ned"}:
+        d = DATE.search(value)
+        if d:
+            att.anslag.setdefault("uppsatt" if fieldname == "anslag_upp" else "nedtagen", d.group(0))
+    return True
 
 
 def _add_officials(att: Attendance, value: str) -> None:

@@ -172,42 +172,49 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
                         "noter": [{"typ": n[0].lower().replace("sarskilt", "särskilt"),
                                    "partier": _parties(n[1], [])} for n in notes]})
         prev_block = b
-    # attendance: roles and jäv from the first pages
+    _add_attendance_records(fb, doc, chunks)
+    return _dedupe(fb.facts)
+
+
+def _add_attendance_records(fb: _Builder, doc: ParsedDocument, chunks: list[Chunk]) -> None:
+    """Roles, jäv and substitutions from the cover page, each citing the cover chunk that names the person."""
     att = doc.attendance
     first = next((b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering"}), None)
     anchor = first or (doc.blocks[0] if doc.blocks else None)
-    if anchor is not None:
-        role_blocks = [b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering", "Övriga närvarande", "Ersättare"}]
-        span = (min(b.start for b in role_blocks), max(b.end for b in role_blocks)) if role_blocks else None
-        by_id = {c.id: c for c in chunks}
-        first_para = next((b.start for b in doc.blocks if b.paragraf), None)
-        cover = [c.id for c in chunks if first_para is None or c.start < first_para] + (fb.chunk_ids(*span) if span else [])
-        for role, names in (("ordförande", att.ordforande), ("vice ordförande", att.vice_ordforande),
-                            ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
-            for name in names:
-                fact = fb.add("roll", anchor, f"{role.capitalize()}: {name}",
-                              persons=_people(name) or [{"name": name, "party": None}], details={"roll": role}, span=span)
-                # cite the cover-page chunk that names the person in that role, not the whole attendance block
-                plain = name.split(" (")[0]
-                exact = [c for c in cover if plain in by_id[c].norm and role.split()[-1][:5] in by_id[c].norm.lower()]
-                named = [c for c in cover if plain in by_id[c].norm]
-                fact.chunk_ids = list(dict.fromkeys(exact or named)) or fact.chunk_ids
-        named = {(p["name"], f.paragraf) for f in fb.facts if f.kind == "jäv" for p in f.persons}
-        for who, para in att.jav:
-            person = _people(who)
-            if person and (person[0]["name"], para) in named:
-                continue  # already recorded from the § own Jäv section
-            named |= {(p["name"], para) for p in person}
-            fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
-        for p in att.beslutande:  # "X (P) tjänstgör för Y": who served in whose seat
-            if p.ersatter:
-                when = f" ({p.paragrafer})" if p.paragrafer else ""
-                fact = fb.add("ersättare", anchor, f"{p.name} ({p.party}) tjänstgjorde för {p.ersatter}{when}.",
-                              persons=[{"name": p.name, "party": p.party}],
-                              details={"ersätter": p.ersatter, "paragrafer": p.paragrafer}, span=span)
-                both = [c for c in cover if p.ersatter in by_id[c].norm and p.name in by_id[c].norm]
-                fact.chunk_ids = list(dict.fromkeys(both or [c for c in cover if p.ersatter in by_id[c].norm])) or fact.chunk_ids
-    return _dedupe(fb.facts)
+    if anchor is None:
+        return
+    role_blocks = [b for b in doc.blocks if b.section in {"Beslutande", "Underskrifter", "Justering", "Övriga närvarande", "Ersättare"}]
+    span = (min(b.start for b in role_blocks), max(b.end for b in role_blocks)) if role_blocks else None
+    by_id = {c.id: c for c in chunks}
+    first_para = next((b.start for b in doc.blocks if b.paragraf), None)
+    cover = [c.id for c in chunks if first_para is None or c.start < first_para] + (fb.chunk_ids(*span) if span else [])
+
+    def naming(*names: str) -> list[str]:
+        """The cover chunks that name all of these, in order."""
+        return list(dict.fromkeys(c for c in cover if all(n in by_id[c].norm for n in names)))
+
+    for role, names in (("ordförande", att.ordforande), ("vice ordförande", att.vice_ordforande),
+                        ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
+        for name in names:
+            fact = fb.add("roll", anchor, f"{role.capitalize()}: {name}",
+                          persons=_people(name) or [{"name": name, "party": None}], details={"roll": role}, span=span)
+            plain = name.split(" (")[0]  # the chunk naming the person in that role, not the whole attendance
+            exact = [c for c in naming(plain) if role.split()[-1][:5] in by_id[c].norm.lower()]
+            fact.chunk_ids = exact or naming(plain) or fact.chunk_ids
+    recorded = {(p["name"], f.paragraf) for f in fb.facts if f.kind == "jäv" for p in f.persons}
+    for who, para in att.jav:
+        person = _people(who)
+        if person and (person[0]["name"], para) in recorded:
+            continue  # already recorded from the § own Jäv section
+        recorded |= {(p["name"], para) for p in person}
+        fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
+    for p in att.beslutande:  # "X (P) tjänstgör för Y": who served in whose seat
+        if p.ersatter:
+            when = f" ({p.paragrafer})" if p.paragrafer else ""
+            fact = fb.add("ersättare", anchor, f"{p.name} ({p.party}) tjänstgjorde för {p.ersatter}{when}.",
+                          persons=[{"name": p.name, "party": p.party}],
+                          details={"ersätter": p.ersatter, "paragrafer": p.paragrafer}, span=span)
+            fact.chunk_ids = naming(p.ersatter, p.name) or naming(p.ersatter) or fact.chunk_ids
 
 
 # Record kinds told in running text, beyond reservations and särskilda yttranden: what the genre.toml
