@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import ROOT, say
 from .report import write
-from .score import QuestionSetError, by_category, load_questions, metrics, metrics_line, score_one
+from .score import QuestionSetError, by_category, by_source, load_questions, metrics, metrics_line, score_one
 
 
 def default_index(corpus: Path, embed_model: str) -> Path:
@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         "started": started,
         "settings": {"retrieval": args.mode, "facts_layer": not args.no_facts, "embedding_model": args.embed_model,
                      "llm": getattr(llm, "name", str(llm)), "k": answerer.k, "max_tokens": answerer.max_tokens},
-        "metrics": m, "by_category": by_category(questions, scores), "questions": rows,
+        "metrics": m, "by_category": by_category(questions, scores),
+        "by_source": by_source(rows, [p.relative_to(args.corpus).as_posix() for p in args.corpus.rglob("*") if p.is_file()]),
+        "questions": rows,
     }
     files = write(result, out)
     say("wrote " + ", ".join(str(f) for f in files))

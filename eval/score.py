@@ -166,3 +166,21 @@ def by_category(questions: list[Question], scores: list[dict]) -> dict[str, dict
         key = q.category or ("utan svar" if not q.answerable else "övrigt")
         groups.setdefault(key, []).append(float(s["exact"] if q.answerable else s["refused"]))
     return {k: {"n": len(v), "accuracy": statistics.fmean(v)} for k, v in sorted(groups.items())}
+
+
+def by_source(rows: list[dict], files: list[str]) -> dict[str, dict]:
+    """The metrics per top folder of the corpus that holds a question's expected source ('malmo',
+    'kungsbacka', 'jonkoping'); unanswerable questions, which name no source, form their own group.
+    `rows` are the report's question rows; `files` the corpus files relative to its root."""
+    groups: dict[str, tuple[list[dict], list[float]]] = {}
+    for r in rows:
+        if r["sources"]:
+            doc = r["sources"][0]["doc"]
+            path = next((f for f in files if contains(f, doc)), doc)
+            key = path.split("/")[0] if "/" in path else "(korpusens rot)"
+        else:
+            key = "utan svar"
+        scores, seconds = groups.setdefault(key, ([], []))
+        scores.append(r["score"])
+        seconds.append(r["seconds"])
+    return {k: metrics(sc, sec) for k, (sc, sec) in sorted(groups.items())}

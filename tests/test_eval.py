@@ -12,8 +12,8 @@ import pytest
 from conftest import CORPUS, ROOT
 from eval.compare import compare
 from eval.report import PLOTS, markdown, write
-from eval.score import (QuestionSetError, Question, Source, by_category, contains, load_questions, metrics,
-                        metrics_line, score_one)
+from eval.score import (QuestionSetError, Question, Source, by_category, by_source, contains, load_questions,
+                        metrics, metrics_line, score_one)
 
 KS16 = "malmo/ks-2026-01-07-p16-aterrapportering-kraftsamlande-insatser.txt"
 LOC13 = "Kommunstyrelsen 2026-01-07 § 16 · Bilaga 13 · Särskilt yttrande · s. 4"
@@ -80,6 +80,21 @@ def test_per_question_scores():
     assert not s[1]["exact"] and s[1]["citations_matching"] == 2 and not s[1]["recall@10"]
     assert s[2]["fact_recall"] == 0 and s[2]["refused"] and not s[2]["exact"] and s[2]["recall@1"]
     assert s[3]["refused"] and not s[4]["refused"]
+
+
+def test_metrics_per_source_folder():
+    questions = QUESTIONS + [Question("k1", "Vem justerade?", True, [["Axel Storckenfeldt"]],
+                                      [Source("2025-10-21/protokoll", "")], "roller")]
+    answers = ANSWERS + [{"answer": "Axel Storckenfeldt.", "refused": False,
+                          "citations": [cite("kungsbacka/ks/2025/2025-10-21/protokoll.md", "Kommunstyrelsen 2025-10-21")],
+                          "retrieved": []}]
+    rows = [{"sources": [vars(x) for x in q.sources], "score": score_one(q, a), "seconds": 1.0}
+            for q, a in zip(questions, answers)]
+    groups = by_source(rows, [KS16, "kungsbacka/ks/2025/2025-10-21/protokoll.md"])
+    assert set(groups) == {"malmo", "kungsbacka", "utan svar"}
+    assert groups["malmo"]["answerable"] == 3 and groups["malmo"]["exact"] == pytest.approx(1 / 3)
+    assert groups["kungsbacka"]["exact"] == 1.0 and groups["kungsbacka"]["citation_hit"] == 1.0
+    assert groups["utan svar"]["refusal_accuracy"] == pytest.approx(1 / 2) and groups["utan svar"]["exact"] is None
 
 
 def test_metrics_from_hand_made_answers():
