@@ -81,6 +81,7 @@ FACT_INTENTS: list[tuple[str, str, str | None]] = [
     (r"beslutsunderlag", "beslutsunderlag", None),
     (r"\bdeltog (?:inte|ej)\b|\bdeltar (?:inte|ej)\b|\bavst\w* fran att delta", "deltar inte i beslutet", None),
     (r"\bersatte\b|\btjanstgjorde for\b|\btjanstgor for\b|\bi stallet for\b", "ersättare", None),
+    (r"\binstam\w* i \w*s? ?(?:\w+ )?yrkande", "yrkande", None),  # 'instämde i ordförandens yrkande'
     (r"sarskil\w* yttrand|\binstam", "särskilt yttrande", None),
     (r"\breserv", "reservation", None),
     (r"omrostning|\brostade|\broster\b|votering|\brosta", "omröstning", None),

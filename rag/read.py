@@ -109,15 +109,24 @@ def _html_text(text: str) -> str:
         tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
-    blocks = []
+    blocks: list[str] = []
     for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "div"]):
         if el.find(["p", "li", "tr", "div", "h1", "h2", "h3", "h4", "table"]):
             continue
-        if el.name == "tr":
-            blocks.append("| " + " | ".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"])) + " |")
+        text = el.get_text(" ", strip=True)
+        if not text:
+            continue
+        if el.name == "tr":  # rows of one table stay one block, as a Markdown table
+            row = "| " + " | ".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"])) + " |"
+            if blocks and blocks[-1].startswith("|") and el.find_previous_sibling("tr") is not None:
+                blocks[-1] += "\n" + row
+            else:
+                blocks.append(row)
+        elif el.name[0] == "h":  # headings keep their level, so structure detection sees them as headings
+            blocks.append("#" * int(el.name[1]) + " " + text)
         else:
-            blocks.append(el.get_text(" ", strip=True))
-    return "\n\n".join(b for b in blocks if b) or soup.get_text("\n")
+            blocks.append(text)
+    return "\n\n".join(blocks) or soup.get_text("\n")
 
 
 def read_file(path: Path, root: Path, max_bytes: int) -> SourceText:

@@ -402,13 +402,17 @@ def _mark_signatures(blocks: list[Block]) -> None:
 
 
 def _document_organ_date(walk: _Walk, src: SourceText) -> tuple[str | None, str | None]:
-    """Organ and date by order of trust: cover page / running header, front matter, the text, the path."""
+    """Organ and date by order of trust: cover page / running header, front matter, a report's title, the text,
+    the path."""
     meta = src.metadata or {}
     path_organ, path_date = _organ_from_path(src.doc_id)
     meta_organ = organ_from_value(front_matter_value(meta, "organ") or "")
     meta_date_raw = front_matter_value(meta, "date")
     meta_date = DATE.search(meta_date_raw).group(0) if meta_date_raw and DATE.search(meta_date_raw) else None
     organ = walk.first_organ or meta_organ
+    if organ is None:  # a report's title names its organ: 'Arbetsmarknadsutskottets betänkande'
+        heads = [" ".join(b.norm.lstrip("# ").split()) for b in walk.blocks[:5]]
+        organ = next((m.group("organ") for h in heads for p in TITLE_ORGAN for m in [p.match(h)] if m), None)
     if organ is None:
         for b in walk.blocks:
             m = _ORGAN_DECIDES.search(b.norm)
@@ -416,9 +420,6 @@ def _document_organ_date(walk: _Walk, src: SourceText) -> tuple[str | None, str 
             if found and b.section in {"Beslut", "Förslag till beslut", None}:
                 organ = found
                 break
-    if organ is None:
-        heads = [" ".join(b.norm.split()) for b in walk.blocks[:5]]
-        organ = next((m.group("organ") for h in heads for p in TITLE_ORGAN for m in [p.match(h)] if m), None)
     date = walk.first_date or meta_date or path_date
     if date is None:
         date = next((iso_date(m.group("date")) for b in walk.blocks for p in DATE_IN_WORDS

@@ -186,3 +186,10 @@ def test_organ_names_in_header_lines():
     assert organ_in("Nämnden för Vård & Omsorg") == "Nämnden för Vård & Omsorg"
     assert organ_in("Tekniska nämnden") == "Tekniska nämnden"
     assert organ_in("nämnden") is None
+
+
+def test_report_organ_from_its_title_and_date_from_its_signature(parsed):
+    doc, _ = parsed("riksdagen/bet-2010-11-AU1.html")  # 'Arbetsmarknadsutskottets betänkande' … 'Stockholm den 30 november 2010'
+    assert (doc.organ, doc.date) == ("Arbetsmarknadsutskottet", "2010-11-30")
+    doc, _ = parsed("riksdagen/bet-2013-14-FoU11.html")
+    assert doc.organ == "Försvarsutskottet"

@@ -46,7 +46,13 @@ def test_html_drops_scripts(tmp_path):
             "<table><tr><td>Ledamot</td><td>Ja</td></tr></table></body></html>")
     src = _read(tmp_path, "p.html", html.encode())
     assert "alert" not in src.text and "p{}" not in src.text
-    assert "§ 5 Budget" in src.text and "| Ledamot | Ja |" in src.text
+    assert "# § 5 Budget" in src.text and "| Ledamot | Ja |" in src.text  # headings keep their level
+
+
+def test_html_table_rows_stay_one_block(tmp_path):
+    html = "<table><tr><th>Ledamot</th><th>Ja</th><th>Nej</th></tr><tr><td>Anna Ek (S)</td><td>X</td><td></td></tr></table>"
+    src = _read(tmp_path, "v.html", html.encode())
+    assert "| Ledamot | Ja | Nej |\n| Anna Ek (S) | X |  |" in src.text
 
 
 def test_docx_paragraphs_and_tables(tmp_path):
