@@ -111,7 +111,8 @@ _INTENT_WORDS = ("vem", "vilk", "vad", "hur", "reserv", "yttrand", "sarskil", "i
                  "gjord", "deltog", "parti", "slutad", "sammantrad", "ersatt", "ledamot", "nagon", "nagra")
 _PERSON_IN_QUESTION = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
 _STOP_FOLDED = {fold(w) for w in STOPWORDS} | {"arende", "arendet", "arenden"} | {  # words of any meeting, no matter
-    "sammantradet", "sammantrade", "motet", "mote", "protokollet", "protokoll", "kommun", "kommunen", "kommuns"}
+    "sammantradet", "sammantrade", "motet", "mote", "protokollet", "protokoll", "kommun", "kommunen", "kommuns",
+    "paragraf", "paragrafen", "paragraferna", "paragrafer"}
 _MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
            "november", "december")
 
@@ -166,7 +167,8 @@ def fact_sentence(f: Fact) -> str:
                 s += f" {vote.capitalize()}: {_names(voters)}."
         return s
     if f.kind == "roll":
-        return f"{d.get('roll', '').capitalize()} var {_names(f.persons)}."
+        part = f" för {d['paragrafer']}" if d.get("paragrafer") else ""
+        return f"{d.get('roll', '').capitalize()} var {_names(f.persons)}{part}."
     text = f.text if f.text.endswith(".") else f.text + "."
     if f.kind in _PLACED_KINDS and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
         return f"§ {f.paragraf}{f' {f.title}' if f.title else ''}: {text}"
@@ -222,7 +224,7 @@ class Answerer:
                       if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in people)]
         # the record must be about what the question is about (its organ, date, matter), not only of its kind
         topic = topic_words(question)
-        fits = [(self._fit(topic, f), r, f) for r, f in scored]
+        fits = [(self._fit(question, topic, f), r, f) for r, f in scored]
         fits = [x for x in fits if x[0] >= TOPIC_FIT]
         if not fits:
             return []
@@ -231,7 +233,7 @@ class Answerer:
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
-    def _fit(self, topic: set[str], fact: Fact) -> float:
+    def _fit(self, question: str, topic: set[str], fact: Fact) -> float:
         """Share of the question's topic words that the record's organ, date, § title and text contain;
         0 when the question names organs ('i kommunfullmäktige', 'miljönämndens') and none is the record's."""
         if not topic:
@@ -240,7 +242,7 @@ class Answerer:
         named = [w for w in topic if _ORGAN_WORD.match(w)]
         if named and not any(_word_match(w, organ) for w in named):
             return 0.0
-        if not _month_fits(topic, fact.date):
+        if not _date_fits(question, topic, fact.date):
             return 0.0  # 'i februari 2025' asks about another meeting than one held in January
         key = id(fact)
         if key not in self._fact_words:
@@ -460,11 +462,17 @@ def people_in(question: str) -> list[str]:
     return out
 
 
-def _month_fits(topic: set[str], date: str | None) -> bool:
-    """A month the question names ('i mars 2025') must be the record's month, and its year then too."""
-    months = [m for m in _MONTHS if m in topic]
+def _date_fits(question: str, topic: set[str], date: str | None) -> bool:
+    """A date the question names ('2023-06-13') must be the record's date; a month ('i mars 2025') its month,
+    and the year then too."""
     m = re.match(r"(\d{4})-(\d{2})-\d{2}$", date or "")
-    if not months or not m:
+    if not m:
+        return True
+    named = re.findall(r"\b(?:19|20)\d\d-\d\d-\d\d\b", question)
+    if named:
+        return date in named
+    months = [mo for mo in _MONTHS if mo in topic]
+    if not months:
         return True
     years = {w for w in topic if re.fullmatch(r"(?:19|20)\d\d", w)}
     return _MONTHS[int(m.group(2)) - 1] in months and (not years or m.group(1) in years)

@@ -196,8 +196,10 @@ def _add_attendance_records(fb: _Builder, doc: ParsedDocument, chunks: list[Chun
     for role, names in (("ordförande", att.ordforande), ("vice ordförande", att.vice_ordforande),
                         ("justerare", att.justerare), ("sekreterare", att.sekreterare)):
         for name in names:
-            fact = fb.add("roll", anchor, f"{role.capitalize()}: {name}",
-                          persons=_people(name) or [{"name": name, "party": None}], details={"roll": role}, span=span)
+            part = att.role_paragrafer.get(name)  # 'Karin Hannus (KD) §§ 85-88': justerare of part of the §§
+            fact = fb.add("roll", anchor, f"{role.capitalize()}: {name}" + (f" ({part})" if part else ""),
+                          persons=_people(name) or [{"name": name, "party": None}],
+                          details={"roll": role, "paragrafer": part}, span=span)
             plain = name.split(" (")[0]  # the chunk naming the person in that role, not the whole attendance
             exact = [c for c in naming(plain) if role.split()[-1][:5] in by_id[c].norm.lower()]
             fact.chunk_ids = exact or naming(plain) or fact.chunk_ids
