@@ -191,6 +191,7 @@ class Answerer:
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
+        self._titles: tuple[set[str], set[str]] | None = None
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
@@ -233,6 +234,12 @@ class Answerer:
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
+    def _title_keys(self) -> tuple[set[str], set[str]]:
+        """The words of every § title in the index: the matters the corpus decides on."""
+        if self._titles is None:
+            self._titles = _word_keys(" ".join({c.title for c in self.retriever.chunks if c.title}))
+        return self._titles
+
     def _fit(self, question: str, topic: set[str], fact: Fact) -> float:
         """Share of the question's topic words that the record's organ, date, § title and text contain;
         0 when the question names organs ('i kommunfullmäktige', 'miljönämndens') and none is the record's."""
@@ -251,10 +258,14 @@ class Answerer:
                      re.sub(r"[/_.\-]", " ", fact.doc)]
             texts += [c.norm for c in map(self.retriever.chunk, fact.chunk_ids) if c]
             self._fact_words[key] = _word_keys(" ".join(texts))
-        # the matter: what is left when the record's organ and the dates are set aside
-        matter = [w for w in topic if not w.isdigit() and w not in _MONTHS and not _word_match(w, organ)]
-        words = matter or list(topic)
-        return sum(1 for w in words if _word_match(w, self._fact_words[key])) / len(words)
+        share = sum(1 for w in topic if _word_match(w, self._fact_words[key])) / len(topic)
+        # the matter: question words that name what some § of the corpus is about ('biblioteksplanen',
+        # 'avfallstaxan'); a record about another matter does not fit, however well organ and date do
+        matter = [w for w in topic if not w.isdigit() and w not in _MONTHS and not _word_match(w, organ)
+                  and _word_match(w, self._title_keys())]
+        if matter and not any(_word_match(w, self._fact_words[key]) for w in matter):
+            return 0.0
+        return share
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:

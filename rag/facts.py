@@ -50,13 +50,23 @@ class Fact:
         return asdict(self)
 
 
-def _people(text: str) -> list[dict]:
-    out: list[dict] = []
-    for m in PERSON.finditer(" ".join(text.split())):
+def _people(text: str, members: dict[str, str | None] | None = None) -> list[dict]:
+    """'Name (P)' mentions; with the document's members, also their names written without a party
+    ('Johan Tolinsson yrkar …'), in the order they stand."""
+    flat = " ".join(text.split())
+    found: list[tuple[int, dict]] = []
+    for m in PERSON.finditer(flat):
         name = re.sub(r"^(?:Ordförande|Ordföranden|Vice ordförande|Ersättare|Ledamoten|Ledamot)\s+", "", m.group(1))
         name = re.sub(r"^(\w+) \1\b", r"\1", name)  # "Fredrik Fredrik Hansson": a two-column line wrap
-        if " " in name and name not in {p["name"] for p in out}:
-            out.append({"name": name, "party": m.group(2)})
+        if " " in name:
+            found.append((m.start(), {"name": name, "party": m.group(2)}))
+    for name, party in (members or {}).items():
+        for m in re.finditer(rf"\b{re.escape(name)}\b(?!s?\s*\()", flat):
+            found.append((m.start(), {"name": name, "party": party}))
+    out: list[dict] = []
+    for _, person in sorted(found, key=lambda x: x[0]):
+        if person["name"] not in {p["name"] for p in out}:
+            out.append(person)
     return out
 
 
@@ -80,13 +90,18 @@ class _Builder:
         self.doc = doc
         self.chunks = chunks
         self.facts: list[Fact] = []
+        att = doc.attendance
+        self.members = {p.name: p.party for p in att.beslutande + att.ersattare}
+
+    def people(self, text: str) -> list[dict]:
+        return _people(text, self.members)
 
     def chunk_ids(self, start: int, end: int) -> list[str]:
         return [c.id for c in self.chunks if c.start < end and c.end > start]
 
     def add(self, kind: str, block, text: str, persons=None, parties=None, details=None, bilaga=None,
             span: tuple[int, int] | None = None) -> Fact:
-        persons = persons if persons is not None else _people(text)
+        persons = persons if persons is not None else self.people(text)
         start, end = span or (block.start, block.end)
         fact = Fact(
             kind=kind, doc=self.doc.doc_id, organ=block.organ, date=block.date, paragraf=block.paragraf,
@@ -111,7 +126,7 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     for bi, b in enumerate(doc.blocks):
         section = b.section or ""
         text = " ".join(b.norm.split())
-        sentences = _sentences(b.norm)
+        sentences = _block_sentences(doc, bi)
         # särskilda yttranden announced in the protocol ("avser lämna in ett särskilt yttrande, bilaga 13")
         if not b.bilaga and not section.startswith("Beslutsunderlag"):
             for si, s in enumerate(sentences):
@@ -145,11 +160,11 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
             _add_running_text_records(fb, b, section, sentences)  # the cover page's jäv is read as attendance
         if section.startswith(("Förslag till beslut på sammanträdet", "Yrkanden", "Beslutsgång")):
             for s in sentences:
-                if RECORDS["yrkande"].search(s) and (_people(s) or PARTY_WORD.search(s)):
+                if RECORDS["yrkande"].search(s) and (fb.people(s) or PARTY_WORD.search(s)):
                     kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
                     m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
                     fb.add("yrkande", b, s, details={
-                        "typ": kind, "instämmande": _people(m.group(1)) if m else [],
+                        "typ": kind, "instämmande": fb.people(m.group(1)) if m else [],
                         "till förmån för egna yrkanden": bool(re.search(r"till förmån för eg", s))})
         _add_vote(fb, doc, bi, b)
         if section == "Jäv":
@@ -230,7 +245,7 @@ def _add_running_text_records(fb: _Builder, b, section: str, sentences: list[str
     """Protokollsanteckningar (headed or 'antecknar till protokollet'), 'deltar inte i beslutet', jäv,
     återremiss, bordläggning, omedelbar justering and ajournering, in the sentences of a block."""
     for s in sentences:
-        has_actor = bool(_people(s) or PARTY_WORD.search(s) or _parties(s, []))
+        has_actor = bool(fb.people(s) or PARTY_WORD.search(s) or _parties(s, []))
         if has_actor and (section.startswith("Protokollsanteckning") or RECORDS["protokollsanteckning"].search(s)):
             fb.add("protokollsanteckning", b, s)
         for family, kind in _RUNNING_TEXT_KINDS:
@@ -286,6 +301,18 @@ def _roll_call(doc: ParsedDocument, vote_block) -> tuple[list[dict], dict[str, i
             summa = summa or total
             tables.append(b)
     return rows, summa, tables
+
+
+def _block_sentences(doc: ParsedDocument, bi: int) -> list[str]:
+    """A block's sentences; the last one completed from the next block when a page break cut it."""
+    b = doc.blocks[bi]
+    sentences = _sentences(b.norm)
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    if sentences and nxt is not None and _place(nxt) == _place(b) and not sentences[-1].endswith((".", "!", "?", ":", "”", '"')):
+        following = _sentences(nxt.norm)
+        if following and following[0][:1].islower():
+            sentences[-1] += " " + following[0]
+    return sentences
 
 
 def _run_on(doc: ParsedDocument, bi: int) -> str:

@@ -193,3 +193,11 @@ def test_report_organ_from_its_title_and_date_from_its_signature(parsed):
     assert (doc.organ, doc.date) == ("Arbetsmarknadsutskottet", "2010-11-30")
     doc, _ = parsed("riksdagen/bet-2013-14-FoU11.html")
     assert doc.organ == "Försvarsutskottet"
+
+
+def test_members_named_without_their_party_and_a_sentence_cut_by_a_page_break(facts):
+    records, _ = facts("kungsbacka/fg/2025/2025-03-19/protokoll-forskola-grundskola-namnd-protokoll-29-2025-03-19.md")
+    # 'Johan Tolinsson yrkar i första hand på att ärendet ska' / page break / 'utgå från ärendelistan, …'
+    yrkande = next(f for f in records if f.kind == "yrkande" and "Tolinsson" in f.text)
+    assert yrkande.persons == [{"name": "Johan Tolinsson", "party": "S"}]  # his party from the cover page
+    assert "utgå från ärendelistan" in yrkande.text
