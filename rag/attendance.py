@@ -38,6 +38,7 @@ class Person:
     party: str | None = None
     role: str | None = None
     ersatter: str | None = None  # the member this one serves for ("X tjänstgör för Y")
+    ersatter_parti: str | None = None  # that member's party
     paragrafer: str | None = None  # "§§ 75-77", "fr.o.m. § 163"
     tid: str | None = None  # "kl. 09:00-10:00"
     distans: bool = False
@@ -214,7 +215,7 @@ def _members(text: str, distans: bool = False) -> list[Person]:
         tail = text[m.end():found[k + 1].start()] if k + 1 < len(found) else text[m.end():]
         p = Person(name, m.group(2), distans=distans)
         if SUBSTITUTION_AFTER.match(tail) and k + 1 < len(found) and not tail.strip(" ,")[len(SUBSTITUTION_AFTER.match(tail).group(0).strip(" ,")):].strip():
-            p.role, p.ersatter = "tjänstgörande ersättare", found[k + 1].group(1).strip()
+            p.role, p.ersatter, p.ersatter_parti = "tjänstgörande ersättare", found[k + 1].group(1).strip(), found[k + 1].group(2)
             skip = k + 1
             tail = text[found[k + 1].end():found[k + 2].start()] if k + 2 < len(found) else text[found[k + 1].end():]
         role = _ROLE_SUFFIX.match(fold(tail))

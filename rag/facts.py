@@ -228,8 +228,10 @@ def _add_attendance_records(fb: _Builder, doc: ParsedDocument, chunks: list[Chun
     for p in att.beslutande:  # "X (P) tjänstgör för Y": who served in whose seat
         if p.ersatter:
             when = f" ({p.paragrafer})" if p.paragrafer else ""
-            fact = fb.add("ersättare", anchor, f"{p.name} ({p.party}) tjänstgjorde för {p.ersatter}{when}.",
+            absent = f"{p.ersatter} ({p.ersatter_parti})" if p.ersatter_parti else p.ersatter
+            fact = fb.add("ersättare", anchor, f"{p.name} ({p.party}) tjänstgjorde för {absent}{when}.",
                           persons=[{"name": p.name, "party": p.party}],
+                          parties=[x for x in dict.fromkeys([p.party, p.ersatter_parti]) if x],
                           details={"ersätter": p.ersatter, "paragrafer": p.paragrafer}, span=span)
             fact.chunk_ids = naming(p.ersatter, p.name) or naming(p.ersatter) or fact.chunk_ids
 

@@ -154,7 +154,7 @@ def test_records_must_be_about_the_questions_matter_and_month(corpus_index):
     assert "§ 13" in immediate.answer and "vaccination" in immediate.answer
     seat = records_only.ask("Vem tjänstgjorde för Kerstin Lindberg i barn- och utbildningsnämnden i juni 2023?")
     assert "Anja Frid" in seat.answer
-    iso = records_only.ask("Vem tjänstgjorde för Kerstin Lindberg på barn- och utbildningsnämndens sammanträde 2023-06-13?")
+    iso = records_only.ask("Vem tjänstgjorde för Kerstin Lindberg (MP) på barn- och utbildningsnämndens sammanträde 2023-06-13?")
     assert "Anja Frid" in iso.answer and "Agneta Fransson" not in iso.answer  # she served in 2016
     part = records_only.ask("Vem justerade paragraferna 85-88 i barn- och utbildningsnämnden 2023-06-13?")
     assert "Karin Hannus (KD) för §§ 85-88" in part.answer
