@@ -214,7 +214,8 @@ def _members(text: str, distans: bool = False) -> list[Person]:
             continue
         tail = text[m.end():found[k + 1].start()] if k + 1 < len(found) else text[m.end():]
         p = Person(name, m.group(2), distans=distans)
-        if SUBSTITUTION_AFTER.match(tail) and k + 1 < len(found) and not tail.strip(" ,")[len(SUBSTITUTION_AFTER.match(tail).group(0).strip(" ,")):].strip():
+        sub = SUBSTITUTION_AFTER.match(tail)
+        if sub and k + 1 < len(found) and not tail[sub.end():].strip(" ,"):  # 'X (P) ersätter Y (P)
             p.role, p.ersatter, p.ersatter_parti = "tjänstgörande ersättare", found[k + 1].group(1).strip(), found[k + 1].group(2)
             skip = k + 1
             tail = text[found[k + 1].end():found[k + 2].start()] if k + 2 < len(found) else text[found[k + 1].end():]

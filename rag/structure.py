@@ -15,11 +15,12 @@ from pathlib import PurePosixPath
 from .attendance import Attendance, Person, is_cover_label, jav_in, read_cover
 from .genre import (
     BANNER, DATE_IN_WORDS, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_ORGAN,
-    front_matter_value, iso_date, organ_from_value, organ_in,
+    front_matter_value, is_known_party, iso_date, organ_from_value, organ_in,
 )
 from .lines import DATE, Line, assign_pages, mark_boilerplate, mark_headers, split_lines
 from .normalize import OCR_THRESHOLD, OcrRepair, fold, ocr_noise
 from .read import SourceText
+from .votes import is_roll_call_header
 
 __all__ = ["Attendance", "Block", "ORGAN_ABBREV", "PERSON", "Paragraf", "ParsedDocument", "Person", "parse"]
 
@@ -34,7 +35,6 @@ _DNR_ONLY = re.compile(rf"^(?:(?:Dnr|Diarienummer|Ärendenummer)\.?\s*:?\s*)?(?:
 _TOC_LEADER = re.compile(r"\.{2,}\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
 _OFFICIAL_START = re.compile(r"^[A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäöé\-]+){1,3},\s")
 _BILAGA = re.compile(r"^Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
-_ROLL_CALL_HEAD = re.compile(r"\|\s*\**\s*Ja(?:-röst)?\s*\**\s*\|\s*\**\s*Nej(?:-röst)?", re.I)
 ATTENDANCE_SECTIONS = {"Beslutande", "Ersättare", "Övriga närvarande", "Underskrifter", "Justering"}
 _DOC_DATE_IN_TEXT = re.compile(r"(Kommunfullmäktige|Kommunstyrelsen|Kommunstyrelsens arbetsutskott|nämnden|utskottet)\s+((?:19|20)\d\d-\d\d-\d\d)")
 _ORGAN_DECIDES = re.compile(r"\b([A-ZÅÄÖ][\wåäö\- ]{3,60}?)\s+(?:beslutar|föreslår|beslutade|godkänner|antar|noterar)\b")
@@ -99,7 +99,6 @@ class ParsedDocument:
             for m in PERSON.finditer(" ".join(b.norm.split())):
                 if " " in m.group(1).strip():
                     seen.setdefault(m.group(2), set()).add(m.group(1))
-        from .genre import is_known_party
         return [p for p, names in seen.items() if is_known_party(p) or len(names) >= 2]
 
     def summary(self) -> dict:
@@ -178,7 +177,7 @@ class _Walk:
             paragraf=para.number if para else None, title=para.title if para else None,
             dnr=para.dnr if para else None, section=st.section, bilaga=st.bilaga, part=st.part, table=table,
         ))
-        if table and _ROLL_CALL_HEAD.search(cur[0].norm):
+        if table and is_roll_call_header(cur[0].norm):
             self.blocks[-1].section = "Omröstningsresultat"  # a roll-call table, wherever the page put it
         self.current = []
 
