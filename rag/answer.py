@@ -212,14 +212,14 @@ class Answerer:
             candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
         scored = [(min((rank[c] for c in f.chunk_ids if c in rank), default=None), f) for f in candidates]
         # a person the question names is a strong key: their record may rank lower among the hits
-        limit = FACT_RANK_LIMIT_NAMED if people_in(question) else FACT_RANK_LIMIT
+        people = people_in(question)
+        limit = FACT_RANK_LIMIT_NAMED if people else FACT_RANK_LIMIT
         scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
         named = set(_parties_in(question))
         if named and any(named & set(f.parties) for _, f in scored):
             scored = [(r, f) for r, f in scored if named & set(f.parties)]  # "Sverigedemokraternas yttrande"
-        people = people_in(question)
         if people:  # "Vad yrkade Johan Tolinsson?": only records that name him, or none (then the text answers)
             scored = [(r, f) for r, f in scored
                       if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in people)]
@@ -509,11 +509,14 @@ def _word_match(word: str, keys: tuple[set[str], set[str]]) -> bool:
     return len(word) > 5 and any(word[:k] in words for k in range(5, len(word)))
 
 
+_KNOWN_PARTY_IN_QUESTION = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?::s|\b)")
+
+
 def _parties_in(text: str) -> list[str]:
     """Parties a question names, by abbreviation '(SD)'/'SD:s' or by name 'Sverigedemokraternas'."""
     found = [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
-    known = "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True))
-    found += re.findall(rf"\b({known})(?::s|\b)", text)
+    found += _KNOWN_PARTY_IN_QUESTION.findall(text)
     return [p for p in dict.fromkeys(found) if p]
 
 
