@@ -9,16 +9,20 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator
 
 from .cite import Passage, check, content_terms
+from .evidence import TYPED, rank, supported_value, term_weights
 from .facts import Fact
-from .genre import PARTY_NAMES, PARTY_WORD, party_of_word
-from .lexical import STOPWORDS, synonyms
+from .chunk import Chunk
+from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES
+from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
+from .question import Question, analyze, same_organ
 from .retrieve import Filters, Retriever
+from .scope import Scope
 
 REFUSAL = "Det framgår inte av dokumenten."
 SYSTEM = (
@@ -46,8 +50,6 @@ GLOSSARY = {
     "omröstning": "Vid en omröstning röstar ledamöterna ja eller nej till förslagen, och flest röster avgör.",
     "jäv": "Jäv betyder att en ledamot inte får delta i ett ärende, till exempel för att hen har ett eget intresse i det.",
 }
-# a follow-up starts with "och"/"men" or points back with a pronoun ("Och vem instämde i det?")
-_FOLLOW_UP = re.compile(r"^\s*(och|men)\b|\b(det|dem|detta|denna|dessa|han|hon|deras|dess|där|då)\s*\??\s*$", re.I)
 
 
 @dataclass
@@ -76,56 +78,11 @@ class Answer:
         return asdict(self)
 
 
-# question words (folded) -> the kind of decision fact that answers them
-FACT_INTENTS: list[tuple[str, str, str | None]] = [
-    (r"beslutsunderlag", "beslutsunderlag", None),
-    (r"\bdeltog (?:inte|ej)\b|\bdeltar (?:inte|ej)\b|\bavst\w* fran att delta", "deltar inte i beslutet", None),
-    (r"\bersatte\b|\btjanstgjorde for\b|\btjanstgor for\b|\bi stallet for\b", "ersättare", None),
-    (r"\binstam\w* i \w*s? ?(?:\w+ )?yrkande", "yrkande", None),  # 'instämde i ordförandens yrkande'
-    (r"sarskil\w* yttrand|\binstam", "särskilt yttrande", None),
-    (r"\breserv", "reservation", None),
-    (r"omrostning|\brostade|\broster\b|votering|\brosta", "omröstning", None),
-    (r"protokollsanteckning", "protokollsanteckning", None),
-    (r"\bjav", "jäv", None),
-    (r"omedelbar\w* juster", "omedelbar justering", None),
-    (r"ajourner|ajournering", "ajournering", None),
-    (r"bordlag|bordlades", "bordläggning", None),
-    (r"justera|justerare", "roll", "justerare"),
-    (r"ordforande", "roll", "ordförande"),
-    (r"sekreterare", "roll", "sekreterare"),
-    (r"\byrka|\byrkande|^(?:vem|vilka) foreslog\b", "yrkande", None),
-    (r"skickas till|skickades till|skickats till", "skickas till", None),
-]
-
-
-_CONTENT_QUESTION = re.compile(r"^\s*(vad (skriver|sager|anser|tycker|vill|foreslar|framfor|betonar|valkomnar|kritiserar|"
-                               r"efterlyser|menar|oroar)|varfor|hur motiver|hur vill|hur ser"
-                               r"|hur (?:manga|mycket|stor|stort|lang|hog)\b(?!.*\brost))")
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person the record names
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
-_ORGAN_WORD = re.compile(r"^(kommunfullm|kommunstyrel|arbetsutsk|\w*namnd)")  # words are cut at 12 letters
-# question words that ask for a kind of record, not for a topic (folded prefixes)
-_INTENT_WORDS = ("vem", "vilk", "vad", "hur", "reserv", "yttrand", "sarskil", "instam", "omrost", "rostad", "roster",
-                 "voter", "protokoll", "jav", "juster", "ordforand", "sekreterar", "yrka", "beslut", "skicka", "lamna",
-                 "gjord", "deltog", "parti", "slutad", "sammantrad", "ersatt", "ledamot", "nagon", "nagra")
-_PERSON_IN_QUESTION = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
-_STOP_FOLDED = {fold(w) for w in STOPWORDS} | {"arende", "arendet", "arenden"} | {  # words of any meeting, no matter
-    "sammantradet", "sammantrade", "motet", "mote", "protokollet", "protokoll", "kommun", "kommunen", "kommuns",
-    "paragraf", "paragrafen", "paragraferna", "paragrafer"}
-_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-           "november", "december")
-
-
-def fact_intent(question: str) -> tuple[str, str | None] | None:
-    """The kind of record that answers the question; content questions ('Vad skriver …') go to the text."""
-    fq = fold(question)
-    if _CONTENT_QUESTION.match(fq):
-        return None
-    for pattern, kind, role in FACT_INTENTS:
-        if re.search(pattern, fq):
-            return kind, role
-    return None
+# answers that only a record gives: who, which party, how they voted; no fitting record means no answer
+RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno"}
 
 
 def _names(persons: list[dict]) -> str:
@@ -183,49 +140,56 @@ class Answerer:
     """One retriever and one LLM, loaded once; `ask` and `stream` per question."""
 
     def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = 350,
-                 mode: str = "hybrid", use_facts: bool = True) -> None:
+                 mode: str = "hybrid", use_facts: bool = True, rephrase: bool = False) -> None:
         self.retriever = retriever
         self.llm = llm
         self.k = k
         self.max_tokens = max_tokens
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
+        self.rephrase = rephrase  # let the LLM rephrase record answers (slower; the record's sentence is exact)
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
         self._titles: tuple[set[str], set[str]] | None = None
+        self._scope: Scope | None = None
+        self._by_paragraf: dict[tuple[str, str], Chunk] | None = None
+        self._weights: dict[str, float] | None = None
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
-        if history and _FOLLOW_UP.search(question):
+        if history and analyze(question).follow_up:
             return f"{question} {history[-1][0]}"
         return question
 
-    def _facts(self, question: str, hits) -> list[Fact]:
-        intent = fact_intent(question)
-        if not intent:
+    @property
+    def scope(self) -> Scope:
+        if self._scope is None:
+            self._scope = Scope(self.retriever.chunks)
+        return self._scope
+
+    def _facts(self, q: Question, hits) -> list[Fact]:
+        if not q.record:
             return []
-        kind, role = intent
+        kind, role = q.record
         rank = {h.chunk.id: r for r, h in enumerate(hits)}
         candidates = [f for f in self.retriever.stored.facts
                       if f.kind == kind and (role is None or f.details.get("roll") == role)]
         if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)"
-            wanted = "reservation" if re.search(r"reserv", fold(question)) else "särskilt yttrande"
+            wanted = "reservation" if re.search(r"reserv", fold(q.text)) else "särskilt yttrande"
             candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
         scored = [(min((rank[c] for c in f.chunk_ids if c in rank), default=None), f) for f in candidates]
         # a person the question names is a strong key: their record may rank lower among the hits
-        people = people_in(question)
-        limit = FACT_RANK_LIMIT_NAMED if people else FACT_RANK_LIMIT
+        limit = FACT_RANK_LIMIT_NAMED if q.persons else FACT_RANK_LIMIT
         scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
-        named = set(_parties_in(question))
+        named = set(q.parties)
         if named and any(named & set(f.parties) for _, f in scored):
             scored = [(r, f) for r, f in scored if named & set(f.parties)]  # "Sverigedemokraternas yttrande"
-        if people:  # "Vad yrkade Johan Tolinsson?": only records that name him, or none (then the text answers)
+        if q.persons:  # "Vad yrkade Johan Tolinsson?": only records that name him, or none (then the text answers)
             scored = [(r, f) for r, f in scored
-                      if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in people)]
+                      if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in q.persons)]
         # the record must be about what the question is about (its organ, date, matter), not only of its kind
-        topic = topic_words(question)
-        fits = [(self._fit(question, topic, f), r, f) for r, f in scored]
+        fits = [(self._fit(q, f), r, f) for r, f in scored]
         fits = [x for x in fits if x[0] >= TOPIC_FIT]
         if not fits:
             return []
@@ -234,22 +198,41 @@ class Answerer:
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
+    @property
+    def weights(self) -> dict[str, float]:
+        if self._weights is None:
+            self._weights = term_weights([c.norm for c in self.retriever.chunks])
+        return self._weights
+
+    def _decision(self, hits) -> Chunk | None:
+        """The decision part ('Beslut') of the § the best hits are about."""
+        if self._by_paragraf is None:
+            self._by_paragraf = {}
+            for c in self.retriever.chunks:
+                if c.paragraf and c.section == DECISION_SECTION:  # the last: a proposal may come first
+                    self._by_paragraf[(c.doc, c.paragraf)] = c
+        for h in hits:
+            decided = self._by_paragraf.get((h.chunk.doc, h.chunk.paragraf))
+            if decided is not None:
+                return decided
+        return None
+
     def _title_keys(self) -> tuple[set[str], set[str]]:
         """The words of every § title in the index: the matters the corpus decides on."""
         if self._titles is None:
             self._titles = _word_keys(" ".join({c.title for c in self.retriever.chunks if c.title}))
         return self._titles
 
-    def _fit(self, question: str, topic: set[str], fact: Fact) -> float:
+    def _fit(self, q: Question, fact: Fact) -> float:
         """Share of the question's topic words that the record's organ, date, § title and text contain;
         0 when the question names organs ('i kommunfullmäktige', 'miljönämndens') and none is the record's."""
+        topic = q.topic
         if not topic:
             return 1.0
         organ = _word_keys(fact.organ or "")
-        named = [w for w in topic if _ORGAN_WORD.match(w)]
-        if named and not any(_word_match(w, organ) for w in named):
+        if q.organs and not any(same_organ(o, fact.organ or "") for o in q.organs):
             return 0.0
-        if not _date_fits(question, topic, fact.date):
+        if not _date_fits(q, fact.date):
             return 0.0  # 'i februari 2025' asks about another meeting than one held in January
         key = id(fact)
         if key not in self._fact_words:
@@ -261,7 +244,7 @@ class Answerer:
         share = sum(1 for w in topic if _word_match(w, self._fact_words[key])) / len(topic)
         # the matter: question words that name what some § of the corpus is about ('biblioteksplanen',
         # 'avfallstaxan'); a record about another matter does not fit, however well organ and date do
-        matter = [w for w in topic if not w.isdigit() and w not in _MONTHS and not _word_match(w, organ)
+        matter = [w for w in topic if not w.isdigit() and w not in MONTHS and not _word_match(w, organ)
                   and _word_match(w, self._title_keys())]
         if matter and not any(_word_match(w, self._fact_words[key]) for w in matter):
             return 0.0
@@ -272,18 +255,24 @@ class Answerer:
         """Text pieces as the LLM writes them, then the checked Answer (whose text replaces the pieces)."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        q = analyze(question)
         query = self.search_query(question, history)
-        result = self.retriever.search(query, k=max(self.k, 20), filters=filters, mode=self.mode)
+        # what the question names must be in the documents, together (a follow-up names it earlier)
+        scope = self.scope.documents(analyze(query) if query != question else q) if self.use_facts else None
+        out_of_scope = scope is not None and not scope
+        within = filters if scope is None or out_of_scope else _within(filters, scope)
+        result = self.retriever.search(query, k=max(self.k, 20), filters=within, mode=self.mode)
         hits = result.hits
         timings["retrieval_s"] = time.perf_counter() - t0
-        facts = self._facts(question, hits) if self.use_facts else []
-        # passages: the facts' chunks first, then the best hits
+        facts = self._facts(q, hits) if self.use_facts and not out_of_scope else []
+        decided = self._decision(hits[: self.k]) if q.answer_type == "decision" and not out_of_scope else None
+        # passages: the facts' chunks first (or the decision's), then the best hits
         chunks = self.retriever.chunks
-        ordered: list[str] = []
+        ordered: list[str] = [decided.id] if decided else []
         for f in facts:
             ordered += [c for c in f.chunk_ids if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
-        passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm)
+        passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm, c.title or "")
                     for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (chunks[self.retriever.row[cid]],)]
         num = {p.chunk_id: p.n for p in passages}
         retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
@@ -299,12 +288,15 @@ class Answerer:
             return Answer(question, text, refused, cites, retrieved, [f.to_dict() for f in facts], timings, models,
                           query, removed)
 
-        if facts:
+        if out_of_scope:
+            yield finish(REFUSAL, True, [], [])
+            return
+        if facts and not q.content and (q.answer_type not in TYPED or facts[0].kind == "omröstning"):
             draft = " ".join(
                 fact_sentence(f) + "".join(f" [{num[c]}]" for c in f.chunk_ids if c in num) for f in facts)
             cited = sorted({num[c] for f in facts for c in f.chunk_ids if c in num})
             text = draft
-            if self.llm is not None:  # the LLM may only rephrase; a rephrasing that loses a fact is discarded
+            if self.llm is not None and self.rephrase:  # only rephrases; one that loses a fact is discarded
                 t = time.perf_counter()
                 phrased = "".join(self.llm.stream(self._phrase_messages(question, draft, klarsprak), self.max_tokens))
                 timings["generation_s"] = time.perf_counter() - t
@@ -312,6 +304,23 @@ class Answerer:
                     text = phrased.strip()
             yield text
             yield finish(text, False, cited, [])
+            return
+        if self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content:
+            yield finish(REFUSAL, True, [], [])  # who/which/how they voted: records answer that, or nobody
+            return
+        if decided is not None and _covers(question, passages[:1]):  # what the § 's Beslut says
+            text = f"Dokumenten säger: ”{_quotable(_opening(decided.norm))}” [{passages[0].n}]"
+            yield text
+            yield finish(text, False, [passages[0].n], [])
+            return
+        if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it, or nothing
+            best = supported_value(q, rank(q, passages[: self.k], self.weights))
+            if best is None:
+                yield finish(REFUSAL, True, [], [])
+                return
+            text = f"Dokumenten säger: ”{_quotable(best.text)}” [{best.passage.n}]"
+            yield text
+            yield finish(text, False, [best.passage.n], [])
             return
         if not passages or not _covers(question, passages[: self.k]):
             yield finish(REFUSAL, True, [], [])
@@ -324,10 +333,10 @@ class Answerer:
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         checked = check(raw, passages, similarity=self.similarity())
         if "framgår inte" in raw.lower() or not checked.kept:
-            quote = best_sentence(question, passages[:3]) or best_passage(question, passages[:3])
+            quote = best_sentence(question, passages[:3]) or best_passage(question, passages[:3], q.content)
             if quote:  # the model gave up, but a passage states it: quote it rather than refuse
                 sentence, p = quote
-                text = f"Dokumenten säger: ”{sentence}” [{p.n}]"
+                text = f"Dokumenten säger: ”{_quotable(sentence)}” [{p.n}]"
                 yield text
                 yield finish(text, False, [p.n], [s.text for s in checked.removed])
                 return
@@ -430,10 +439,10 @@ def best_sentence(question: str, passages: list[Passage], min_share: float = 0.6
     return (best[1], best[2]) if best else None
 
 
-def best_passage(question: str, passages: list[Passage]) -> tuple[str, Passage] | None:
+def best_passage(question: str, passages: list[Passage], content: bool) -> tuple[str, Passage] | None:
     """For 'Vad skriver X om Y?' only: the best passage, when it (with its place) holds every content
     word of the question, quoted by its two sentences nearest the question."""
-    if not _CONTENT_QUESTION.match(fold(question)) or not passages:
+    if not content or not passages:
         return None
     core = content_terms(question)
     p = passages[0]
@@ -445,54 +454,23 @@ def best_passage(question: str, passages: list[Passage]) -> tuple[str, Passage] 
     return None
 
 
-def topic_words(question: str) -> set[str]:
-    """What a fact question is about, beyond the kind of record it asks for: 'avfallstaxan', '2026', 'mars'."""
-    parties = {fold(v) for v in PARTY_NAMES.values()} | {k.lower() for k in PARTY_NAMES}
-    out = set()
-    for w in re.findall(r"[0-9a-zåäöéü]+", fold(question)):
-        if w in _STOP_FOLDED:
-            continue
-        if w.startswith(_INTENT_WORDS) and not w.isdigit() or any(w.startswith(p[:-1]) for p in parties if len(p) > 3):
-            continue
-        if len(w) >= 4 or w.isdigit() and len(w) >= 2 or w in _MONTHS:
-            out.add(w[:12])
-    return out
-
-
-def people_in(question: str) -> list[str]:
-    """Person names a question mentions ('Johan Tolinsson'); not 'Har Moderaternas' or 'Vilka Sverigedemokrater'."""
-    parties = [fold(v)[:-1] for v in PARTY_NAMES.values()]
-    out = []
-    for m in _PERSON_IN_QUESTION.finditer(question):
-        name, words = m.group(0), [fold(w) for w in m.group(0).split()]
-        if words[0] in _STOP_FOLDED or any(w.startswith(p[:8]) for w in words for p in parties):
-            continue
-        if re.match(r"\s+(?:AB|HB|KB|Ek\. ?för\.?)\b", question[m.end():]):
-            continue  # 'Derome Bostad AB' is a company
-        out.append(name)
-    return out
-
-
-def _date_fits(question: str, topic: set[str], date: str | None) -> bool:
+def _date_fits(q: Question, date: str | None) -> bool:
     """A date the question names ('2023-06-13') must be the record's date; a month ('i mars 2025') its month,
     and the year then too."""
     m = re.match(r"(\d{4})-(\d{2})-\d{2}$", date or "")
     if not m:
         return True
-    named = re.findall(r"\b(?:19|20)\d\d-\d\d-\d\d\b", question)
-    if named:
-        return date in named
-    months = [mo for mo in _MONTHS if mo in topic]
-    if not months:
+    if q.dates:
+        return date in q.dates
+    if not q.months:
         return True
-    years = {w for w in topic if re.fullmatch(r"(?:19|20)\d\d", w)}
-    return _MONTHS[int(m.group(2)) - 1] in months and (not years or m.group(1) in years)
+    return any(int(m.group(2)) == month and (year or m.group(1)) == m.group(1) for month, year in q.months)
 
 
 def _date_words(date: str | None) -> str:
     """'2025-03-24' also as '24 mars 2025', the way questions name dates."""
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})$", date or "")
-    return f"{date} {int(m.group(3))} {_MONTHS[int(m.group(2)) - 1]} {m.group(1)}" if m else ""
+    return f"{date} {int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}" if m else ""
 
 
 def _word_keys(text: str) -> tuple[set[str], set[str]]:
@@ -509,15 +487,27 @@ def _word_match(word: str, keys: tuple[set[str], set[str]]) -> bool:
     return len(word) > 5 and any(word[:k] in words for k in range(5, len(word)))
 
 
-_KNOWN_PARTY_IN_QUESTION = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?::s|\b)")
+def _within(filters: Filters | None, docs: set[str]) -> Filters:
+    """The user's filters, narrowed to the documents the question can be about."""
+    f = replace(filters) if filters else Filters()
+    f.docs = frozenset(docs) if f.docs is None else f.docs & frozenset(docs)
+    return f
 
 
-def _parties_in(text: str) -> list[str]:
-    """Parties a question names, by abbreviation '(SD)'/'SD:s' or by name 'Sverigedemokraternas'."""
-    found = [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
-    found += _KNOWN_PARTY_IN_QUESTION.findall(text)
-    return [p for p in dict.fromkeys(found) if p]
+def _opening(text: str, length: int = 350) -> str:
+    """The first sentences or points of a text, up to about `length` characters."""
+    out = ""
+    for part in re.split(r"(?<=[.!?])\s+|\n+(?=\s*[-•–*]\s)", text.strip()):
+        if out and len(out) + len(part) > length:
+            break
+        out = f"{out} {part.strip()}".strip()
+    return out
+
+
+def _quotable(sentence: str) -> str:
+    """A sentence as it reads, without table pipes, line breaks or markup."""
+    text = re.sub(r"<br\s*/?>|\s*\|\s*", " ", sentence)
+    return " ".join(re.sub(r"[*_#]{1,3}", "", text).split()).strip(" -")
 
 
 def _keeps_facts(phrased: str, draft: str) -> bool:

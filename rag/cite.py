@@ -38,6 +38,7 @@ class Passage:
     locator: str
     text: str  # original text, shown and quoted
     norm: str  # normalised text, compared
+    title: str = ""  # the § title: what the passage is about when its own text does not say
 
 
 @dataclass

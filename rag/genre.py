@@ -155,3 +155,22 @@ def iso_date(words: str) -> str | None:
     if not m or m.group(2) not in MONTHS:
         return None
     return f"{m.group(3)}-{MONTHS.index(m.group(2)) + 1:02d}-{int(m.group(1)):02d}"
+
+
+# --- how questions are asked ----------------------------------------------------------------------------------
+_Q = _DATA["questions"]
+ANSWER_TYPES: list[tuple[str, re.Pattern]] = [(t, re.compile(p)) for t, p in _Q["answer_types"]]
+CONTENT_QUESTION = _compile_all(_Q["content_patterns"])
+RECORD_INTENTS: list[tuple[str, str | None, re.Pattern]] = [
+    (kind, role or None, re.compile(p)) for kind, role, p in _Q["record_intents"]]
+INTENT_WORD_PREFIXES: tuple[str, ...] = tuple(_Q["intent_word_prefixes"])
+MEETING_WORDS: set[str] = set(_Q["meeting_words"])
+MEETING_DATE_WORDS: set[str] = set(_Q["meeting_date_words"])
+FOLLOW_UP = re.compile(_Q["follow_up"], re.I)
+DECISION_SECTION: str = _Q["decision_section"]
+
+# --- how answers are written ------------------------------------------------------------------------------------
+_A = _DATA["answers"]
+NUMBER_WORDS: list[str] = _A["number_words"]
+AMOUNT_UNITS: list[str] = _A["amount_units"]
+TIME_UNITS: list[str] = _A["time_units"]

@@ -7,6 +7,7 @@ the previous prompt, so a shared system-prompt prefix is not evaluated again.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class LLM(Protocol):
     name: str
 
     def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]: ...
+
+    def json(self, messages: list[Message], schema: dict, max_tokens: int = 120) -> dict | None: ...
 
 
 @dataclass
@@ -56,6 +59,15 @@ class LlamaCppLLM:
                     yield delta
 
 
+    def json(self, messages: list[Message], schema: dict, max_tokens: int = 120) -> dict | None:
+        """Output constrained to the JSON schema by llama.cpp's grammar: a choice, not prose to repair."""
+        with self._lock:
+            out = self._llama.create_chat_completion(
+                messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, max_tokens=max_tokens,
+                response_format={"type": "json_object", "schema": schema})
+        return _parse(out["choices"][0]["message"].get("content"))
+
+
 @dataclass
 class OpenAICompatibleLLM:
     """A llama.cpp server, vLLM or Ollama: the way to run a bigger model on a shared GPU server."""
@@ -81,6 +93,21 @@ class OpenAICompatibleLLM:
             delta = part.choices[0].delta.content if part.choices else None
             if delta:
                 yield delta
+
+
+    def json(self, messages: list[Message], schema: dict, max_tokens: int = 120) -> dict | None:
+        response = self._client.chat.completions.create(
+            model=self.model, messages=messages, temperature=self.temperature, max_tokens=max_tokens,
+            response_format={"type": "json_schema", "json_schema": {"name": "svar", "schema": schema, "strict": True}})
+        return _parse(response.choices[0].message.content if response.choices else None)
+
+
+def _parse(content: str | None) -> dict | None:
+    try:
+        value = json.loads(content or "")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 @lru_cache(maxsize=2)

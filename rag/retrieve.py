@@ -43,9 +43,10 @@ class Filters:
     date_to: str | None = None
     doc: str | None = None
     paragraf: str | None = None
+    docs: frozenset[str] | None = None  # the documents a question can be about (see scope.py)
 
     def active(self) -> bool:
-        return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf))
+        return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf)) or self.docs is not None
 
 
 @dataclass
@@ -140,6 +141,8 @@ class Retriever:
             m &= np.array([f.doc in d for d in self._doc], dtype=bool)
         if f.paragraf:
             m &= self._para == f.paragraf.strip().lstrip("§").strip()
+        if f.docs is not None:
+            m &= np.isin(self._doc, list(f.docs))
         return m
 
     def dense_ranking(self, q: np.ndarray, allowed: np.ndarray | None, n: int = CANDIDATES) -> list[int]:

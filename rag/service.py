@@ -148,7 +148,7 @@ class Paragraf:
             report = self._ingest(rebuild=False)
             retriever = open_index(self.index_dir, self.embed_model)
             self.answerer = Answerer(retriever, answerer.llm, k=answerer.k, max_tokens=answerer.max_tokens,
-                                     mode=answerer.mode, use_facts=answerer.use_facts)
+                                     mode=answerer.mode, use_facts=answerer.use_facts, rephrase=answerer.rephrase)
             self.status = Status(True, f"Klar: {len(retriever.documents)} dokument, {len(retriever.chunks)} stycken.")
             return report
 
