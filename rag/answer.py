@@ -14,13 +14,14 @@ from typing import Iterator
 
 from .cite import Passage, check, content_terms
 from .evidence import TYPED, rank, supported_value, term_weights
+from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk
 from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
-from .question import Question, analyze, same_organ
+from .question import Question, analyze, organs_in, same_organ
 from .retrieve import Filters, Retriever
 from .scope import Scope
 
@@ -82,7 +83,8 @@ FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among th
 FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person the record names
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
-RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno"}
+RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
+RECORD_VALUES = {"omröstning", "sammanträde"}  # records that hold the counts or times a question may ask for
 
 
 def _names(persons: list[dict]) -> str:
@@ -140,7 +142,7 @@ class Answerer:
     """One retriever and one LLM, loaded once; `ask` and `stream` per question."""
 
     def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = 350,
-                 mode: str = "hybrid", use_facts: bool = True, rephrase: bool = False) -> None:
+                 mode: str = "hybrid", use_facts: bool = True, rephrase: bool = False, reader: str = "prose") -> None:
         self.retriever = retriever
         self.llm = llm
         self.k = k
@@ -148,6 +150,7 @@ class Answerer:
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
         self.rephrase = rephrase  # let the LLM rephrase record answers (slower; the record's sentence is exact)
+        self.reader = reader  # free text: 'prose' (the LLM writes, code checks) or 'select' (it picks sentences)
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
         self._titles: tuple[set[str], set[str]] | None = None
         self._scope: Scope | None = None
@@ -204,8 +207,9 @@ class Answerer:
             self._weights = term_weights([c.norm for c in self.retriever.chunks])
         return self._weights
 
-    def _decision(self, hits) -> Chunk | None:
-        """The decision part ('Beslut') of the § the best hits are about."""
+    def _decision(self, q: Question, hits) -> Chunk | None:
+        """The decision part ('Beslut') of the § the best hits are about, taken by the organ the question
+        names: a nämnd's decision quoted in a kommunstyrelse's handlingar is not the kommunstyrelse's."""
         if self._by_paragraf is None:
             self._by_paragraf = {}
             for c in self.retriever.chunks:
@@ -213,8 +217,12 @@ class Answerer:
                     self._by_paragraf[(c.doc, c.paragraf)] = c
         for h in hits:
             decided = self._by_paragraf.get((h.chunk.doc, h.chunk.paragraf))
-            if decided is not None:
-                return decided
+            if decided is None:
+                continue
+            deciding = organs_in(_opening(decided.norm, 1))[:1]
+            if q.organs and deciding and not any(same_organ(o, deciding[0]) for o in q.organs):
+                continue
+            return decided
         return None
 
     def _title_keys(self) -> tuple[set[str], set[str]]:
@@ -265,7 +273,7 @@ class Answerer:
         hits = result.hits
         timings["retrieval_s"] = time.perf_counter() - t0
         facts = self._facts(q, hits) if self.use_facts and not out_of_scope else []
-        decided = self._decision(hits[: self.k]) if q.answer_type == "decision" and not out_of_scope else None
+        decided = self._decision(q, hits[: self.k]) if q.answer_type == "decision" and not out_of_scope else None
         # passages: the facts' chunks first (or the decision's), then the best hits
         chunks = self.retriever.chunks
         ordered: list[str] = [decided.id] if decided else []
@@ -291,7 +299,7 @@ class Answerer:
         if out_of_scope:
             yield finish(REFUSAL, True, [], [])
             return
-        if facts and not q.content and (q.answer_type not in TYPED or facts[0].kind == "omröstning"):
+        if facts and not q.content and (q.answer_type not in TYPED or facts[0].kind in RECORD_VALUES):
             draft = " ".join(
                 fact_sentence(f) + "".join(f" [{num[c]}]" for c in f.chunk_ids if c in num) for f in facts)
             cited = sorted({num[c] for f in facts for c in f.chunk_ids if c in num})
@@ -327,6 +335,17 @@ class Answerer:
             return
         if self.llm is None:
             yield finish(REFUSAL, True, [], [])
+            return
+        if self.reader == "select":  # the model picks evidence sentences; code quotes and cites them
+            t = time.perf_counter()
+            chosen = choose_sentences(self.llm, q, rank(q, passages[: self.k], self.weights))
+            timings["generation_s"] = time.perf_counter() - t
+            if not chosen:
+                yield finish(REFUSAL, True, [], [])
+                return
+            text = "Dokumenten säger: " + " ".join(f"”{_quotable(e.text)}” [{e.passage.n}]" for e in chosen)
+            yield text
+            yield finish(text, False, sorted({e.passage.n for e in chosen}), [])
             return
         t = time.perf_counter()
         raw = yield from self._collect(self.prompt(question, passages, history, klarsprak), timings)
@@ -516,9 +535,13 @@ def _keeps_facts(phrased: str, draft: str) -> bool:
     return bool(phrased.strip()) and all(m in phrased for m in must)
 
 
+_DATES = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b|\b(?:den )?\d{1,2} (?:" + "|".join(MONTHS) + r")(?: (?:19|20)\d\d)?\b")
+
+
 def _covers(question: str, passages: list[Passage]) -> bool:
-    """Do the passages mention enough of what the question is about? If not, refuse without asking the LLM."""
-    words = content_terms(question)
+    """Do the passages mention enough of what the question is about? If not, refuse without asking the LLM.
+    Dates are left out: the scope has already held the passages to the dates named."""
+    words = content_terms(_DATES.sub(" ", question))
     if not words:
         return True
     best = max(len(words & content_terms(p.norm + " " + p.locator)) / len(words) for p in passages)

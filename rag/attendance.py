@@ -32,6 +32,8 @@ _OFFICIAL = re.compile(r"([A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäö
 _COLUMN_GAP = re.compile(r"\s{3,}")
 
 
+PLATS_VALUES = 2  # "Plats och tid": a place and a time, in one cell or two
+
 @dataclass
 class Person:
     name: str
@@ -58,6 +60,7 @@ class Attendance:
     paragrafer: str | None = None  # what the cover says the protocol holds: "1-15", "§ 1-27"
     justering: str | None = None  # date (and place) of justering
     anslag: dict[str, str] = field(default_factory=dict)  # "uppsatt"/"nedtagen" -> date
+    plats: list[str] = field(default_factory=list)  # where and when the meeting was held, as the cover says
 
 
 def segments(lines: list[Line]) -> list[tuple[str | None, str, str]]:
@@ -172,6 +175,11 @@ def _read_value(att: Attendance, fieldname: str, value: str, distans: bool) -> b
     elif fieldname == "paragrafer" and att.paragrafer is None:
         m = re.search(r"\d+(?:\s*[-–]\s*\d+)?", value)
         att.paragrafer = re.sub(r"\s", "", m.group(0)).replace("–", "-") if m else None
+    elif fieldname == "plats" and len(att.plats) < PLATS_VALUES:
+        # 'Plats och tid för | Kungsbackarummet … | sammanträde': a label wrapped around its value
+        where = re.sub(r"^för\s+", "", " ".join(value.split()))[:100]
+        if fold(where) not in {"sammantrade", "sammantradet", ""} and where not in att.plats:
+            att.plats.append(where)
     elif fieldname == "justering" and att.justering is None:
         att.justering = value[:80]
     elif fieldname in {"anslag_upp", "anslag_ned"}:

@@ -19,6 +19,7 @@ from .question import Question
 
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's
+STEM = 5
 MIN_RELEVANCE = 0.35  # calibrated on the dev sets (README, "Typed answers": the trade-off curve)
 _NUM = r"(?<![\w§-])(?<!§ )(?:\d{1,3}(?:[  ]\d{3})+|\d+)(?:[,.]\d+)?(?:\s*[–-]\s*\d+(?:[,.]\d+)?)?(?![\w-])"
 _WORD_NUM = r"\b(?:" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")\b"
@@ -61,7 +62,12 @@ def values(text: str, kind: str) -> list[str]:
 
 
 def _terms(q: Question) -> set[str]:
-    return {t for t in content_terms(q.text) if t not in _ASKING}
+    return {t[:STEM] for t in content_terms(q.text) if t not in _ASKING}
+
+
+def _stems(text: str) -> set[str]:
+    """Five-letter stems: 'helåret' and 'helår', 'upplåtelsetid' and 'upplåtelse' meet."""
+    return {t[:STEM] for t in content_terms(text)}
 
 
 def sentences(passage: Passage) -> list[str]:
@@ -72,7 +78,7 @@ def term_weights(texts: list[str]) -> dict[str, float]:
     """Inverse document frequency of each content term: 'skattesats' says more than 'kommun'."""
     df: dict[str, int] = {}
     for t in texts:
-        for term in content_terms(t):
+        for term in _stems(t):
             df[term] = df.get(term, 0) + 1
     n = max(1, len(texts))
     return {term: math.log(1 + n / d) for term, d in df.items()}
@@ -88,10 +94,10 @@ def rank(q: Question, passages: list[Passage], weights: dict[str, float] | None 
     nouns = _counted_nouns(q)
     out = []
     for r, p in enumerate(passages):
-        around = content_terms(p.norm) | content_terms(p.locator) | content_terms(p.title)
+        around = _stems(p.norm) | _stems(p.locator) | _stems(p.title)
         passage_share = sum(weight[t] for t in terms & around) / total
         for s in sentences(p):
-            share = sum(weight[t] for t in terms & content_terms(s)) / total
+            share = sum(weight[t] for t in terms & _stems(s)) / total
             found = values(s, q.answer_type)
             if nouns:  # 'Hur många anbud': the count must count anbud
                 found = [v for v in found if any(fold(w)[:5] in nouns for w in v.split()[1:])]

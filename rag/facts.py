@@ -32,7 +32,7 @@ _YRKANDE_KIND = [
 
 @dataclass
 class Fact:
-    kind: str  # särskilt yttrande | reservation | protokollsanteckning | yrkande | omröstning | jäv | roll | ersättare | deltar inte i beslutet | återremiss | bordläggning | omedelbar justering | ajournering | beslut | beslutsunderlag | skickas till
+    kind: str  # sammanträde | särskilt yttrande | reservation | protokollsanteckning | yrkande | omröstning | jäv | roll | ersättare | deltar inte i beslutet | återremiss | bordläggning | omedelbar justering | ajournering | beslut | beslutsunderlag | skickas till
     doc: str
     organ: str | None
     date: str | None
@@ -225,6 +225,10 @@ def _add_attendance_records(fb: _Builder, doc: ParsedDocument, chunks: list[Chun
             continue  # already recorded from the § own Jäv section
         recorded |= {(p["name"], para) for p in person}
         fb.add("jäv", anchor, f"{who} deltar inte i § {para} på grund av jäv", details={"paragraf": para}, span=span)
+    if att.plats:  # "Plats och tid: Digitalt via Teams, kl. 13.00–14.10"
+        where = ", ".join(att.plats)
+        fact = fb.add("sammanträde", anchor, f"Sammanträdet hölls: {where}", details={"plats": where}, span=span)
+        fact.chunk_ids = naming(att.plats[0]) or fact.chunk_ids
     for p in att.beslutande:  # "X (P) tjänstgör för Y": who served in whose seat
         if p.ersatter:
             when = f" ({p.paragrafer})" if p.paragrafer else ""

@@ -13,7 +13,10 @@ from .question import Question
 NONE = "inget av dem"
 SYSTEM = ("Du läser numrerade meningar ur kommunala beslutsdokument och väljer det värde som besvarar frågan. "
           "Välj bara ett värde som står i meningarna. Om ingen mening besvarar frågan, välj \"" + NONE + "\".")
-READ_LIMIT = 5  # sentences shown to the model
+READ_LIMIT = 5  # sentences with values shown to the model
+SENTENCE_LIMIT = 8  # sentences shown when the model picks whole sentences
+SELECT_SYSTEM = ("Du läser numrerade meningar ur kommunala beslutsdokument och anger vilka meningar som besvarar "
+                 "frågan. Ange en eller två meningar. Om ingen mening besvarar frågan, ange en tom lista.")
 
 
 def choose_value(llm: LLM, q: Question, evidence: list[Evidence]) -> tuple[Evidence, str] | None:
@@ -34,3 +37,17 @@ def choose_value(llm: LLM, q: Question, evidence: list[Evidence]) -> tuple[Evide
         if any(" ".join(v.split()) == picked for v in e.values):
             return e, picked
     return None
+
+
+def choose_sentences(llm: LLM, q: Question, evidence: list[Evidence], most: int = 2) -> list[Evidence]:
+    """The evidence sentences the model says answer the question (none: the documents do not say)."""
+    shown = evidence[:SENTENCE_LIMIT]
+    if not shown:
+        return []
+    lines = "\n".join(f"[{i}] {' '.join(e.text.split())}" for i, e in enumerate(shown, 1))
+    messages = [{"role": "system", "content": SELECT_SYSTEM},
+                {"role": "user", "content": f"Meningar:\n{lines}\n\nFråga: {q.text}"}]
+    schema = {"type": "object", "required": ["meningar"], "properties": {"meningar": {
+        "type": "array", "maxItems": most, "items": {"type": "integer", "enum": list(range(1, len(shown) + 1))}}}}
+    picked = (llm.json(messages, schema, max_tokens=30) or {}).get("meningar") or []
+    return [shown[i - 1] for i in dict.fromkeys(picked) if isinstance(i, int) and 1 <= i <= len(shown)]

@@ -122,6 +122,9 @@ def test_refusal_rules_in_both_directions(corpus_index):
     for answerable, expected in (
             ("Vem var ordförande i barn- och utbildningsnämnden i juni 2023?", "Anna Carlsson"),
             ("Hur hög är arrendeavgiften för tennisklubben i Kungsbacka?", "5 000 kronor"),
-            ("Hur många anbud kom in för kvarteret Gjutaren och Liljan?", "åtta anbud")):
+            ("Hur många anbud kom in för kvarteret Gjutaren och Liljan?", "åtta anbud"),
+            ("På vilken plats hölls kommunstyrelsens arbetsutskott 2025-03-24?", "Teams"),  # the cover's Plats
+            ("Var sammanträdde barn- och utbildningsnämnden i december 2019?", "Elite Stora Hotellet"),
+            ("Vad beslutade barn- och utbildningsnämnden om godkännandet för firma Lekandebarn?", "återremitteras")):
         answer = records_only.ask(answerable)
         assert not answer.refused and expected in answer.answer and answer.citations, answerable
