@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, help="report folder (default: eval-results/<set>-<time>)")
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "rrf", "dense", "bm25"], help="retrieval")
     p.add_argument("--no-facts", action="store_true", help="switch the decision-facts layer off")
+    p.add_argument("--reader", choices=["prose", "select"], default="prose",
+                   help="free text: the LLM writes (checked), or picks evidence sentences (JSON schema)")
     p.add_argument("--embed-model", default=rag.settings().embed_model)
     p.add_argument("--llm", default=None, help="registry key, GGUF path or openai:<model> (default: PARAGRAF_LLM)")
     p.add_argument("--limit", type=int, help="only the first N questions")
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"fel: {exc}")
         return 1
     llm = rag.load_llm(args.llm)
-    answerer = rag.Answerer(retriever, llm, mode=args.mode, use_facts=not args.no_facts)
+    answerer = rag.Answerer(retriever, llm, mode=args.mode, use_facts=not args.no_facts, reader=args.reader)
 
     rows, scores, latencies = [], [], []
     for i, q in enumerate(questions, 1):
@@ -91,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "questions_file": str(args.questions), "corpus": str(args.corpus), "index": str(index_dir),
         "started": started,
-        "settings": {"retrieval": args.mode, "facts_layer": not args.no_facts, "embedding_model": args.embed_model,
+        "settings": {"retrieval": args.mode, "facts_layer": not args.no_facts, "reader": args.reader,
+                     "embedding_model": args.embed_model,
                      "llm": getattr(llm, "name", str(llm)), "k": answerer.k, "max_tokens": answerer.max_tokens},
         "metrics": m, "by_category": by_category(questions, scores),
         "by_source": by_source(rows, [p.relative_to(args.corpus).as_posix() for p in args.corpus.rglob("*") if p.is_file()]),

@@ -74,6 +74,7 @@ class Answer:
     models: dict[str, str]
     search_query: str = ""
     removed_sentences: list[str] = field(default_factory=list)
+    route: str = ""  # what answered: scope, record, no record, decision, typed, coverage, select, quote, llm
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -288,16 +289,16 @@ class Answerer:
         models = {"embedding": self.retriever.stored.manifest.get("embedding_model", ""),
                   "llm": getattr(self.llm, "name", "") if self.llm else ""}
 
-        def finish(text: str, refused: bool, cited: list[int], removed: list[str]) -> Answer:
+        def finish(text: str, refused: bool, cited: list[int], removed: list[str], route: str) -> Answer:
             if klarsprak and not refused:
                 text = self.explain_terms(text)
             timings["total_s"] = time.perf_counter() - t0
             cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in passages if p.n in cited]
             return Answer(question, text, refused, cites, retrieved, [f.to_dict() for f in facts], timings, models,
-                          query, removed)
+                          query, removed, route)
 
         if out_of_scope:
-            yield finish(REFUSAL, True, [], [])
+            yield finish(REFUSAL, True, [], [], "scope")
             return
         if facts and not q.content and (q.answer_type not in TYPED or facts[0].kind in RECORD_VALUES):
             draft = " ".join(
@@ -311,58 +312,63 @@ class Answerer:
                 if _keeps_facts(phrased, draft):
                     text = phrased.strip()
             yield text
-            yield finish(text, False, cited, [])
+            yield finish(text, False, cited, [], "record")
             return
         if self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content:
-            yield finish(REFUSAL, True, [], [])  # who/which/how they voted: records answer that, or nobody
+            yield finish(REFUSAL, True, [], [], "no record")  # who/which/how they voted: records answer that, or nobody
             return
         if decided is not None and _covers(question, passages[:1]):  # what the § 's Beslut says
             text = f"Dokumenten säger: ”{_quotable(_opening(decided.norm))}” [{passages[0].n}]"
             yield text
-            yield finish(text, False, [passages[0].n], [])
+            yield finish(text, False, [passages[0].n], [], "decision")
             return
         if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it, or nothing
             best = supported_value(q, rank(q, passages[: self.k], self.weights))
             if best is None:
-                yield finish(REFUSAL, True, [], [])
+                yield finish(REFUSAL, True, [], [], "typed")
                 return
             text = f"Dokumenten säger: ”{_quotable(best.text)}” [{best.passage.n}]"
             yield text
-            yield finish(text, False, [best.passage.n], [])
+            yield finish(text, False, [best.passage.n], [], "typed")
             return
         if not passages or not _covers(question, passages[: self.k]):
-            yield finish(REFUSAL, True, [], [])
+            yield finish(REFUSAL, True, [], [], "coverage")
             return
         if self.llm is None:
-            yield finish(REFUSAL, True, [], [])
+            yield finish(REFUSAL, True, [], [], "no llm")
             return
         if self.reader == "select":  # the model picks evidence sentences; code quotes and cites them
             t = time.perf_counter()
             chosen = choose_sentences(self.llm, q, rank(q, passages[: self.k], self.weights))
             timings["generation_s"] = time.perf_counter() - t
             if not chosen:
-                yield finish(REFUSAL, True, [], [])
+                yield finish(REFUSAL, True, [], [], "select")
                 return
             text = "Dokumenten säger: " + " ".join(f"”{_quotable(e.text)}” [{e.passage.n}]" for e in chosen)
             yield text
-            yield finish(text, False, sorted({e.passage.n for e in chosen}), [])
+            yield finish(text, False, sorted({e.passage.n for e in chosen}), [], "select")
             return
         t = time.perf_counter()
-        raw = yield from self._collect(self.prompt(question, passages, history, klarsprak), timings)
+        messages = self.prompt(question, passages, history, klarsprak)
+        raw = yield from self._collect(messages, timings)
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
+        count = getattr(self.llm, "count_tokens", None)
+        if count:  # for benchmarks: what the model read and wrote
+            timings["tokens_in"] = float(count(" ".join(m["content"] for m in messages)))
+            timings["tokens_out"] = float(count(raw))
         checked = check(raw, passages, similarity=self.similarity())
         if "framgår inte" in raw.lower() or not checked.kept:
-            quote = best_sentence(question, passages[:3]) or best_passage(question, passages[:3], q.content)
+            quote = best_sentence(question, passages[:3], self.weights) or best_passage(question, passages[:3], q.content)
             if quote:  # the model gave up, but a passage states it: quote it rather than refuse
                 sentence, p = quote
                 text = f"Dokumenten säger: ”{_quotable(sentence)}” [{p.n}]"
                 yield text
-                yield finish(text, False, [p.n], [s.text for s in checked.removed])
+                yield finish(text, False, [p.n], [s.text for s in checked.removed], "quote")
                 return
-            yield finish(REFUSAL, True, [], [s.text for s in checked.removed])
+            yield finish(REFUSAL, True, [], [s.text for s in checked.removed], "llm")
             return
         cited = sorted({n for s in checked.kept for n in s.cited})
-        yield finish(checked.text(), False, cited, [s.text for s in checked.removed])
+        yield finish(checked.text(), False, cited, [s.text for s in checked.removed], "llm")
 
     @staticmethod
     def explain_terms(text: str) -> str:
@@ -443,16 +449,24 @@ def focus(question: str, text: str, keep: int = 3) -> list[str]:
     return [sentences[i] for i in sorted(ranked)]
 
 
-def best_sentence(question: str, passages: list[Passage], min_share: float = 0.6) -> tuple[str, Passage] | None:
-    """A sentence that covers most of the question's words (synonyms count), for an extractive answer."""
+def best_sentence(question: str, passages: list[Passage], weights: dict[str, float] | None = None,
+                  min_share: float = 0.6) -> tuple[str, Passage] | None:
+    """A sentence that covers most of the question's words (weighted by rarity, so the word that says what
+    is asked counts most; synonyms count too), for an extractive answer."""
     terms = _question_terms(question)
     core = content_terms(question)
+    rare = max((weights or {}).values(), default=1.0)
+
+    def weight(term: str) -> float:
+        return (weights or {}).get(term[:5], rare)
+
+    total = sum(weight(t) for t in core) or 1.0
     best: tuple[float, str, Passage] | None = None
     for p in passages:
         for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
             have = content_terms(s)
             synonyms = len((terms - core) & have)
-            share = len(core & have) / max(1, len(core)) + 0.25 * synonyms
+            share = sum(weight(t) for t in core & have) / total + 0.25 * synonyms
             if share >= min_share and len(s) <= 400 and (best is None or share > best[0]):
                 best = (share, s, p)
     return (best[1], best[2]) if best else None

@@ -1,8 +1,8 @@
-"""The reader: the small LLM chooses among values that code found in the evidence; code writes the answer.
+"""The reader: the small LLM picks evidence sentences; code quotes and cites them.
 
-A 1.5B model on two cores reads a short numbered list far better (and faster) than
-1,500 tokens of passages, and a choice constrained by a JSON schema cannot invent a
-number: whatever it picks is a value that a cited sentence states.
+A 1.5B model on two cores reads a short numbered list faster than 1,500 tokens of
+passages, and a choice constrained by a JSON schema cannot invent a name or a number:
+whatever it picks is a sentence of a cited passage.
 """
 from __future__ import annotations
 
@@ -10,33 +10,9 @@ from .evidence import Evidence
 from .llm import LLM
 from .question import Question
 
-NONE = "inget av dem"
-SYSTEM = ("Du läser numrerade meningar ur kommunala beslutsdokument och väljer det värde som besvarar frågan. "
-          "Välj bara ett värde som står i meningarna. Om ingen mening besvarar frågan, välj \"" + NONE + "\".")
-READ_LIMIT = 5  # sentences with values shown to the model
 SENTENCE_LIMIT = 8  # sentences shown when the model picks whole sentences
 SELECT_SYSTEM = ("Du läser numrerade meningar ur kommunala beslutsdokument och anger vilka meningar som besvarar "
                  "frågan. Ange en eller två meningar. Om ingen mening besvarar frågan, ange en tom lista.")
-
-
-def choose_value(llm: LLM, q: Question, evidence: list[Evidence]) -> tuple[Evidence, str] | None:
-    """(sentence, value) the model picked among the typed evidence; None when it picked none."""
-    shown = [e for e in evidence if e.values][:READ_LIMIT]
-    if not shown:
-        return None
-    options = list(dict.fromkeys(" ".join(v.split()) for e in shown for v in e.values))
-    lines = "\n".join(f"[{i}] {' '.join(e.text.split())}" for i, e in enumerate(shown, 1))
-    messages = [{"role": "system", "content": SYSTEM},
-                {"role": "user", "content": f"Meningar:\n{lines}\n\nFråga: {q.text}"}]
-    schema = {"type": "object", "properties": {"svar": {"type": "string", "enum": options + [NONE]}},
-              "required": ["svar"]}
-    picked = (llm.json(messages, schema, max_tokens=40) or {}).get("svar")
-    if not picked or picked == NONE:
-        return None
-    for e in shown:
-        if any(" ".join(v.split()) == picked for v in e.values):
-            return e, picked
-    return None
 
 
 def choose_sentences(llm: LLM, q: Question, evidence: list[Evidence], most: int = 2) -> list[Evidence]:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import rag  # noqa: E402
-from rag.answer import Answer, Answerer  # noqa: E402
+from rag.answer import Answerer  # noqa: E402
 from rag.cite import Passage  # noqa: E402
 from rag.llm import load_llm  # noqa: E402
 from retrieval_questions import QUESTIONS  # noqa: E402
@@ -83,22 +83,42 @@ def main() -> None:
     if args.skip_e2e:
         return
 
-    latencies, refused_answerable, refused_unanswerable = [], 0, 0
+    latencies, firsts, refused_answerable, refused_unanswerable = [], [], 0, 0
+    routes: dict[str, list[float]] = {}
+    tokens = []
     for q in [q for q, _, _ in QUESTIONS] + UNANSWERABLE:
         t = time.perf_counter()
-        final: Answer = answerer.ask(q)
+        first = None
+        for part in answerer.stream(q):
+            if first is None:  # the first text the user sees (for a refusal: the refusal)
+                first = time.perf_counter() - t
+            final = part
         latencies.append(time.perf_counter() - t)
+        firsts.append(first or latencies[-1])
+        routes.setdefault(final.route, []).append(latencies[-1])
+        if "tokens_in" in final.timings:
+            tokens.append((final.timings["tokens_in"], final.timings["tokens_out"]))
         if q in UNANSWERABLE:
             refused_unanswerable += final.refused
         else:
             refused_answerable += final.refused
-        print(f"- {'AVBÖJT' if final.refused else 'svar'} {latencies[-1]:.1f} s: {q} -> {' '.join(final.answer.split())[:140]}",
-              file=sys.stderr)
-    latencies.sort()
-    p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
-    print("| questions | p50 | p95 | false refusals (answerable) | refusals (unanswerable) |\n|---|---|---|---|---|")
-    print(f"| {len(latencies)} | {statistics.median(latencies):.1f} s | {p95:.1f} s | "
-          f"{refused_answerable}/{len(QUESTIONS)} | {refused_unanswerable}/{len(UNANSWERABLE)} |")
+        print(f"- {final.route}{' AVBÖJT' if final.refused else ''} {latencies[-1]:.1f} s: {q} -> "
+              f"{' '.join(final.answer.split())[:140]}", file=sys.stderr)
+    print("| questions | first text p50 | p50 | p95 | false refusals (answerable) | refusals (unanswerable) |\n"
+          "|---|---|---|---|---|---|")
+    print(f"| {len(latencies)} | {statistics.median(firsts):.1f} s | {statistics.median(latencies):.1f} s | "
+          f"{_p95(latencies):.1f} s | {refused_answerable}/{len(QUESTIONS)} | {refused_unanswerable}/{len(UNANSWERABLE)} |")
+    print("\n| answered by | questions | p50 | max |\n|---|---|---|---|")
+    for route, secs in sorted(routes.items(), key=lambda x: -len(x[1])):
+        print(f"| {route} | {len(secs)} | {statistics.median(secs):.2f} s | {max(secs):.2f} s |")
+    if tokens:
+        print(f"\nLLM prompts: {len(tokens)}, tokens in p50 {statistics.median(t for t, _ in tokens):.0f}, "
+              f"tokens out p50 {statistics.median(o for _, o in tokens):.0f}")
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
 if __name__ == "__main__":

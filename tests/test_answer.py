@@ -1,6 +1,7 @@
 """Answering mechanics with the small test model: streaming, markers, checks, refusal, follow-ups, injection."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,3 +159,17 @@ def test_records_must_be_about_the_questions_matter_and_month(corpus_index):
     assert "Anja Frid" in iso.answer and "Agneta Fransson" not in iso.answer  # she served in 2016
     part = records_only.ask("Vem justerade paragraferna 85-88 i barn- och utbildningsnämnden 2023-06-13?")
     assert "Karin Hannus (KD) för §§ 85-88" in part.answer
+
+
+def test_select_reader_quotes_only_evidence_sentences(answerer, corpus_index):
+    """The model's choice is constrained to the evidence list; what is shown is a quoted, cited sentence."""
+    select = Answerer(corpus_index, answerer.llm, reader="select")
+    final = select.ask("Vilket företag vann markanvisningstävlingen för Aranäs etapp 4?")
+    assert final.route in {"select", "decision"}
+    if not final.refused:
+        by_id = {c.id: c for c in corpus_index.chunks}
+        for c in final.citations:
+            assert c.quote == by_id[c.chunk_id].text
+        quoted = re.findall(r"”([^”]+)”", final.answer)
+        cited = " ".join(" ".join(by_id[c.chunk_id].norm.split()) for c in final.citations)
+        assert quoted and all(" ".join(q.split())[:40] in cited for q in quoted)

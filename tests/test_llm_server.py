@@ -51,3 +51,12 @@ def test_answerer_over_http_backend(server, corpus_index):
     fact = answerer.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?")
     assert "Anders Pripp" in fact.answer and "@ http://127.0.0.1" in fact.models["llm"]
     assert answerer.ask("Vad kostar ett busskort för ungdomar i Malmö?").answer == REFUSAL
+
+
+def test_openai_compatible_json_follows_the_schema(server):
+    llm = OpenAICompatibleLLM(server, "smollm2")
+    schema = {"type": "object", "required": ["meningar"], "properties": {"meningar": {
+        "type": "array", "maxItems": 2, "items": {"type": "integer", "enum": [1, 2, 3]}}}}
+    got = llm.json([{"role": "user", "content": "Vilka meningar handlar om skolan? [1] Skolan byggs. [2] Vägen lagas."}],
+                   schema, max_tokens=30)
+    assert isinstance(got, dict) and isinstance(got["meningar"], list) and set(got["meningar"]) <= {1, 2, 3}
