@@ -98,18 +98,18 @@ class OpenAICompatibleLLM:
     def json(self, messages: list[Message], schema: dict, max_tokens: int = 120) -> dict | None:
         """OpenAI's, vLLM's and llama.cpp's 'json_schema'; llama-cpp-python's server knows only
         'json_object' with a schema, so that is the second try."""
-        from openai import BadRequestError, UnprocessableEntityError
+        from openai import APIStatusError
 
-        for response_format in ({"type": "json_schema", "json_schema": {"name": "svar", "schema": schema, "strict": True}},
-                                {"type": "json_object", "schema": schema}):
-            try:
-                response = self._client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=self.temperature, max_tokens=max_tokens,
-                    response_format=response_format)
-            except (BadRequestError, UnprocessableEntityError):
-                continue
-            return _parse(response.choices[0].message.content if response.choices else None)
-        return None
+        def ask(response_format: dict):
+            return self._client.chat.completions.create(
+                model=self.model, messages=messages, temperature=self.temperature, max_tokens=max_tokens,
+                response_format=response_format)
+
+        try:  # a server that does not know the format answers 400, 422 or (llama-cpp-python) 500
+            response = ask({"type": "json_schema", "json_schema": {"name": "svar", "schema": schema, "strict": True}})
+        except APIStatusError:
+            response = ask({"type": "json_object", "schema": schema})
+        return _parse(response.choices[0].message.content if response.choices else None)
 
 
 def _parse(content: str | None) -> dict | None:

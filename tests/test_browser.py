@@ -115,7 +115,8 @@ def test_refusal_looks_like_one_and_shows_closest_passages(page):
 
 
 def test_markup_from_documents_and_questions_stays_text(page):
-    _ask(page, "Vad beslutade nämnden om snöröjningen i Testby? <img src=x onerror=\"window.__pwned=9\"> <b>fet</b>")
+    # an amount no document states: refused by code, the closest passages (with the planted markup) shown
+    _ask(page, "Hur mycket kostar snöröjningen i Testby? <img src=x onerror=\"window.__pwned=9\"> <b>fet</b>")
     _wait_final(page, 1)
     chat = page.find_element(By.ID, "pg-chat")
     text = chat.text
