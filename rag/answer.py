@@ -22,7 +22,7 @@ from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
 from .question import Question, analyze, organs_in, same_organ
-from .retrieve import Filters, Retriever
+from .retrieve import Filters, Hit, Retriever
 from .scope import Scope
 
 REFUSAL = "Det framgår inte av dokumenten."
@@ -86,6 +86,27 @@ TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, an
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
 RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
 RECORD_VALUES = {"omröstning", "sammanträde"}  # records that hold the counts or times a question may ask for
+
+
+@dataclass
+class _Turn:
+    """One question on its way: what it asks, whether the documents can hold it, what was found."""
+    q: Question
+    query: str
+    out_of_scope: bool
+    hits: list[Hit]
+    facts: list[Fact]
+    decided: Chunk | None
+    passages: list[Passage]
+
+
+@dataclass
+class _Reply:
+    text: str
+    refused: bool
+    cited: list[int] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    route: str = ""
 
 
 def _names(persons: list[dict]) -> str:
@@ -261,95 +282,97 @@ class Answerer:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Text pieces as the LLM writes them, then the checked Answer (whose text replaces the pieces)."""
+        """Text pieces as they come, then the checked Answer (whose text replaces the pieces)."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        turn = self._prepare(question, history, filters)
+        timings["retrieval_s"] = time.perf_counter() - t0
+        reply = self._by_code(turn, klarsprak, timings)
+        if reply is None:
+            reply = yield from self._by_llm(turn, history, klarsprak, timings)
+        elif not reply.refused:
+            yield reply.text
+        text = self.explain_terms(reply.text) if klarsprak and not reply.refused else reply.text
+        timings["total_s"] = time.perf_counter() - t0
+        cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in turn.passages if p.n in reply.cited]
+        retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
+                      "text": h.chunk.text} for h in turn.hits[: self.k]]
+        models = {"embedding": self.retriever.stored.manifest.get("embedding_model", ""),
+                  "llm": getattr(self.llm, "name", "") if self.llm else ""}
+        yield Answer(question, text, reply.refused, cites, retrieved, [f.to_dict() for f in turn.facts], timings,
+                     models, turn.query, reply.removed, reply.route)
+
+    def _prepare(self, question: str, history: list[tuple[str, str]] | None, filters: Filters | None) -> _Turn:
+        """Understand, scope, retrieve, fit records: what every route below reads."""
         q = analyze(question)
         query = self.search_query(question, history)
         # what the question names must be in the documents, together (a follow-up names it earlier)
         scope = self.scope.documents(analyze(query) if query != question else q) if self.use_facts else None
         out_of_scope = scope is not None and not scope
         within = filters if scope is None or out_of_scope else _within(filters, scope)
-        result = self.retriever.search(query, k=max(self.k, 20), filters=within, mode=self.mode)
-        hits = result.hits
-        timings["retrieval_s"] = time.perf_counter() - t0
+        hits = self.retriever.search(query, k=max(self.k, 20), filters=within, mode=self.mode).hits
         facts = self._facts(q, hits) if self.use_facts and not out_of_scope else []
         decided = self._decision(q, hits[: self.k]) if q.answer_type == "decision" and not out_of_scope else None
-        # passages: the facts' chunks first (or the decision's), then the best hits
-        chunks = self.retriever.chunks
+        # passages: the decision's or the records' chunks first, then the best hits
         ordered: list[str] = [decided.id] if decided else []
         for f in facts:
             ordered += [c for c in f.chunk_ids if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
         passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm, c.title or "")
-                    for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (chunks[self.retriever.row[cid]],)]
-        num = {p.chunk_id: p.n for p in passages}
-        retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
-                      "text": h.chunk.text} for h in hits[: self.k]]
-        models = {"embedding": self.retriever.stored.manifest.get("embedding_model", ""),
-                  "llm": getattr(self.llm, "name", "") if self.llm else ""}
+                    for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (self.retriever.chunk(cid),)]
+        return _Turn(q, query, out_of_scope, hits, facts, decided, passages)
 
-        def finish(text: str, refused: bool, cited: list[int], removed: list[str], route: str) -> Answer:
-            if klarsprak and not refused:
-                text = self.explain_terms(text)
-            timings["total_s"] = time.perf_counter() - t0
-            cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in passages if p.n in cited]
-            return Answer(question, text, refused, cites, retrieved, [f.to_dict() for f in facts], timings, models,
-                          query, removed, route)
-
-        if out_of_scope:
-            yield finish(REFUSAL, True, [], [], "scope")
-            return
-        if facts and not q.content and (q.answer_type not in TYPED or facts[0].kind in RECORD_VALUES):
-            draft = " ".join(
-                fact_sentence(f) + "".join(f" [{num[c]}]" for c in f.chunk_ids if c in num) for f in facts)
-            cited = sorted({num[c] for f in facts for c in f.chunk_ids if c in num})
-            text = draft
-            if self.llm is not None and self.rephrase:  # only rephrases; one that loses a fact is discarded
-                t = time.perf_counter()
-                phrased = "".join(self.llm.stream(self._phrase_messages(question, draft, klarsprak), self.max_tokens))
-                timings["generation_s"] = time.perf_counter() - t
-                if _keeps_facts(phrased, draft):
-                    text = phrased.strip()
-            yield text
-            yield finish(text, False, cited, [], "record")
-            return
+    def _by_code(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply | None:
+        """The answers code gives (records, a typed value, a decision) and the refusals it earns;
+        None leaves the question to the LLM."""
+        q, passages = turn.q, turn.passages
+        if turn.out_of_scope:
+            return _Reply(REFUSAL, True, route="scope")
+        if turn.facts and not q.content and (q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
+            return self._from_records(turn, klarsprak, timings)
         if self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content:
-            yield finish(REFUSAL, True, [], [], "no record")  # who/which/how they voted: records answer that, or nobody
-            return
-        if decided is not None and _covers(question, passages[:1]):  # what the § 's Beslut says
-            text = f"Dokumenten säger: ”{_quotable(_opening(decided.norm))}” [{passages[0].n}]"
-            yield text
-            yield finish(text, False, [passages[0].n], [], "decision")
-            return
+            return _Reply(REFUSAL, True, route="no record")  # who, which party, how they voted: records, or nobody
+        if turn.decided is not None and _covers(q.text, passages[:1]):  # what the § 's Beslut says
+            return _Reply(_quote(_opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
         if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it, or nothing
             best = supported_value(q, rank(q, passages[: self.k], self.weights))
             if best is None:
-                yield finish(REFUSAL, True, [], [], "typed")
-                return
-            text = f"Dokumenten säger: ”{_quotable(best.text)}” [{best.passage.n}]"
-            yield text
-            yield finish(text, False, [best.passage.n], [], "typed")
-            return
-        if not passages or not _covers(question, passages[: self.k]):
-            yield finish(REFUSAL, True, [], [], "coverage")
-            return
+                return _Reply(REFUSAL, True, route="typed")
+            return _Reply(_quote(best.text, best.passage.n), False, [best.passage.n], route="typed")
+        if not passages or not _covers(q.text, passages[: self.k]):
+            return _Reply(REFUSAL, True, route="coverage")
         if self.llm is None:
-            yield finish(REFUSAL, True, [], [], "no llm")
-            return
-        if self.reader == "select":  # the model picks evidence sentences; code quotes and cites them
+            return _Reply(REFUSAL, True, route="no llm")
+        return None
+
+    def _from_records(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply:
+        """Code writes a sentence per record; the LLM may rephrase (if asked), never change a fact."""
+        num = {p.chunk_id: p.n for p in turn.passages}
+        draft = " ".join(
+            fact_sentence(f) + "".join(f" [{num[c]}]" for c in f.chunk_ids if c in num) for f in turn.facts)
+        cited = sorted({num[c] for f in turn.facts for c in f.chunk_ids if c in num})
+        text = draft
+        if self.llm is not None and self.rephrase:  # a rephrasing that loses a fact is discarded
             t = time.perf_counter()
+            phrased = "".join(self.llm.stream(self._phrase_messages(turn.q.text, draft, klarsprak), self.max_tokens))
+            timings["generation_s"] = time.perf_counter() - t
+            if _keeps_facts(phrased, draft):
+                text = phrased.strip()
+        return _Reply(text, False, cited, route="record")
+
+    def _by_llm(self, turn: _Turn, history, klarsprak: bool, timings: dict[str, float]):
+        """The LLM reads the passages: it picks evidence sentences ('select'), or writes and code checks."""
+        q, passages = turn.q, turn.passages
+        t = time.perf_counter()
+        if self.reader == "select":  # code quotes and cites what the model picked
             chosen = choose_sentences(self.llm, q, rank(q, passages[: self.k], self.weights))
             timings["generation_s"] = time.perf_counter() - t
             if not chosen:
-                yield finish(REFUSAL, True, [], [], "select")
-                return
+                return _Reply(REFUSAL, True, route="select")
             text = "Dokumenten säger: " + " ".join(f"”{_quotable(e.text)}” [{e.passage.n}]" for e in chosen)
             yield text
-            yield finish(text, False, sorted({e.passage.n for e in chosen}), [], "select")
-            return
-        t = time.perf_counter()
-        messages = self.prompt(question, passages, history, klarsprak)
+            return _Reply(text, False, sorted({e.passage.n for e in chosen}), route="select")
+        messages = self.prompt(q.text, passages, history, klarsprak)
         raw = yield from self._collect(messages, timings)
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         count = getattr(self.llm, "count_tokens", None)
@@ -357,18 +380,14 @@ class Answerer:
             timings["tokens_in"] = float(count(" ".join(m["content"] for m in messages)))
             timings["tokens_out"] = float(count(raw))
         checked = check(raw, passages, similarity=self.similarity())
+        removed = [s.text for s in checked.removed]
         if "framgår inte" in raw.lower() or not checked.kept:
-            quote = best_sentence(question, passages[:3], self.weights) or best_passage(question, passages[:3], q.content)
-            if quote:  # the model gave up, but a passage states it: quote it rather than refuse
-                sentence, p = quote
-                text = f"Dokumenten säger: ”{_quotable(sentence)}” [{p.n}]"
-                yield text
-                yield finish(text, False, [p.n], [s.text for s in checked.removed], "quote")
-                return
-            yield finish(REFUSAL, True, [], [s.text for s in checked.removed], "llm")
-            return
-        cited = sorted({n for s in checked.kept for n in s.cited})
-        yield finish(checked.text(), False, cited, [s.text for s in checked.removed], "llm")
+            found = best_sentence(q.text, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
+            if found:  # the model gave up, but a passage states it: quote it rather than refuse
+                sentence, p = found
+                return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
+            return _Reply(REFUSAL, True, [], removed, "llm")
+        return _Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")
 
     @staticmethod
     def explain_terms(text: str) -> str:
@@ -535,6 +554,10 @@ def _opening(text: str, length: int = 350) -> str:
             break
         out = f"{out} {part.strip()}".strip()
     return out
+
+
+def _quote(sentence: str, n: int) -> str:
+    return f"Dokumenten säger: ”{_quotable(sentence)}” [{n}]"
 
 
 def _quotable(sentence: str) -> str:
