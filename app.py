@@ -7,7 +7,6 @@ document containing markup is shown as the characters it contains.
 from __future__ import annotations
 
 import argparse
-import hmac
 import html
 import os
 import re
@@ -20,14 +19,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: never pho
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
-from fastapi import FastAPI, Query  # noqa: E402
-from fastapi.responses import HTMLResponse  # noqa: E402
+from fastapi import FastAPI, Query, Request  # noqa: E402
+from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 
 from rag import settings  # noqa: E402
 from rag.answer import REFUSAL, Answer  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
+from rag.question import MAX_QUESTION  # noqa: E402
 from rag.read import ReadError  # noqa: E402
 from rag.service import Paragraf, make_filters  # noqa: E402
+from rag.staff import LoginRefused, StaffDoor  # noqa: E402
 
 EXAMPLES = [
     "Vilka partier lämnade särskilda yttranden?",
@@ -36,7 +37,7 @@ EXAMPLES = [
     "Vem var ordförande på sammanträdet?",
     "Vad hette kraftsamlande insatser tidigare?",
 ]
-MAX_QUESTION = 2000
+STAFF_COOKIE = "paragraf_staff"
 WAITING = "Väntar på tur: Paragraf svarar på en fråga i taget"
 HISTORY_TURNS = 3
 ALL = "Alla"
@@ -129,11 +130,12 @@ def render_status(service: Paragraf) -> str:
     return f'<div class="pg-status{" pg-ready" if s.ready else ""}">{text(s.message)}{bar}</div>'
 
 
-def render_document(service: Paragraf, doc: str, chunk_id: str) -> str:
+def render_document(service: Paragraf, doc: str, chunk_id: str) -> tuple[str, int]:
+    """The page and its HTTP status: 404 for a document that is not in the index or cannot be shown."""
     try:
         src = service.source(doc)
     except (ReadError, RuntimeError) as exc:
-        return _page("Dokumentet kan inte visas", f"<p>{text(exc, False)}</p>")
+        return _page("Dokumentet kan inte visas", f"<p>{text(exc, False)}</p>"), 404
     chunk = service.chunk(chunk_id)
     chunk = chunk if chunk and chunk.doc == doc else None
     body = src.text
@@ -144,18 +146,18 @@ def render_document(service: Paragraf, doc: str, chunk_id: str) -> str:
         parts = [text(body, False)]
     page_break = '<hr title="sidbrytning">'
     head = f"<h1>{text(doc, False)}</h1>" + (f"<p><strong>{text(chunk.locator, False)}</strong></p>" if chunk else "")
-    return _page(doc, head + f'<div class="doc">{"".join(parts).replace(chr(12), page_break)}</div>')
+    return _page(doc, head + f'<div class="doc">{"".join(parts).replace(chr(12), page_break)}</div>'), 200
 
 
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{text(title, False)} – Paragraf</title>'
             "<style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.5}"
-            ".doc{white-space:normal}mark{background:#fde68a;scroll-margin-top:30vh}</style></head>"
+            ".doc{white-space:normal;overflow-wrap:anywhere}mark{background:#fde68a;scroll-margin-top:30vh}</style></head>"
             f"<body>{body}</body></html>")
 
 
 # ---------------------------------------------------------------------------------------------- the page
-def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
+def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
     with gr.Blocks(title="Paragraf") as demo:
         gr.Markdown("# Paragraf\nFrågor om kommunala protokoll, besvarade med hänvisningar till paragraf och bilaga.")
         status = gr.HTML(render_status(service), elem_id="pg-status")
@@ -186,8 +188,8 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
                     date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
                     date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
                     doc = gr.Dropdown([ALL], value=ALL, label="Dokument")
-        if staff_password:
-            staff_tab(service, staff_password)
+        if door:
+            staff_tab(service, door)
 
         def refresh():
             ready = service.status.ready or service.status.error is not None
@@ -282,14 +284,9 @@ def build(service: Paragraf, staff_password: str | None) -> gr.Blocks:
         def ask(question: str, klarsprak: bool = False, organ: str = "", date_from: str = "", date_to: str = "",
                 doc: str = "") -> dict:
             """Answer one question; returns the same JSON as `python -m rag ask --json`."""
-            question = (question or "").strip()
-            if not question:
-                raise gr.Error("Frågan är tom.")
-            if len(question) > MAX_QUESTION:
-                raise gr.Error(f"Frågan är för lång (högst {MAX_QUESTION} tecken).")
-            try:
+            try:  # the library checks the question and the filters, with Swedish reasons
                 filters = make_filters(organ, date_from, date_to, doc)
-                return service.ask(question, klarsprak=klarsprak, filters=filters).to_dict()
+                return service.ask(question or "", klarsprak=klarsprak, filters=filters).to_dict()
             except Exception as exc:
                 raise gr.Error(_swedish_error(exc)) from None
 
@@ -304,7 +301,7 @@ def _swedish_error(exc: Exception) -> str:
     return f"Frågan kunde inte besvaras just nu ({type(exc).__name__}). Försök igen."
 
 
-def staff_tab(service: Paragraf, password: str) -> None:
+def staff_tab(service: Paragraf, door: StaffDoor) -> None:
     """Upload, list, re-index and remove documents; every action checks this session's login on the server."""
     columns = ["Dokument", "Organ", "Datum", "§§", "Bilagor", "Sidor", "OCR", "Stycken"]
 
@@ -317,7 +314,9 @@ def staff_tab(service: Paragraf, password: str) -> None:
         return rows
 
     with gr.Tab("Personal", elem_id="pg-staff"):
-        logged_in = gr.State(False)
+        token = gr.State("")  # this session's login, checked on the server for every action
+        # the same token in the page, so that the browser can send it with its uploads (as a cookie)
+        cookie = gr.Textbox(visible=False, elem_id="pg-staff-token")
         with gr.Column(visible=True) as login_box:
             pw = gr.Textbox(label="Lösenord", type="password")
             login = gr.Button("Logga in")
@@ -336,30 +335,41 @@ def staff_tab(service: Paragraf, password: str) -> None:
                 to_remove = gr.Dropdown([], label="Ta bort dokument", scale=3, elem_id="pg-remove")
                 remove = gr.Button("Ta bort", variant="stop")
 
-        def do_login(given: str):
-            if hmac.compare_digest(given.encode(), password.encode()):
-                return True, gr.Column(visible=False), gr.Column(visible=True), "", table(), \
-                    gr.Dropdown(choices=sorted(service.documents()))
-            return False, gr.Column(visible=True), gr.Column(visible=False), "Fel lösenord.", gr.update(), gr.update()
+        def do_login(given: str, request: gr.Request):
+            address = request.client.host if request and request.client else "?"
+            try:
+                issued = door.login(given or "", request.session_hash or "", address)
+            except LoginRefused as exc:
+                service.say(f"misslyckad inloggning i personalfliken från {address}: {exc}")
+                return "", "", gr.Column(visible=True), gr.Column(visible=False), str(exc), gr.update(), gr.update()
+            service.say(f"inloggning i personalfliken från {address}")
+            return issued, issued, gr.Column(visible=False), gr.Column(visible=True), "", table(), \
+                gr.Dropdown(choices=service.removable())
 
-        login.click(do_login, [pw], [logged_in, login_box, panel, login_note, docs, to_remove],
-                    api_visibility="private")
+        login.click(do_login, [pw], [token, cookie, login_box, panel, login_note, docs, to_remove],
+                    api_visibility="private").then(
+            None, [cookie], None, api_visibility="private",
+            js=f"(t) => {{ if (t) document.cookie = '{STAFF_COOKIE}=' + t + '; path=/; SameSite=Strict'; }}")
 
         def guarded(action):
-            def run(ok: bool, *args):
-                if not ok:
+            def run(held: str, *args):
+                if not door.valid(held):
                     return "Logga in först.", gr.update(), gr.update()
                 try:
                     message = action(*args)
                 except Exception as exc:
                     message = render_error(str(exc))
-                return message, table(), gr.Dropdown(choices=sorted(service.documents()), value=None)
+                return message, table(), gr.Dropdown(choices=service.removable(), value=None)
             return run
 
         def do_upload(paths):
             if not paths:
                 return "Välj filer först."
-            lines = service.upload([(Path(p).name, Path(p).read_bytes()) for p in paths])
+            received = []
+            for p in paths:  # out of gradio's temporary folder as soon as read: no copy stays downloadable
+                received.append((Path(p).name, Path(p).read_bytes()))
+                Path(p).unlink(missing_ok=True)
+            lines = service.upload(received)
             return "<br>".join(text(line) for line in lines)
 
         def do_reindex():
@@ -373,30 +383,42 @@ def staff_tab(service: Paragraf, password: str) -> None:
             report = service.reindex()
             return text(f"{doc_id} är borttaget. ") + "<br>".join(text(line) for line in report.lines())
 
-        upload.click(guarded(do_upload), [logged_in, files], [result, docs, to_remove], concurrency_id="staff",
+        upload.click(guarded(do_upload), [token, files], [result, docs, to_remove], concurrency_id="staff",
                      api_visibility="private")
-        reindex.click(guarded(do_reindex), [logged_in], [result, docs, to_remove], concurrency_id="staff",
+        reindex.click(guarded(do_reindex), [token], [result, docs, to_remove], concurrency_id="staff",
                       api_visibility="private")
-        remove.click(guarded(do_remove), [logged_in, to_remove], [result, docs, to_remove], concurrency_id="staff",
+        remove.click(guarded(do_remove), [token, to_remove], [result, docs, to_remove], concurrency_id="staff",
                      api_visibility="private")
 
 
 def create_app(service: Paragraf, staff_password: str | None = None) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    door = StaffDoor(staff_password) if staff_password else None
 
     @app.get("/dokument", response_class=HTMLResponse)
     def dokument(doc: str = Query(...), stycke: str = Query("")) -> HTMLResponse:
-        return HTMLResponse(render_document(service, doc, stycke), headers={
+        page, code = render_document(service, doc, stycke)
+        return HTMLResponse(page, status_code=code, headers={
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'", "X-Content-Type-Options": "nosniff"})
 
     @app.get("/status")
     def status() -> dict:
-        """For scripts and health checks: is the index built and the model loaded?"""
+        """For scripts and health checks: the index served and the model loaded, and the last failure."""
         st = service.status
-        return {"ready": st.ready, "message": st.message, "progress": st.progress, "error": st.error}
+        return {"ready": st.ready, "message": st.message, "progress": st.progress, "error": st.error,
+                "last_error": st.last_error, "warning": st.warning}
+
+    @app.middleware("http")
+    async def uploads_by_staff_only(request: Request, call_next):
+        """gradio's upload route is open to anyone by default; here only a logged-in staff browser may use
+        it (its token comes with the login), a limited number of times."""
+        if request.url.path.rstrip("/").endswith("/upload") and request.method == "POST":
+            if door is None or not door.allow_upload(request.cookies.get(STAFF_COOKIE)):
+                return PlainTextResponse("Uppladdning kräver inloggning i personalfliken.", status_code=403)
+        return await call_next(request)
 
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return gr.mount_gradio_app(app, build(service, staff_password).queue(default_concurrency_limit=4), path="/",
+    return gr.mount_gradio_app(app, build(service, door).queue(default_concurrency_limit=4), path="/",
                                theme=theme, css=CSS, footer_links=["api"],
                                max_file_size=f"{int(service.max_upload_mb)}mb")
 

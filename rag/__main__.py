@@ -16,10 +16,32 @@ def _open_index(args: argparse.Namespace, embed_model: str | None = None):
     import rag
 
     try:
-        return rag.open_index(args.index, embed_model)
+        index = rag.open_index(args.index, embed_model)
     except rag.IndexError as exc:
         print(f"fel: {exc}", file=sys.stderr)
         return None
+    if index.stored.warning:
+        print(f"obs: {index.stored.warning}", file=sys.stderr)
+    return index
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"måste vara ett heltal större än 0, inte '{value}'")
+    return n
+
+
+def _date(value: str) -> str:
+    from .service import check_date
+
+    try:
+        return check_date(value, "datum")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("datum: ")) from None
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -74,13 +96,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import Answer, Answerer
     from .llm import load_llm
 
+    from .question import check_question
+
+    try:
+        question = check_question(args.question)
+    except ValueError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 2
     index = _open_index(args)
     if index is None:
         return 1
     answerer = Answerer(index, load_llm(args.llm))
     final: Answer | None = None
     streamed: list[str] = []
-    for part in answerer.stream(args.question, klarsprak=args.klarsprak):
+    for part in answerer.stream(question, klarsprak=args.klarsprak):
         if isinstance(part, Answer):
             final = part
         elif not args.json:
@@ -163,12 +192,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("search", help="hybrid search")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=5)
+    p.add_argument("-k", type=_positive, default=5, help="number of passages (≥ 1)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     p.add_argument("--organ")
-    p.add_argument("--from", dest="date_from", help="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
+    p.add_argument("--from", dest="date_from", type=_date, help="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, help="YYYY-MM-DD")
     p.add_argument("--doc", help="substring of the document id")
     p.add_argument("--paragraf", help="§ number")
     p.add_argument("--embed-model", default=None)

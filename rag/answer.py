@@ -21,7 +21,7 @@ from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
-from .question import Question, analyze, organs_in, same_organ
+from .question import Question, analyze, check_question, organs_in, same_organ
 from .retrieve import Filters, Hit, Retriever
 from .scope import Scope
 
@@ -80,6 +80,8 @@ class Answer:
         return asdict(self)
 
 
+PASSAGE_CHARS = 1500  # what the LLM reads of one passage at most (a chunk is at most about 2,000)
+RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person the record names
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
@@ -285,6 +287,7 @@ class Answerer:
         """Text pieces as they come, then the checked Answer (whose text replaces the pieces)."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        question = check_question(question)  # ValueError with a Swedish reason for a question with no words
         turn = self._prepare(question, history, filters)
         timings["retrieval_s"] = time.perf_counter() - t0
         reply = self._by_code(turn, klarsprak, timings)
@@ -296,7 +299,7 @@ class Answerer:
         timings["total_s"] = time.perf_counter() - t0
         cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in turn.passages if p.n in reply.cited]
         retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
-                      "text": h.chunk.text} for h in turn.hits[: self.k]]
+                      "text": _excerpt(h.chunk.text, RETRIEVED_CHARS)} for h in turn.hits[: self.k]]
         models = {"embedding": self.retriever.stored.manifest.get("embedding_model", ""),
                   "llm": getattr(self.llm, "name", "") if self.llm else ""}
         yield Answer(question, text, reply.refused, cites, retrieved, [f.to_dict() for f in turn.facts], timings,
@@ -422,7 +425,8 @@ class Answerer:
         """The chat messages for a free-text answer: system prompt first, so its KV state is reused."""
         # the model reads the normalised (OCR-repaired) text, cut to the sentences about the question
         # (a small model reads best that way); citations quote the original
-        context = "\n\n".join(f"[{p.n}] ({p.locator})\n{' '.join(focus(question, p.norm))}" for p in passages)
+        context = "\n\n".join(f"[{p.n}] ({p.locator})\n{_excerpt(' '.join(focus(question, p.norm)), PASSAGE_CHARS)}"
+                                for p in passages)
         messages = [{"role": "system", "content": SYSTEM + (KLARSPRAK if klarsprak else "")}]
         for q, a in (history or [])[-2:]:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
@@ -430,8 +434,15 @@ class Answerer:
         # the context holds the passages: drop the weakest until prompt and answer fit
         budget = getattr(self.llm, "n_ctx", 1 << 30) - self.max_tokens - 64
         count = getattr(self.llm, "count_tokens", None)
-        if count and len(passages) > 1 and count(" ".join(m["content"] for m in messages)) > budget:
-            return self.prompt(question, passages[:-1], history, klarsprak)
+        if count and count(" ".join(m["content"] for m in messages)) > budget:
+            if len(passages) > 1:
+                return self.prompt(question, passages[:-1], history, klarsprak)
+            if history:
+                return self.prompt(question, passages, None, klarsprak)
+            # one passage and the question alone are too long: cut the text by the tokens over budget
+            over = count(" ".join(m["content"] for m in messages)) - budget
+            keep = max(0, len(messages[-1]["content"]) - 4 * over - 64)
+            messages[-1]["content"] = messages[-1]["content"][:keep]
         return messages
 
     @staticmethod
@@ -554,6 +565,14 @@ def _opening(text: str, length: int = 350) -> str:
             break
         out = f"{out} {part.strip()}".strip()
     return out
+
+
+def _excerpt(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit // 2, limit)
+    return text[: cut if cut > 0 else limit] + " …"
 
 
 def _quote(sentence: str, n: int) -> str:

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from .structure import Block, ParsedDocument
 
-CHUNKER_VERSION = "paragraf-chunker-14"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
+CHUNKER_VERSION = "paragraf-chunker-15"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
 MAX_CHARS = 1000
 MIN_CHARS = 250
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
@@ -83,12 +83,13 @@ def _split_long(block: Block, source: str) -> list[_Piece]:
     units: list[tuple[int, str, str]] = []
     pos = block.start
     for o, nl in zip(orig_lines, norm_lines):
-        if len(o) > MAX_CHARS and len(o) == len(nl):
+        if len(o) > MAX_CHARS:
+            nl = nl if len(nl) == len(o) else o  # offsets must hold; the repair is lost for this line only
             cut = 0
             for m in _SENTENCE_SPLIT.finditer(o):
-                units.append((pos + cut, o[cut:m.start()], nl[cut:m.start()]))
+                units += _hard_cut(pos + cut, o[cut:m.start()], nl[cut:m.start()])
                 cut = m.end()
-            units.append((pos + cut, o[cut:], nl[cut:]))
+            units += _hard_cut(pos + cut, o[cut:], nl[cut:])
         else:
             units.append((pos, o, nl))
         pos += len(o) + 1
@@ -113,6 +114,17 @@ def _split_long(block: Block, source: str) -> list[_Piece]:
             cur, size = [], 0
     emit()
     return [p for p in pieces if source[p.start:p.end].strip()]
+
+
+def _hard_cut(start: int, orig: str, norm: str) -> list[tuple[int, str, str]]:
+    """A 'sentence' longer than a chunk (a text without sentence ends) cut at spaces, or anywhere."""
+    units = []
+    while len(orig) > MAX_CHARS:
+        cut = orig.rfind(" ", MAX_CHARS // 2, MAX_CHARS)
+        cut = cut if cut > 0 else MAX_CHARS
+        units.append((start, orig[:cut], norm[:cut]))
+        start, orig, norm = start + cut, orig[cut:], norm[cut:]
+    return units + [(start, orig, norm)]
 
 
 def _key(b: Block) -> tuple:

@@ -32,7 +32,7 @@ PARTY_WORD = re.compile(
 )
 # What may stand in parentheses after a member's name: a known abbreviation, or any short upper-case one.
 PARTY_ABBR = r"(?:" + "|".join(sorted(PARTY_NAMES, key=len, reverse=True)) + r"|[A-ZÅÄÖ]{1,6}|[A-ZÅÄÖ][a-zåäö]{1,4})"
-_NAME_WORD = r"[A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłüÉ]+"
+_NAME_WORD = r"[A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłüÉ]{1,40}"  # bounded: a run of letters is no name
 # 'Anna Carlsson (S)', 'Anna-Karin Carstensen (L)', 'Ewa-Leena Johansson ( S )'
 PERSON = re.compile(rf"({_NAME_WORD}(?:[ \-](?:(?:von|af|de|van|der) )?{_NAME_WORD}){{0,3}})\s*,?\s*\(\s*({PARTY_ABBR})\s*\)")
 # A name alone: two to four capitalised words ('Anna Engström', 'Lina Ekeroth Sandqvist').

@@ -8,6 +8,7 @@ vectors; changed files replace theirs; files that disappeared are dropped.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -87,6 +88,7 @@ class StoredIndex:
     dense: object  # faiss index over `vectors`
     lexical: LexicalIndex
     facts: list[Fact]
+    warning: str | None = None  # set when a damaged generation was passed over
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -95,10 +97,49 @@ class StoredIndex:
 
 def _current_generation(index_dir: Path) -> Path | None:
     pointer = index_dir / "CURRENT"
-    if not pointer.exists():
+    try:
+        gen = index_dir / pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
         return None
-    gen = index_dir / pointer.read_text(encoding="utf-8").strip()
-    return gen if gen.is_dir() else None
+    return gen if gen.name.startswith("gen-") and gen.is_dir() else None
+
+
+def _generations(index_dir: Path) -> list[Path]:
+    """The complete generations, the one CURRENT names first, then the newest."""
+    current = _current_generation(index_dir)
+    others = sorted((g for g in index_dir.glob("gen-*") if g.is_dir() and not g.name.endswith(".partial")
+                     and g != current), key=lambda g: g.name, reverse=True)
+    return ([current] if current else []) + others
+
+
+def _checksums(gen: Path) -> dict[str, dict]:
+    """sha256 and size of every file of a generation but the manifest, which holds them."""
+    out = {}
+    for p in sorted(gen.rglob("*")):
+        if p.is_file() and p.name != "manifest.json":
+            digest = hashlib.sha256()
+            with open(p, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            out[p.relative_to(gen).as_posix()] = {"sha256": digest.hexdigest(), "size": p.stat().st_size}
+    return out
+
+
+def _verify(gen: Path, manifest: dict) -> None:
+    expected = manifest.get("files")
+    if expected is None:
+        return  # written before checksums were recorded; the loaders below still catch damage
+    found = _checksums(gen)
+    for name, want in expected.items():
+        got = found.get(name)
+        if got is None:
+            raise _Damaged(f"{name} is missing")
+        if got != want:
+            raise _Damaged(f"{name} is damaged ({got['size']} bytes, checksum differs from the manifest)")
+
+
+class _Damaged(Exception):
+    """One generation's files do not hold what its manifest says."""
 
 
 def exists(index_dir: Path) -> bool:
@@ -125,30 +166,55 @@ def check_compatible(manifest: dict, embedder_name: str | None, fingerprint: str
 
 
 def load(index_dir: Path, embedder_name: str | None = None, lexical_analyzer: SwedishAnalyzer | None = None) -> StoredIndex:
+    """The CURRENT generation, checked against its manifest's checksums; if it is damaged, the newest
+    intact older one (with a warning); otherwise one message that names the fix."""
+    generations = _generations(index_dir)
+    if not generations:
+        raise IndexError_(f"no index in {index_dir}; build one with `python -m rag ingest <corpus>`")
+    damage: list[str] = []
+    for gen in generations:
+        try:
+            stored = _load_generation(gen, index_dir, embedder_name, lexical_analyzer)
+        except _Damaged as exc:
+            damage.append(f"{gen.name}: {exc}")
+            continue
+        if damage:
+            stored.warning = (f"the index in {index_dir} is damaged ({damage[0]}); serving the previous "
+                              f"generation {gen.name}. Run `python -m rag ingest <corpus>` to repair it")
+        return stored
+    raise IndexError_(f"the index in {index_dir} is damaged ({'; '.join(damage)}). "
+                      "Rebuild it: `python -m rag ingest <corpus>`")
+
+
+def _load_generation(gen: Path, index_dir: Path, embedder_name: str | None,
+                     lexical_analyzer: SwedishAnalyzer | None) -> StoredIndex:
     import faiss
 
-    gen = _current_generation(index_dir)
-    if gen is None:
-        raise IndexError_(f"no index in {index_dir}; build one with `python -m rag ingest <corpus>`")
     try:
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexError_(f"{gen / 'manifest.json'} is unreadable ({exc}); re-ingest") from exc
+        if not isinstance(manifest, dict) or "documents" not in manifest:
+            raise ValueError("not an index manifest")
+    except (OSError, ValueError) as exc:
+        raise _Damaged(f"manifest.json is unreadable ({type(exc).__name__})") from exc
     check_compatible(manifest, embedder_name, None, index_dir)
-    with open(gen / "chunks.jsonl", encoding="utf-8") as f:
-        chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
-    vectors = np.load(gen / "vectors.npy").astype(np.float32)
-    dense = faiss.read_index(str(gen / "dense.faiss"))
+    _verify(gen, manifest)
+    try:
+        with open(gen / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
+        vectors = np.load(gen / "vectors.npy").astype(np.float32)
+        dense = faiss.read_index(str(gen / "dense.faiss"))
+        analyzer = lexical_analyzer or SwedishAnalyzer(default_lexicon())
+        lexical = LexicalIndex.load(gen / "bm25", analyzer)
+        facts: list[Fact] = []
+        if (gen / "facts.jsonl").exists():
+            with open(gen / "facts.jsonl", encoding="utf-8") as f:
+                facts = [Fact(**json.loads(line)) for line in f if line.strip()]
+    except Exception as exc:  # faiss, numpy, json and bm25s each fail their own way on a damaged file
+        raise _Damaged(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}") from exc
     if hasattr(dense, "hnsw"):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
     if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
-        raise IndexError_(f"{gen} is inconsistent ({dense.ntotal} vectors for {len(chunks)} chunks); re-ingest")
-    analyzer = lexical_analyzer or SwedishAnalyzer(default_lexicon())
-    lexical = LexicalIndex.load(gen / "bm25", analyzer)
-    facts: list[Fact] = []
-    if (gen / "facts.jsonl").exists():
-        with open(gen / "facts.jsonl", encoding="utf-8") as f:
-            facts = [Fact(**json.loads(line)) for line in f if line.strip()]
+        raise _Damaged(f"{dense.ntotal} vectors for {len(chunks)} chunks")
     return StoredIndex(gen, manifest, chunks, vectors, dense, lexical, facts)
 
 
@@ -171,8 +237,9 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
-                     lexical: LexicalIndex, facts: list[Fact]) -> Path:
-    """Write a complete generation, then switch CURRENT to it in one rename."""
+                     lexical: LexicalIndex, facts: list[Fact], previous: Path | None = None) -> Path:
+    """Write a complete generation, then switch CURRENT to it in one rename. `previous` (the intact
+    generation this one was made from) is kept as the fallback; every other one is removed."""
     import faiss
 
     gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -188,6 +255,7 @@ def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vecto
         np.save(tmp / "vectors.npy", vectors.astype(np.float16))
         faiss.write_index(build_faiss(vectors), str(tmp / "dense.faiss"))
         lexical.save(tmp / "bm25")
+        manifest = {**manifest, "files": _checksums(tmp)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
         os.replace(tmp, gen)
@@ -199,8 +267,10 @@ def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vecto
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    # the previous generation stays as the fallback should this one be damaged later; older ones go
+    keep = {gen.name, previous.name if previous else None}
     for old in index_dir.glob("gen-*"):
-        if old.name != gen.name:
+        if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
     return gen
 
@@ -224,6 +294,8 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
         if exists(index_dir) and not rebuild:
             try:
                 old = load(index_dir, embed_model, analyzer)
+                if old.warning:
+                    say(f"obs: {old.warning}")
                 check_compatible(old.manifest, embed_model, embedder.fingerprint, index_dir)
                 if Path(old.manifest.get("corpus_root", root)) != root:
                     say(f"obs: indexet byggdes över {old.manifest.get('corpus_root')}; bygger om över {root}")
@@ -256,9 +328,6 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             except ReadError as exc:
                 report.errors.append(str(exc))
                 continue
-            except OSError as exc:
-                report.errors.append(f"{path.name}: cannot read ({exc.strerror or exc})")
-                continue
             if src.doc_id in seen:
                 continue
             seen.add(src.doc_id)
@@ -271,13 +340,18 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
                 facts.extend(old_facts.get(src.doc_id, []))
                 report.unchanged.append(src.doc_id)
                 continue
-            parsed = parse(src, repair)
-            chunks = chunk_document(parsed, src.text)
+            try:
+                parsed = parse(src, repair)
+                chunks = chunk_document(parsed, src.text)
+                doc_facts = extract(parsed, chunks)
+            except Exception as exc:  # a parser bug on one odd document must not stop the others
+                report.errors.append(f"{src.doc_id}: could not be parsed ({type(exc).__name__}: {str(exc)[:80]})")
+                continue
             if not chunks:
                 report.errors.append(f"{src.doc_id}: no text to index after parsing")
                 continue
             new_chunks.extend(chunks)
-            facts.extend(extract(parsed, chunks))
+            facts.extend(doc_facts)
             summary = parsed.summary()
             summary.update(sha256=src.sha256, format=src.format, encoding=src.encoding,
                            chunks=len(chunks), metadata={k: v for k, v in src.metadata.items() if isinstance(v, (str, int, float, bool)) or v is None})
@@ -328,8 +402,9 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             "corpus_root": str(root), "documents": documents, "errors": report.errors,
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks), "facts": len(facts),
         }
-        if report.added or report.updated or report.removed or old is None:
-            write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts)
+        if report.added or report.updated or report.removed or old is None or old.warning:
+            write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts,
+                             previous=old.folder if old else None)
         report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - t0
     return report

@@ -54,11 +54,16 @@ def build_wordlist(dic: Path, aff: Path, out: Path) -> int:
     return len(words)
 
 
+MAX_COMPOUND = 48  # longer 'words' are runs of letters, not compounds: 'tiggeriförbudsutredning' has 23
+_SPLIT_CACHE = 65_536
+
+
 class Lexicon:
-    """Set of known Swedish word forms, plus a greedy two-part compound splitter."""
+    """Set of known Swedish word forms, plus a compound splitter that is iterative, bounded and memoised."""
 
     def __init__(self, words: set[str]) -> None:
         self.words = words
+        self._splits: dict[tuple[str, int], list[str]] = {}
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -67,21 +72,38 @@ class Lexicon:
     def split_compound(self, word: str, min_part: int = 3) -> list[str]:
         """'tiggeriförbud' -> ['tiggeri', 'förbud']; also the Swedish linking -s- ('arbetsmarknad')."""
         w = word.lower()
-        if len(w) < 2 * min_part + 1 or "-" in w:
+        if len(w) < 2 * min_part + 1 or len(w) > MAX_COMPOUND or "-" in w:
             return []
-        best: list[str] = []
-        for i in range(len(w) - min_part, min_part - 1, -1):
-            head, tail = w[:i], w[i:]
-            if tail not in self.words:
-                continue
-            for h in (head, head[:-1] if head.endswith("s") else None):
-                if h and len(h) >= min_part and h in self.words:
-                    return [h, tail]
-                if h and len(h) >= 2 * min_part and not best:
-                    inner = self.split_compound(h, min_part)
-                    if inner:
-                        best = inner + [tail]
-        return best
+        key = (w, min_part)
+        if key not in self._splits:
+            if len(self._splits) >= _SPLIT_CACHE:
+                self._splits.clear()
+            self._splits[key] = self._split(w, min_part)
+        return list(self._splits[key])
+
+    def _split(self, w: str, min_part: int) -> list[str]:
+        """Bottom-up over the word's prefixes: the longest known tail with a known head (two parts) wins;
+        failing that, the first tail whose head splits in turn."""
+        splits: list[list[str]] = [[] for _ in range(len(w) + 1)]  # splits[j]: the split of w[:j]
+        for j in range(2 * min_part + 1, len(w) + 1):
+            best: list[str] = []
+            for i in range(j - min_part, min_part - 1, -1):
+                tail = w[i:j]
+                if tail not in self.words:
+                    continue
+                for h in (i, i - 1 if w[i - 1] == "s" else None):
+                    if h is None or h < min_part:
+                        continue
+                    if w[:h] in self.words:
+                        best = [w[:h], tail]
+                        break
+                    if h >= 2 * min_part and not best and splits[h]:
+                        best = splits[h] + [tail]
+                else:
+                    continue
+                break
+            splits[j] = best
+        return splits[len(w)]
 
 
 @lru_cache(maxsize=2)

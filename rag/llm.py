@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,25 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 Message = dict[str, str]
+
+# the control-token spellings of the common chat templates (ChatML, Llama 2/3, Gemma, Mistral, Phi): text in
+# a document or a question that looks like one must reach the model as text, never as a turn boundary
+_CONTROL = re.compile(r"<\|[A-Za-z0-9_.:\-]{1,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+                      r"|<\|?(?:endoftext|eot_id|begin_of_text|start_header_id|end_header_id)\|?>")
+
+
+def as_text(text: str, extra: frozenset[str] = frozenset()) -> str:
+    """`text` with every control-token spelling (and the model's own, `extra`) broken by a zero-width space
+    after its first character, so the tokenizer reads characters, not a special token."""
+    text = _CONTROL.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
+    for token in extra:
+        if token in text:
+            text = text.replace(token, token[0] + "\u200b" + token[1:])
+    return text
+
+
+def _plain(messages: list[Message], extra: frozenset[str] = frozenset()) -> list[Message]:
+    return [{**m, "content": as_text(m["content"], extra)} for m in messages]
 
 
 class LLM(Protocol):
@@ -44,11 +64,38 @@ class LlamaCppLLM:
                             n_batch=512, verbose=False, seed=0)
         self._lock = threading.Lock()  # one generation at a time per loaded model
         atexit.register(self._llama.close)  # free while the library is still loaded, not in __del__ at exit
+        self.control_tokens = self._control_tokens()
+
+    def _control_tokens(self) -> frozenset[str]:
+        """The model's own special tokens ('<|im_start|>', '<repo_name>' …): those that read as text only
+        when special tokens are rendered."""
+        llama, found = self._llama, set()
+        for i in range(llama.n_vocab()):
+            shown = llama.detokenize([i], special=True)
+            if shown and shown != llama.detokenize([i], special=False):
+                found.add(shown.decode("utf-8", errors="ignore"))
+        return frozenset(t for t in found if len(t) > 1)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def special_token_id(self, text: str) -> int | None:
+        ids = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        return ids[0] if len(ids) == 1 else None
+
+    def prompt_tokens(self, messages: list[Message]) -> list[int]:
+        """The tokens the model reads for these messages: our template's markers are special tokens,
+        everything inside a message is text."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llama = self._llama
+        template = llama.metadata.get("tokenizer.chat_template", "")
+        formatter = Jinja2ChatFormatter(template, eos_token="", bos_token="")
+        prompt = formatter(messages=_plain(messages, self.control_tokens)).prompt
+        return llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]:
+        messages = _plain(messages, self.control_tokens)
         with self._lock:
             for part in self._llama.create_chat_completion(
                 messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, repeat_penalty=1.05,
@@ -61,6 +108,7 @@ class LlamaCppLLM:
 
     def json(self, messages: list[Message], schema: dict, max_tokens: int = 120) -> dict | None:
         """Output constrained to the JSON schema by llama.cpp's grammar: a choice, not prose to repair."""
+        messages = _plain(messages, self.control_tokens)
         with self._lock:
             out = self._llama.create_chat_completion(
                 messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, max_tokens=max_tokens,
@@ -87,6 +135,7 @@ class OpenAICompatibleLLM:
         return len(text) // 4
 
     def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]:
+        messages = _plain(messages)  # the server's tokenizer would read them as turn boundaries too
         response = self._client.chat.completions.create(
             model=self.model, messages=messages, temperature=self.temperature, max_tokens=max_tokens, stream=True)
         for part in response:
@@ -99,6 +148,8 @@ class OpenAICompatibleLLM:
         """OpenAI's, vLLM's and llama.cpp's 'json_schema'; llama-cpp-python's server knows only
         'json_object' with a schema, so that is the second try."""
         from openai import APIStatusError
+
+        messages = _plain(messages)
 
         def ask(response_format: dict):
             return self._client.chat.completions.create(

@@ -7,6 +7,7 @@ phrase questions is data in genre.toml.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .genre import (ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
@@ -54,6 +55,25 @@ class Question:
         """Does the question name something a document must contain for it to be about it?"""
         return bool(self.organs or self.dates or self.months or self.paragraf or self.bilaga or self.persons
                     or self.names)
+
+
+MAX_QUESTION = 2000  # characters
+
+
+def check_question(text: str) -> str:
+    """The question as it will be answered, or ValueError with a Swedish reason: a question must hold words.
+    Zero-width and other invisible characters do not count, nor do brackets or backslashes alone."""
+    kept = (" " if unicodedata.category(ch)[0] == "Z" or ch in "\n\t" else ch for ch in (text or "")
+            if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    visible = " ".join("".join(kept).split())
+    if not visible:
+        raise ValueError("Frågan är tom.")
+    if len(visible) > MAX_QUESTION:
+        raise ValueError(f"Frågan är för lång (högst {MAX_QUESTION} tecken).")
+    if not re.search(r"[^\W\d_]{2}|\d", visible):
+        raise ValueError("Frågan innehåller inga ord. Skriv frågan med bokstäver, till exempel "
+                         "”Vem var ordförande?”")
+    return visible
 
 
 def analyze(text: str) -> Question:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
+import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -59,6 +62,10 @@ def _decode(data: bytes, doc_id: str) -> tuple[str, str]:
     return data.decode("latin-1") if "\ufffd" in text else text, "cp1252"
 
 
+def _has_text_bom(data: bytes) -> bool:
+    return data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
@@ -67,15 +74,49 @@ def _looks_binary(data: bytes) -> bool:
     return control > len(head) * 0.05
 
 
-def _pdf_text(data: bytes, doc_id: str) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+class _Collect(logging.Handler):
+    """pypdf's warnings ('EOF marker not found') belong to the file being read, not to the terminal."""
 
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _pdf_pages(data: bytes, doc_id: str) -> list[str]:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:  # most 'protected' PDFs only restrict printing: the empty user password opens them
+        try:
+            opened = reader.decrypt("")
+        except FileNotDecryptedError:
+            opened = 0
+        if not opened:
+            raise ReadError(doc_id, "PDF is password-protected; save it without a password and add it again")
+    return [(page.extract_text() or "") for page in reader.pages]
+
+
+def _pdf_text(data: bytes, doc_id: str) -> str:
+    log = logging.getLogger("pypdf")
+    collect = _Collect()
+    log.addHandler(collect)
+    propagate, log.propagate = log.propagate, False
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ReadError(doc_id, f"broken PDF ({type(exc).__name__}: {str(exc)[:80]})") from exc
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pages = _pdf_pages(data, doc_id)
+    except ReadError:
+        raise
+    except Exception as exc:  # pypdf raises many unrelated types for broken or exotic files
+        note = f"; {collect.messages[0][:60]}" if collect.messages else ""
+        raise ReadError(doc_id, f"broken PDF ({type(exc).__name__}: {str(exc)[:80]}{note})") from exc
+    finally:
+        log.removeHandler(collect)
+        log.propagate = propagate
     if not "".join(pages).strip():
         raise ReadError(doc_id, "PDF has no text layer (scanned image?); OCR it first")
     return "\f".join(pages)
@@ -89,14 +130,21 @@ def _docx_text(data: bytes, doc_id: str) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types for corrupt zips
         raise ReadError(doc_id, f"broken DOCX ({type(exc).__name__})") from exc
+    breaks = {qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:tab"): "\t"}
+    text_tag = qn("w:t")
+
+    def runs(element) -> str:  # text with the paragraph's own line breaks and tabs
+        return "".join((node.text or "") if node.tag == text_tag else breaks.get(node.tag, "")
+                       for node in element.iter(text_tag, *breaks))
+
     out: list[str] = []
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
-            out.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+            out.append(runs(child))
         elif child.tag == qn("w:tbl"):
             for row in child.iter(qn("w:tr")):
-                cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))) for cell in row.iter(qn("w:tc"))]
-                out.append("| " + " | ".join(c.strip() for c in cells) + " |")
+                cells = [" ".join(runs(cell).split()) for cell in row.iter(qn("w:tc"))]
+                out.append("| " + " | ".join(cells) + " |")
             out.append("")
     return "\n".join(out)
 
@@ -130,16 +178,39 @@ def _html_text(text: str) -> str:
 
 
 def read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
-    """Read one file; raises ReadError with a one-line reason."""
+    """Read one file; raises ReadError with a one-line reason, whatever went wrong inside a library."""
+    try:
+        return _read_file(path, root, max_bytes)
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise ReadError(_doc_id(path, root), f"cannot read ({exc.strerror or exc})") from exc
+    except RecursionError as exc:
+        raise ReadError(_doc_id(path, root), "too deeply nested to read") from exc
+    except Exception as exc:  # a reader library's own failure stays this one file's problem
+        raise ReadError(_doc_id(path, root), f"cannot read ({type(exc).__name__}: {str(exc)[:80]})") from exc
+
+
+def _doc_id(path: Path, root: Path) -> str:
     path, root = path.absolute(), root.absolute()
-    doc_id = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+
+def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
+    doc_id = _doc_id(path, root)
+    path, root = path.absolute(), root.absolute()
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise ReadError(doc_id, "link points outside the corpus folder")
+    if resolved.is_dir():
+        raise ReadError(doc_id, "link to a folder inside the corpus; its files are indexed under their own paths")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise ReadError(doc_id, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(sorted(SUPPORTED))})")
-    size = resolved.stat().st_size
+    info = resolved.stat()
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block the read (and the ingest lock) forever
+        raise ReadError(doc_id, "not a regular file (FIFO, socket or device)")
+    size = info.st_size
     if size > max_bytes:
         raise ReadError(doc_id, f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB")
     data = resolved.read_bytes()
@@ -155,7 +226,7 @@ def read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
         if not text.strip():
             raise ReadError(doc_id, "DOCX has no text")
         return SourceText(doc_id, path, text, digest, "docx", "docx")
-    if _looks_binary(data):
+    if not _has_text_bom(data) and _looks_binary(data):  # UTF-16 text is half NUL bytes
         raise ReadError(doc_id, "binary content in a text file")
     text, encoding = _decode(data, doc_id)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -181,13 +252,16 @@ def read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
 
 
 def walk(paths: list[Path], root: Path) -> Iterator[Path]:
-    """Every file under the given paths (files or folders), sorted, hidden ones skipped."""
+    """Every file under the given paths (files or folders), sorted, hidden ones skipped. A link to a folder
+    is yielded as itself, so that reading it says why it is not followed (outside the corpus, or a second
+    path to files already indexed) instead of skipping it silently."""
     for p in paths:
-        if p.is_file() or (p.is_symlink() and not p.is_dir()):
+        if not p.is_dir():
             yield p
             continue
         for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if not name.startswith(".") and name not in {"SOURCES.md", "README.md"}:
-                    yield Path(dirpath) / name
+            links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in links)
+            names = [n for n in filenames + links if not n.startswith(".") and n not in {"SOURCES.md", "README.md"}]
+            for name in sorted(names):
+                yield Path(dirpath) / name

@@ -6,10 +6,12 @@ with and the next one sees the new documents.
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -19,21 +21,31 @@ from .corpus import Saved, UploadError, remove_document, save_upload
 from .feedback import FeedbackLog
 from .index import IndexError_, IngestReport, exists
 from .llm import load_llm
-from .read import SourceText
+from .read import SourceText, walk
 from .retrieve import Filters, open_index
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+START_WAIT_S = float(os.environ.get("PARAGRAF_START_WAIT", "300"))  # how long a question waits for start-up
+
+
+def check_date(value: str, label: str) -> str | None:
+    """'2025-02-30' is no date; ValueError with a Swedish reason naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _DATE.match(value):
+        raise ValueError(f"{label}: skriv datumet som ÅÅÅÅ-MM-DD, inte '{value}'")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{label}: '{value}' är inget datum som finns") from None
+    return value
 
 
 def make_filters(organ: str | None = None, date_from: str | None = None, date_to: str | None = None,
                  doc: str | None = None) -> Filters:
     """Filters from form fields; ValueError with a Swedish reason naming the field."""
-    values = {}
-    for field_name, label, value in (("date_from", "Från datum", date_from), ("date_to", "Till datum", date_to)):
-        value = (value or "").strip()
-        if value and not _DATE.match(value):
-            raise ValueError(f"{label}: skriv datumet som ÅÅÅÅ-MM-DD, inte '{value}'")
-        values[field_name] = value or None
+    values = {"date_from": check_date(date_from, "Från datum"), "date_to": check_date(date_to, "Till datum")}
     if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
         raise ValueError("Från datum ligger efter Till datum")
     return Filters(organ=(organ or "").strip() or None, doc=(doc or "").strip() or None, **values)
@@ -41,10 +53,14 @@ def make_filters(organ: str | None = None, date_from: str | None = None, date_to
 
 @dataclass
 class Status:
+    """What is served now: `ready` and `message` describe the index answering questions; `error` is a failed
+    start (nothing is served), `last_error` the last staff operation that failed while the old index went on."""
     ready: bool = False
     message: str = "Startar …"
     error: str | None = None
     progress: float | None = None  # 0..1 while building the index
+    last_error: str | None = None
+    warning: str | None = None  # e.g. a damaged index generation passed over
 
 
 @dataclass
@@ -60,6 +76,7 @@ class Paragraf:
     def __post_init__(self) -> None:
         self.status = Status()
         self.answerer: Answerer | None = None
+        self._started = threading.Event()  # set when start() has ended, ready or not
         self.feedback = FeedbackLog(self.feedback_path or self.index_dir.parent / "feedback" / "feedback.jsonl")
         self._staff_lock = threading.Lock()  # one re-index, upload or removal at a time
 
@@ -78,12 +95,23 @@ class Paragraf:
                 retriever = open_index(self.index_dir, self.embed_model)
             self._set_status("Laddar språkmodellen …")
             self.answerer = Answerer(retriever, load_llm(self.llm_name))
-            n = len(retriever.documents)
-            self.status = Status(True, f"Klar: {n} dokument, {len(retriever.chunks)} stycken.")
+            self._serving()
             self.say(self.status.message)
-        except Exception as exc:  # shown on the page; the app keeps serving it
-            self.status = Status(False, "Kunde inte starta.", error=f"{type(exc).__name__}: {exc}")
-            self.say(f"fel: {self.status.error}")
+        except Exception as exc:  # shown on the page, one line in the log; the app keeps serving the page
+            reason = str(exc) if isinstance(exc, (IndexError_, FileNotFoundError)) else f"{type(exc).__name__}: {exc}"
+            self.status = Status(False, "Kunde inte starta.", error=reason)
+            self.say(f"fel: {reason}")
+        finally:
+            self._started.set()
+
+    def _serving(self, last_error: str | None = None) -> None:
+        """Status from the index actually served (not from the last operation's progress)."""
+        retriever = self.answerer.retriever
+        warning = retriever.stored.warning
+        self.status = Status(True, f"Klar: {len(retriever.documents)} dokument, {len(retriever.chunks)} stycken.",
+                             last_error=last_error, warning=warning)
+        if warning:
+            self.say(f"obs: {warning}")
 
     def start_in_background(self) -> threading.Thread:
         thread = threading.Thread(target=self.start, name="paragraf-start", daemon=True)
@@ -91,7 +119,8 @@ class Paragraf:
         return thread
 
     def _set_status(self, message: str, progress: float | None = None) -> None:
-        self.status = Status(False, message, progress=progress)
+        # while a staff re-index runs, the old index still answers: ready stays true
+        self.status = Status(self.answerer is not None, message, progress=progress)
 
     def _ingest(self, rebuild: bool) -> IngestReport:
         from . import ingest
@@ -114,9 +143,14 @@ class Paragraf:
         return report
 
     # -- questions --------------------------------------------------------------------------------------------
-    def _answerer(self) -> Answerer:
+    def _answerer(self, wait_s: float | None = None) -> Answerer:
+        """The answerer; a question asked while the index is being built waits for it (up to `wait_s`)."""
+        if self.answerer is None and not self._started.is_set():
+            self._started.wait(START_WAIT_S if wait_s is None else wait_s)
         if self.answerer is None:
-            raise RuntimeError(self.status.error or "Paragraf startar fortfarande; försök igen om en stund.")
+            if self.status.error:
+                raise RuntimeError(f"Paragraf kunde inte starta: {self.status.error}")
+            raise RuntimeError("Paragraf startar fortfarande; försök igen om en stund.")
         return self.answerer
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
@@ -144,12 +178,19 @@ class Paragraf:
     def reindex(self) -> IngestReport:
         """Bring the index in line with the corpus folder and swap it in."""
         with self._staff_lock:
-            answerer = self._answerer()
-            report = self._ingest(rebuild=False)
-            retriever = open_index(self.index_dir, self.embed_model)
+            answerer = self._answerer(wait_s=0)
+            try:
+                report = self._ingest(rebuild=False)
+                retriever = open_index(self.index_dir, self.embed_model)
+            except Exception as exc:  # the old index goes on answering; status says so, and why
+                reason = str(exc) if isinstance(exc, IndexError_) else f"{type(exc).__name__}: {exc}"
+                self._serving(last_error=f"Omindexeringen misslyckades: {reason}")
+                self.say(f"fel: omindexeringen misslyckades: {reason}")
+                raise
             self.answerer = Answerer(retriever, answerer.llm, k=answerer.k, max_tokens=answerer.max_tokens,
-                                     mode=answerer.mode, use_facts=answerer.use_facts, rephrase=answerer.rephrase)
-            self.status = Status(True, f"Klar: {len(retriever.documents)} dokument, {len(retriever.chunks)} stycken.")
+                                     mode=answerer.mode, use_facts=answerer.use_facts, rephrase=answerer.rephrase,
+                                     reader=answerer.reader)
+            self._serving()
             return report
 
     def add_files(self, files: list[tuple[str, bytes]]) -> tuple[list[Saved], list[str]]:
@@ -181,8 +222,15 @@ class Paragraf:
                              + (f", {info['organ']} {info.get('date') or ''}".rstrip() if info.get("organ") else ""))
         return lines
 
+    def removable(self) -> list[str]:
+        """Indexed documents and the files in the corpus folder the reader refused (so staff can take
+        out an unreadable file that blocks nothing but still sits there)."""
+        files = {p.relative_to(self.corpus_dir).as_posix() for p in walk([self.corpus_dir], self.corpus_dir)
+                 if p.is_file() and not p.is_symlink()}
+        return sorted(set(self.documents()) | files)
+
     def remove(self, doc_id: str) -> None:
-        if doc_id not in self.documents():
-            raise UploadError(doc_id, "dokumentet finns inte i indexet")
+        if doc_id not in self.removable():
+            raise UploadError(doc_id, "dokumentet finns inte i dokumentmappen")
         with self._staff_lock:
             remove_document(self.corpus_dir, doc_id)

@@ -31,6 +31,11 @@ def test_start_builds_the_index_and_shows_progress(app_server):
     assert (app_server.index / "CURRENT").exists()
 
 
+def test_a_question_asked_during_start_up_waits_and_is_answered(app_server):
+    assert "error" not in app_server.early, app_server.early
+    assert "Anders Pripp" in app_server.early["answer"]["answer"]
+
+
 def test_ask_answers_pripp_with_bilaga_13(client):
     answer = client.predict(PRIPP, api_name="/ask")
     assert "Anders Pripp" in answer["answer"] and not answer["refused"]
@@ -97,16 +102,45 @@ def test_document_view_shows_markup_as_text(app_server):
 
 
 def test_document_view_refuses_paths_outside_the_index(app_server):
-    for doc in ("../../etc/passwd", "/etc/passwd", "malmo/../../app.log"):
-        with urllib.request.urlopen(f"{app_server.url}/dokument?doc={quote(doc)}") as r:
-            page = r.read().decode()
-        assert "finns inte i indexet" in page and "root:" not in page
+    for doc in ("../../etc/passwd", "/etc/passwd", "malmo/../../app.log", "finns-inte.md"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{app_server.url}/dokument?doc={quote(doc)}")
+        page = err.value.read().decode()
+        assert err.value.code == 404 and "finns inte i indexet" in page and "root:" not in page
+
+
+def test_anonymous_uploads_are_refused(app_server):
+    """gradio's upload route would take anyone's files into its temporary folder and serve them back."""
+    boundary = "paragrafgrans"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n"
+            f"Content-Type: text/plain\r\n\r\nhej\r\n--{boundary}--\r\n").encode()
+    for path in ("/gradio_api/upload", "/gradio_api/upload?upload_id=abc", "/gradio_api/upload/"):
+        request = urllib.request.Request(app_server.url + path, data=body, method="POST", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request)
+        assert err.value.code == 403, path
+    request = urllib.request.Request(app_server.url + "/gradio_api/upload", data=body, method="POST", headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": "paragraf_staff=gissad"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request)
+    assert err.value.code == 403
+
+
+def test_questions_and_dates_the_api_refuses(client):
+    for question in ("\u200b\u200b", "(((((", "\\"):
+        with pytest.raises(Exception, match="Frågan"):
+            client.predict(question, api_name="/ask")
+    with pytest.raises(Exception, match="inget datum som finns"):
+        client.predict(PRIPP, False, "", "2025-02-30", "", "", api_name="/ask")
+    with pytest.raises(Exception, match="inget datum som finns"):
+        client.predict(PRIPP, False, "", "", "2025-13-45", "", api_name="/ask")
 
 
 def test_status_is_json_for_scripts(app_server):
     with urllib.request.urlopen(app_server.url + "/status") as r:
         status = json.load(r)
-    assert status["ready"] is True and status["error"] is None
+    assert status["ready"] is True and status["error"] is None and status["last_error"] is None
 
 
 def test_unknown_api_name_is_an_error_not_a_crash(client, app_server):
@@ -114,3 +148,14 @@ def test_unknown_api_name_is_an_error_not_a_crash(client, app_server):
         client.predict("x", api_name="/finns_inte")
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(app_server.url + "/dokument")  # doc is required
+
+
+def test_soak_twenty_users_with_an_upload_and_a_reindex():
+    """scripts/soak.py, bounded: 20 users, 2 questions each, while staff upload and re-index."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import soak
+
+    result = soak.run(users=20, seconds=300, max_questions=2, llm="smollm2-135m", corpus=ROOT / "corpus" / "malmo")
+    assert result["errors"] == [] and result["differing"] == []
+    assert result["questions"] == 40 and result["last_error"] is None
+    assert result["documents_after"].startswith("Klar: 4 dokument")  # three Malmö documents and the upload
