@@ -65,6 +65,7 @@ class LlamaCppLLM:
         self._lock = threading.Lock()  # one generation at a time per loaded model
         atexit.register(self._llama.close)  # free while the library is still loaded, not in __del__ at exit
         self.control_tokens = self._control_tokens()
+        self._system_cache: dict[str, list[int]] = {}
 
     def _control_tokens(self) -> frozenset[str]:
         """The model's own special tokens ('<|im_start|>', '<repo_name>' …): those that read as text only
@@ -94,9 +95,34 @@ class LlamaCppLLM:
         prompt = formatter(messages=_plain(messages, self.control_tokens)).prompt
         return llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
+    def _system_tokens(self, messages: list[Message]) -> list[int]:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        if not messages or messages[0].get("role") != "system":
+            return []
+        key = messages[0]["content"]
+        if key not in self._system_cache:
+            template = self._llama.metadata.get("tokenizer.chat_template", "")
+            formatter = Jinja2ChatFormatter(template, eos_token="", bos_token="", add_generation_prompt=False)
+            prompt = formatter(messages=messages[:1]).prompt
+            self._system_cache = {key: self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)}
+        return self._system_cache[key]
+
+    def _pin_system_prompt(self, messages: list[Message]) -> None:
+        """Keep exactly the system prompt's KV state, evaluated alone: every question's own text then starts
+        at the same position in the same batches, so its answer does not depend on the previous question
+        (a prefix shared by chance, evaluated in other batches, can tip a greedy choice). Called locked."""
+        llama, system = self._llama, self._system_tokens(messages)
+        if llama.n_tokens < len(system) or list(llama._input_ids[: len(system)]) != system:
+            llama.reset()
+            if system:
+                llama.eval(system)
+        llama.n_tokens = len(system)
+
     def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]:
         messages = _plain(messages, self.control_tokens)
         with self._lock:
+            self._pin_system_prompt(messages)
             for part in self._llama.create_chat_completion(
                 messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, repeat_penalty=1.05,
                 max_tokens=max_tokens, stream=True,
@@ -110,6 +136,7 @@ class LlamaCppLLM:
         """Output constrained to the JSON schema by llama.cpp's grammar: a choice, not prose to repair."""
         messages = _plain(messages, self.control_tokens)
         with self._lock:
+            self._pin_system_prompt(messages)
             out = self._llama.create_chat_completion(
                 messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, max_tokens=max_tokens,
                 response_format={"type": "json_object", "schema": schema})

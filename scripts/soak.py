@@ -7,7 +7,7 @@ answers each question once alone, then lets `--users` simulated users (one gradi
 each) ask a mix of questions for `--seconds` (bounded: each user stops after `--max-questions`),
 while a staff upload and a staff re-index run through the service the staff tab calls. Prints
 errors, answers that differ from the solo answers (on the index served before or after the
-upload), and p50/p95 under load; exits 1 on any error or difference. Stops everything it started.
+upload: route, text, refusal and cited passages), and p50/p95 under load; exits 1 on any error or difference. Stops everything it started.
 """
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ Tekniska nämnden beslutar att snöröjningen i Testby ska börja klockan fem p�
 
 
 def _key(answer: dict) -> tuple:
-    return answer["answer"], answer["refused"], tuple(c["chunk_id"] for c in answer["citations"])
+    """What must not change under load: the route, the text, the refusal and the passages cited."""
+    return answer["route"], answer["answer"], answer["refused"], tuple(c["chunk_id"] for c in answer["citations"])
 
 
 def _free_port() -> int:
@@ -121,7 +122,8 @@ def run(users: int, seconds: float, max_questions: int, llm: str, corpus: Path) 
                 f.result()
         wall = time.perf_counter() - started
         after = {q: _key(solo.predict(q, api_name="/ask")) for q in QUESTIONS}
-        differing = [q for q, key in answers if key not in (before[q], after[q])]
+        differing = [f"{q}: {key} not in {before[q]} / {after[q]}" for q, key in answers
+                     if key not in (before[q], after[q])]
         status = json.loads(urlopen_text(url + "status"))
     finally:
         server.should_exit = True

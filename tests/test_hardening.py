@@ -65,7 +65,7 @@ def bad_corpus(tmp_path) -> Path:
     (root / "krypterad-utan-losenord.pdf").write_bytes(_encrypted_pdf(""))
     (root / "krypterad-med-losenord.pdf").write_bytes(_encrypted_pdf("hemligt"))
     (root / "bokstaver.txt").write_text("A" * 200_000, encoding="utf-8")
-    (root / "utan-punkter.txt").write_text(" ".join(["ord"] * 250_000), encoding="utf-8")
+    (root / "utan-punkter.txt").write_text(" ".join(["ord"] * 30_000), encoding="utf-8")
     (root / "utf16.txt").write_bytes("§ 3 Tolkning\nNämnden beslutar att anlita tolkar.\n".encode("utf-16"))
     (root / "radbrytning.docx").write_bytes(_docx_with_breaks())
     (root / "utan-eof.pdf").write_bytes(make_pdf([["Protokoll utan slut"]]).replace(b"%%EOF", b""))
@@ -170,9 +170,7 @@ def _corrupt(path: Path) -> None:
 @pytest.mark.parametrize("name", ["dense.faiss", "chunks.jsonl", "vectors.npy", "facts.jsonl", "bm25/params.index.json",
                                   "manifest.json"])
 def test_a_damaged_index_falls_back_then_names_the_fix_then_ingest_repairs(tmp_path, name):
-    corpus = tmp_path / "corpus"
-    (corpus / KS16).parent.mkdir(parents=True)
-    shutil.copy(CORPUS / KS16, corpus / KS16)
+    corpus = _one_protocol(tmp_path)
     idx = tmp_path / "index"
     rag.ingest([corpus], index_dir=idx, show_bar=False)
     shutil.copy(CORPUS / KSAU141, corpus / "malmo" / Path(KSAU141).name)
@@ -197,11 +195,15 @@ def test_a_damaged_index_falls_back_then_names_the_fix_then_ingest_repairs(tmp_p
     assert load(idx).warning is None
 
 
-def test_status_reflects_the_index_served_after_a_failed_reindex(tmp_path):
+def _one_protocol(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     (corpus / KS16).parent.mkdir(parents=True)
     shutil.copy(CORPUS / KS16, corpus / KS16)
-    service = Paragraf(corpus, tmp_path / "index", TEST_LLM, say=lambda msg: None)
+    return corpus
+
+
+def test_status_reflects_the_index_served_after_a_failed_reindex(tmp_path):
+    service = Paragraf(_one_protocol(tmp_path), tmp_path / "index", TEST_LLM, say=lambda msg: None)
     service.start()
     assert service.status.ready
     import fcntl
@@ -217,10 +219,7 @@ def test_status_reflects_the_index_served_after_a_failed_reindex(tmp_path):
 
 
 def test_a_question_waits_for_start_up(tmp_path):
-    corpus = tmp_path / "corpus"
-    (corpus / KS16).parent.mkdir(parents=True)
-    shutil.copy(CORPUS / KS16, corpus / KS16)
-    service = Paragraf(corpus, tmp_path / "index", TEST_LLM, say=lambda msg: None)
+    service = Paragraf(_one_protocol(tmp_path), tmp_path / "index", TEST_LLM, say=lambda msg: None)
     service.start_in_background()
     answer = service.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?")  # asked at once
     assert "Anders Pripp" in answer.answer
