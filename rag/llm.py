@@ -1,8 +1,10 @@
 """LLM adapters: a local GGUF through llama-cpp-python, or any OpenAI-compatible HTTP endpoint.
 
 Both expose `stream(messages, max_tokens)` yielding text pieces, and `name`.
-The local model is loaded once per process; llama.cpp keeps the KV cache of
-the previous prompt, so a shared system-prompt prefix is not evaluated again.
+The local model is loaded once per process and keeps exactly the system prompt's
+KV state between questions: it is not evaluated again, and each question's own text
+is evaluated from the same position, so the same question gets the same answer
+whatever was asked before it. Text inside messages is never read as control tokens.
 """
 from __future__ import annotations
 

@@ -216,6 +216,13 @@ def test_status_reflects_the_index_served_after_a_failed_reindex(tmp_path):
     assert status.ready and status.message.startswith("Klar: 1 dokument") and status.progress is None
     assert "Omindexeringen misslyckades" in status.last_error
     assert service.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?").answer
+    # a file the reader refuses is not in the index, and staff can still take it out of the folder
+    (service.corpus_dir / "krypterad.pdf").write_bytes(_encrypted_pdf("hemligt"))
+    report = service.reindex()
+    assert [e.split(":")[0] for e in report.errors] == ["krypterad.pdf"] and service.status.last_error is None
+    assert "krypterad.pdf" in service.removable() and "krypterad.pdf" not in service.documents()
+    service.remove("krypterad.pdf")
+    assert not (service.corpus_dir / "krypterad.pdf").exists()
 
 
 def test_a_question_waits_for_start_up(tmp_path):
