@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -193,6 +194,8 @@ def test_staff_tab_needs_the_password_then_uploads_lists_and_removes(page, app_s
     assert "✓ uppladdade/Byggnadsnämnden 2026-03-04.md: indexerad" in text
     assert "✗ tom.txt: filen är tom" in text
     assert (app_server.corpus / "uppladdade" / good.name).read_bytes() == good.read_bytes()
+    gradio_temp = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    assert not list(gradio_temp.rglob(good.name))  # no copy left to fetch through /gradio_api/file=
     assert not (app_server.corpus / "uppladdade" / "tom.txt").exists()
 
     # the remove menu lists the new document; removing it takes it out of the folder and the index
