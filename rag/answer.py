@@ -16,7 +16,7 @@ from .cite import Passage, check, content_terms
 from .evidence import TYPED, rank, supported_value, term_weights
 from .reader import choose_sentences
 from .facts import Fact
-from .chunk import Chunk
+from .chunk import Chunk, cut_at_space
 from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES
 from .lexical import synonyms
 from .llm import LLM
@@ -569,10 +569,7 @@ def _opening(text: str, length: int = 350) -> str:
 
 def _excerpt(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a space."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", limit // 2, limit)
-    return text[: cut if cut > 0 else limit] + " …"
+    return text if len(text) <= limit else text[: cut_at_space(text, limit)] + " …"
 
 
 def _quote(sentence: str, n: int) -> str:

@@ -116,12 +116,17 @@ def _split_long(block: Block, source: str) -> list[_Piece]:
     return [p for p in pieces if source[p.start:p.end].strip()]
 
 
+def cut_at_space(text: str, limit: int) -> int:
+    """Where to cut `text` to at most `limit` characters: the last space in its second half, else `limit`."""
+    cut = text.rfind(" ", limit // 2, limit)
+    return cut if cut > 0 else limit
+
+
 def _hard_cut(start: int, orig: str, norm: str) -> list[tuple[int, str, str]]:
     """A 'sentence' longer than a chunk (a text without sentence ends) cut at spaces, or anywhere."""
     units = []
     while len(orig) > MAX_CHARS:
-        cut = orig.rfind(" ", MAX_CHARS // 2, MAX_CHARS)
-        cut = cut if cut > 0 else MAX_CHARS
+        cut = cut_at_space(orig, MAX_CHARS)
         units.append((start, orig[:cut], norm[:cut]))
         start, orig, norm = start + cut, orig[cut:], norm[cut:]
     return units + [(start, orig, norm)]

@@ -86,28 +86,26 @@ class LlamaCppLLM:
         ids = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
         return ids[0] if len(ids) == 1 else None
 
+    def _render(self, messages: list[Message], generation_prompt: bool = True) -> list[int]:
+        """Messages through the GGUF's own chat template, tokenised with the template's markers as special
+        tokens (what llama-cpp-python does inside create_chat_completion)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._llama.metadata.get("tokenizer.chat_template", "")
+        formatter = Jinja2ChatFormatter(template, eos_token="", bos_token="", add_generation_prompt=generation_prompt)
+        return self._llama.tokenize(formatter(messages=messages).prompt.encode("utf-8"), add_bos=False, special=True)
+
     def prompt_tokens(self, messages: list[Message]) -> list[int]:
         """The tokens the model reads for these messages: our template's markers are special tokens,
         everything inside a message is text."""
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        llama = self._llama
-        template = llama.metadata.get("tokenizer.chat_template", "")
-        formatter = Jinja2ChatFormatter(template, eos_token="", bos_token="")
-        prompt = formatter(messages=_plain(messages, self.control_tokens)).prompt
-        return llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        return self._render(_plain(messages, self.control_tokens))
 
     def _system_tokens(self, messages: list[Message]) -> list[int]:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
         if not messages or messages[0].get("role") != "system":
             return []
         key = messages[0]["content"]
-        if key not in self._system_cache:
-            template = self._llama.metadata.get("tokenizer.chat_template", "")
-            formatter = Jinja2ChatFormatter(template, eos_token="", bos_token="", add_generation_prompt=False)
-            prompt = formatter(messages=messages[:1]).prompt
-            self._system_cache = {key: self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)}
+        if key not in self._system_cache:  # one entry: the system prompt changes only with klarspråk or rephrasing
+            self._system_cache = {key: self._render(messages[:1], generation_prompt=False)}
         return self._system_cache[key]
 
     def _pin_system_prompt(self, messages: list[Message]) -> None:

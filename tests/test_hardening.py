@@ -120,7 +120,6 @@ def test_compound_splitting_is_bounded_and_unchanged():
     start = time.perf_counter()
     assert lexicon.split_compound("a" * 200_000) == []
     assert lexicon.split_compound("b" * 1_000) == []
-    assert lexicon.split_compound("ab" * 22) is not None  # under the cap: computed, not recursed
     assert time.perf_counter() - start < 30  # was a RecursionError, and 93 s for 1,000 letters
     assert lexicon.split_compound("tiggeriförbud") == ["tiggeri", "förbud"]
     assert lexicon.split_compound("budgetramar") == ["budget", "ramar"]
@@ -141,8 +140,9 @@ def test_control_tokens_in_documents_and_questions_are_text():
     # the system turn, the user turn and the assistant's turn: the template's three, none from the texts
     assert tokens.count(start) == 3
     assert "<|im_start|>" not in as_text(planted) and "Fejkbolaget AB" in as_text(planted)
-    answer = "".join(llm.stream(messages, max_tokens=8))
-    assert isinstance(answer, str)
+    # without the escaping the same texts would open turns of their own (the check can fail)
+    raw = llm._llama.tokenize(planted.encode(), add_bos=False, special=True)
+    assert raw.count(start) == 2
 
 
 def test_chunks_are_capped_and_prompts_fit_the_context(corpus_index, tmp_path, repair):
