@@ -23,7 +23,7 @@ from fastapi import FastAPI, Query, Request  # noqa: E402
 from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 
 from rag import settings  # noqa: E402
-from rag.answer import REFUSAL, Answer  # noqa: E402
+from rag.answer import REFUSAL, Answer, Preview  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
 from rag.question import MAX_QUESTION  # noqa: E402
 from rag.read import ReadError  # noqa: E402
@@ -225,7 +225,7 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
                     if isinstance(part, Answer):
                         final = part
                     else:
-                        streamed += part
+                        streamed = part if isinstance(part, Preview) else streamed + part
                         chat[-1] = {"role": "assistant", "content": render_streaming(streamed)}
                         yield chat, past
             except Exception as exc:  # the request fails, the app and the conversation go on

@@ -93,7 +93,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import Answer, Answerer
+    from .answer import Answer, Answerer, Preview
     from .llm import load_llm
 
     from .question import check_question
@@ -113,6 +113,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if isinstance(part, Answer):
             final = part
         elif not args.json:
+            if isinstance(part, Preview) and streamed:  # a terminal cannot take text back: a new paragraph
+                print("\n", flush=True)
+                streamed = []
             streamed.append(part)
             print(part, end="", flush=True)
     assert final is not None

@@ -12,8 +12,8 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator
 
-from .cite import Passage, check, content_terms
-from .evidence import TYPED, rank, supported_value, term_weights
+from .cite import Passage, check, content_terms, names_in
+from .evidence import TYPED, Evidence, rank, stated, supported_value, term_weights
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
@@ -53,6 +53,11 @@ GLOSSARY = {
 }
 
 
+class Preview(str):
+    """A streamed piece that replaces everything streamed before it (the nearest sentence, shown while
+    the model reads, gives way to the model's text); plain pieces append."""
+
+
 @dataclass
 class Citation:
     n: int
@@ -80,7 +85,9 @@ class Answer:
         return asdict(self)
 
 
-PASSAGE_CHARS = 1500  # what the LLM reads of one passage at most (a chunk is at most about 2,000)
+EVIDENCE_TOKENS = 420  # the evidence the LLM reads: with system prompt and question about 600 tokens
+EVIDENCE_SENTENCES = 14  # sentences ranked for it
+SENTENCE_CHARS = 400  # one evidence sentence at most
 RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person the record names
@@ -88,6 +95,9 @@ TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, an
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
 RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
 RECORD_VALUES = {"omröstning", "sammanträde"}  # records that hold the counts or times a question may ask for
+# what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
+DECIDED = {"decision", "place", "list", "person", "organ"}
+DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
 
 
 @dataclass
@@ -315,7 +325,7 @@ class Answerer:
         within = filters if scope is None or out_of_scope else _within(filters, scope)
         hits = self.retriever.search(query, k=max(self.k, 20), filters=within, mode=self.mode).hits
         facts = self._facts(q, hits) if self.use_facts and not out_of_scope else []
-        decided = self._decision(q, hits[: self.k]) if q.answer_type == "decision" and not out_of_scope else None
+        decided = self._decision(q, hits[: self.k]) if q.answer_type in DECIDED and not out_of_scope else None
         # passages: the decision's or the records' chunks first, then the best hits
         ordered: list[str] = [decided.id] if decided else []
         for f in facts:
@@ -335,13 +345,18 @@ class Answerer:
             return self._from_records(turn, klarsprak, timings)
         if self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content:
             return _Reply(REFUSAL, True, route="no record")  # who, which party, how they voted: records, or nobody
-        if turn.decided is not None and _covers(q.text, passages[:1]):  # what the § 's Beslut says
+        if turn.decided is not None and q.answer_type == "decision" and _covers(q.text, passages[:1]):
             return _Reply(_quote(_opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
+        if turn.decided is not None and not q.content and q.answer_type in {"place", "person"}:
+            said = rank(q, passages[:1], self.weights, limit=1)  # 'Var inrättas …?': the Beslut sentence
+            if said and said[0].keyed and said[0].relevance >= DECISION_RELEVANCE and (
+                    q.answer_type != "person" or names_in(said[0].text)):
+                return _Reply(_quote(said[0].text, passages[0].n), False, [passages[0].n], route="decision")
         if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it, or nothing
             best = supported_value(q, rank(q, passages[: self.k], self.weights))
             if best is None:
                 return _Reply(REFUSAL, True, route="typed")
-            return _Reply(_quote(best.text, best.passage.n), False, [best.passage.n], route="typed")
+            return _Reply(_typed(best, q.answer_type), False, [best.passage.n], route="typed")
         if not passages or not _covers(q.text, passages[: self.k]):
             return _Reply(REFUSAL, True, route="coverage")
         if self.llm is None:
@@ -375,8 +390,11 @@ class Answerer:
             text = "Dokumenten säger: " + " ".join(f"”{_quotable(e.text)}” [{e.passage.n}]" for e in chosen)
             yield text
             return _Reply(text, False, sorted({e.passage.n for e in chosen}), route="select")
+        nearest = rank(q, passages[: self.k], self.weights, limit=1)
+        if nearest:  # something to read at once; the checked answer replaces it
+            yield Preview(f"Närmast i dokumenten: ”{_quotable(nearest[0].text)}” [{nearest[0].passage.n}]")
         messages = self.prompt(q.text, passages, history, klarsprak)
-        raw = yield from self._collect(messages, timings)
+        raw = yield from self._collect(messages, timings, replace=bool(nearest))
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         count = getattr(self.llm, "count_tokens", None)
         if count:  # for benchmarks: what the model read and wrote
@@ -421,12 +439,28 @@ class Answerer:
 
         return sim
 
+    def evidence_list(self, question: str, passages: list[Passage]) -> str:
+        """The sentences nearest the question, best first until EVIDENCE_TOKENS, shown under their
+        passage's number and place in document order: a small model on two cores reads ~400 tokens
+        in a few seconds and reads them better than whole passages. The model reads the normalised
+        (OCR-repaired) text; citations quote the original."""
+        count = getattr(self.llm, "count_tokens", None) or (lambda text: len(text) // 3)
+        chosen: dict[int, list[tuple[int, str]]] = {}
+        used = 0
+        for e in rank(analyze(question), passages, self.weights, limit=EVIDENCE_SENTENCES):
+            text = _excerpt(" ".join(e.text.split()), SENTENCE_CHARS)
+            cost = count(text) + (0 if e.passage.n in chosen else count(e.passage.locator) + 6)
+            if chosen and used + cost > EVIDENCE_TOKENS:
+                continue
+            chosen.setdefault(e.passage.n, []).append((e.at, text))
+            used += cost
+        by_n = {p.n: p for p in passages}
+        return "\n\n".join(f"[{n}] ({by_n[n].locator})\n" + " ".join(t for _, t in sorted(chosen[n]))
+                             for n in sorted(chosen))
+
     def prompt(self, question: str, passages: list[Passage], history=None, klarsprak: bool = False) -> list[dict[str, str]]:
         """The chat messages for a free-text answer: system prompt first, so its KV state is reused."""
-        # the model reads the normalised (OCR-repaired) text, cut to the sentences about the question
-        # (a small model reads best that way); citations quote the original
-        context = "\n\n".join(f"[{p.n}] ({p.locator})\n{_excerpt(' '.join(focus(question, p.norm)), PASSAGE_CHARS)}"
-                                for p in passages)
+        context = self.evidence_list(question, passages)
         messages = [{"role": "system", "content": SYSTEM + (KLARSPRAK if klarsprak else "")}]
         for q, a in (history or [])[-2:]:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
@@ -453,15 +487,16 @@ class Answerer:
             {"role": "user", "content": f"Fråga: {question}\n\nFakta:\n{draft}\n\nSkriv svaret."},
         ]
 
-    def _collect(self, messages, timings: dict[str, float]):
+    def _collect(self, messages, timings: dict[str, float], replace: bool = False):
+        """The model's pieces as they come; the first replaces a preview, if one was shown."""
         out: list[str] = []
         t = time.perf_counter()
         timings["prompt_s"] = 0.0
         for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
             if not out:
                 timings["prompt_s"] = time.perf_counter() - t  # prompt evaluation = time to first token
+            yield Preview(piece) if replace and not out else piece
             out.append(piece)
-            yield piece
         return "".join(out)
 
 
@@ -576,6 +611,17 @@ def _quote(sentence: str, n: int) -> str:
     return f"Dokumenten säger: ”{_quotable(sentence)}” [{n}]"
 
 
+def _typed(best: Evidence, kind: str) -> str:
+    """The value first when the sentence states one ('Tio år.'), then the sentence that states it;
+    a sentence with several ('8 anbud kom in, 7 kvalificerade') is quoted whole, and so is a count,
+    whose noun may be an adjective away ('38 nya stolpar')."""
+    quote = _quote(best.text, best.passage.n)
+    if len(set(best.values)) != 1 or kind == "count":
+        return quote
+    value = stated(best.values[0])
+    return f"{value[:1].upper()}{value[1:]}. {quote}"
+
+
 def _quotable(sentence: str) -> str:
     """A sentence as it reads, without table pipes, line breaks or markup."""
     text = re.sub(r"<br\s*/?>|\s*\|\s*", " ", sentence)
@@ -594,8 +640,13 @@ _DATES = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b|\b(?:den )?\d{1,2} (?:" + "|".
 def _covers(question: str, passages: list[Passage]) -> bool:
     """Do the passages mention enough of what the question is about? If not, refuse without asking the LLM.
     Dates are left out: the scope has already held the passages to the dates named."""
-    words = content_terms(_DATES.sub(" ", question))
+    asked = _DATES.sub(" ", question)
+    words: dict[str, set[str]] = {}  # each content word, with the documents' words for it ('vann': 'vinnare')
+    for word in asked.split():
+        for term in content_terms(word):
+            words.setdefault(term, {term}).update(content_terms(synonyms(word)))
     if not words:
         return True
-    best = max(len(words & content_terms(p.norm + " " + p.locator)) / len(words) for p in passages)
+    best = max(sum(1 for alts in words.values() if alts & have) / len(words)
+               for p in passages for have in (content_terms(p.norm + " " + p.locator),))
     return best >= 0.5

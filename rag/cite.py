@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .genre import PARTY_NAMES, RELATION_WORDS
 from .lexical import STOPWORDS
 from .normalize import fold
 
@@ -28,6 +29,10 @@ _STOP = {fold(w) for w in STOPWORDS | _GENERIC}
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
 EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
 EMBED_MIN_LEXICAL = 0.3
+# a blank line ends a sentence unless the text goes on in lower case (a page break mid-sentence);
+# a line of a table cell ('<br>') is one entry of a list
+_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(])|\n{2,}(?![a-zåäö])|\n(?=[-•*|])|<br\s*/?>")
+_PARTY_AFTER = re.compile(r"\s*\((" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")\)")
 
 
 @dataclass
@@ -105,6 +110,8 @@ def support(sentence: str, passage: Passage) -> float:
             parts = parts[1:]  # a sentence-initial capital is not part of a name
         if parts and not all(p in target for p in parts):
             return 0.0
+    if not _relations_held(sentence, passage):
+        return 0.0
     words = content_terms(sentence)
     if not words:  # only short or generic words ("JM AB."): they must still be in the passage text
         tokens = {w for w in _WORD.findall(fold(sentence)) if len(w) >= 2}
@@ -112,6 +119,39 @@ def support(sentence: str, passage: Passage) -> float:
         return sum(1 for w in tokens if re.search(rf"\b{re.escape(w)}\b", text)) / len(tokens) if tokens else 0.0
     have = content_terms(passage.norm)  # the text itself: echoing a locator is not an answer
     return len(words & have) / len(words)
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised runs of two or more words: the persons (and companies) a sentence names."""
+    return [m.group(0) for m in _NAME.finditer(text)]
+
+
+def passage_sentences(text: str) -> list[str]:
+    """A passage's sentences and list items; a line wrapped by the page is no sentence end."""
+    return [s.strip() for s in _PASSAGE_SENTENCE.split(text) if len(s.strip()) > 3]
+
+
+def _relations_held(sentence: str, passage: Passage) -> bool:
+    """A person named with a role, an action or a party ('NN (SD) var sekreterare') needs one sentence
+    of the passage that names the person with each of them."""
+    folded = fold(sentence)
+    persons = list(_NAME.finditer(sentence))
+    if not persons:
+        return True
+    relations = [w for w in RELATION_WORDS if re.search(rf"\b{w}", folded)]
+    windows = None
+    for m in persons:
+        surname = fold(m.group(0).split()[-1])
+        party = _PARTY_AFTER.match(sentence, m.end())
+        if not relations and not party:
+            continue
+        if windows is None:
+            windows = [fold(s) for s in passage_sentences(passage.norm)] or [fold(passage.norm)]
+        if not any(surname in w and all(re.search(rf"\b{r}", w) for r in relations)
+                   and (not party or re.search(rf"{re.escape(surname)}\W{{0,3}}\(\s*{party.group(1).lower()}\s*\)", w))
+                   for w in windows):
+            return False
+    return True
 
 
 def check(answer: str, passages: list[Passage], min_support: float = SUPPORT,

@@ -174,3 +174,7 @@ _A = _DATA["answers"]
 NUMBER_WORDS: list[str] = _A["number_words"]
 AMOUNT_UNITS: list[str] = _A["amount_units"]
 TIME_UNITS: list[str] = _A["time_units"]
+MEASURE_UNITS: list[str] = _A["measure_units"]
+MONEY_WORDS: tuple[str, ...] = tuple(_A["money_words"])
+SHARE_WORDS: tuple[str, ...] = tuple(_A["share_words"])
+RELATION_WORDS: tuple[str, ...] = tuple(_A["relation_words"])

@@ -29,7 +29,7 @@ QUERY_SYNONYMS = {
     "rösta": "omröstning votering", "omröstningen": "omröstningsresultat votering ja-röster nej-röster",
     "instämde": "instämmande", "instämt": "instämmande", "reserverade": "reservation reservationer",
     "kostar": "kostnad kronor avgift", "kostade": "kostnad kronor", "justerade": "justerare protokolljusterare",
-    "jävig": "jäv", "jäviga": "jäv",
+    "jävig": "jäv", "jäviga": "jäv", "vann": "vinnare vinnande", "vinner": "vinnare vinnande",
 }
 
 

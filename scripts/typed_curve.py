@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
 from rag.cite import Passage  # noqa: E402
-from rag.evidence import TYPED, rank, term_weights  # noqa: E402
+from rag.evidence import TYPED, rank, supported_value, term_weights  # noqa: E402
 from rag.question import analyze  # noqa: E402
 from rag.retrieve import Filters  # noqa: E402
 from rag.scope import Scope  # noqa: E402
@@ -48,14 +48,14 @@ def main() -> None:
                 hits = index.search(q.text, k=args.k, filters=Filters(docs=frozenset(docs)) if docs else None).hits
                 passages = [Passage(n, h.chunk.id, h.chunk.doc, h.chunk.locator, h.chunk.text, h.chunk.norm,
                                     h.chunk.title or "") for n, h in enumerate(hits, 1)]
-                evidence = [e for e in rank(q, passages, weights) if e.values]
-            rows.append((evidence, item.get("facts", []), item.get("answerable", True)))
-    answerable = sum(1 for _, _, a in rows if a)
+                evidence = rank(q, passages, weights)
+            rows.append((q, evidence, item.get("facts", []), item.get("answerable", True)))
+    answerable = sum(1 for *_, a in rows if a)
     print("| relevance ≥ | answerable: the stating sentence | false refusals | unanswerable refused |\n|---|---|---|---|")
     for t in THRESHOLDS:
         right = refused = kept_out = 0
-        for evidence, gold, ok in rows:
-            pick = next((e for e in evidence if e.relevance >= t), None)
+        for q, evidence, gold, ok in rows:
+            pick = supported_value(q, evidence, t)
             if not ok:
                 kept_out += pick is None
             elif pick is None:

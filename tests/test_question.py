@@ -8,12 +8,14 @@ import pytest
 
 from conftest import CORPUS
 from rag.answer import REFUSAL, Answerer
-from rag.evidence import values
+from rag.cite import Passage, passage_sentences, support
+from rag.evidence import asked_values, stated, values
 from rag.question import analyze, same_organ
 from rag.scope import Scope
 
 J2016 = "jonkoping/barn-och-utbildningsnamnden-2016-01-26.md"
 J2023 = "jonkoping/barn-och-utbildningsnamnden-2023-06-13.md"
+J2020 = "jonkoping/barn-och-utbildningsnamnden-2020-06-16.md"
 VO = "kungsbacka/vo/2025/2025-01-23/protokoll.md"
 
 
@@ -128,3 +130,37 @@ def test_refusal_rules_in_both_directions(corpus_index):
             ("Vad beslutade barn- och utbildningsnämnden om godkännandet för firma Lekandebarn?", "återremitteras")):
         answer = records_only.ask(answerable)
         assert not answer.refused and expected in answer.answer and answer.citations, answerable
+
+
+def _chunk_with(index, doc: str, text: str) -> Passage:
+    c = next(c for c in index.chunks if c.doc == doc and text in c.norm)
+    return Passage(1, c.id, c.doc, c.locator, c.text, c.norm, c.title or "")
+
+
+def test_claims_about_a_person_need_one_sentence_that_holds_the_relation(corpus_index):
+    """The cover lists every member and the secretary in one cell: a name and a role found apart
+    support no claim that joins them."""
+    cover = _chunk_with(corpus_index, J2020, "Thomas Embrink, sekreterare")
+    assert support("Thomas Embrink var sekreterare.", cover) >= 0.5
+    assert support("Kerstin Lindberg (MP) var sekreterare.", cover) == 0.0  # a member, not the secretary
+    assert support("Margareta Stråth (S) deltog.", cover) >= 0.5
+    assert support("Margareta Stråth (MP) deltog.", cover) == 0.0  # another party
+    note = _chunk_with(corpus_index, J2023, "Gabriella Lönn (KD) lämnar följande protokollsanteckning")
+    assert support("Gabriella Lönn (KD) lämnade en protokollsanteckning.", note) >= 0.5
+    assert support("Gabriella Lönn (KD) reserverade sig mot beslutet.", note) == 0.0
+
+
+def test_typed_values_fit_what_is_asked():
+    weights = _sentence("kungsbacka/ks/2026/2026-08-25/protokoll-kommunstyrelsen-protokoll-2026-08-25-179-180.md",
+                        "Markprisanbud har tillmätts")
+    assert asked_values(analyze("Vilket pris bjöd vinnaren för marken?"), weights) == []  # a price is no share
+    assert asked_values(analyze("Hur mycket vägde arkitekturen i bedömningen?"), weights) == ["55 procent", "40 procent"]
+    tax = _sentence("kungsbacka/ks/2025/2025-05-27/protokoll.md", "Kommunfullmäktige fastställer skattesatsen")
+    assert asked_values(analyze("Vilken skattesats gäller enligt budgeten?"), tax) == ["21,18 procent"]
+    assert stated("tioårigt") == "tio år" and stated("3-åriga") == "3 år" and stated("8 anbud") == "8 anbud"
+
+
+def test_a_sentence_broken_by_a_page_runs_on():
+    text = (CORPUS / "kungsbacka/ks/2025/2025-10-21/protokoll.md").read_text(encoding="utf-8")
+    found = [s for s in passage_sentences(text) if "477 miljoner kronor" in s]
+    assert found and all(s.startswith("Kommunens prognos för hela året") for s in found)
