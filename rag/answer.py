@@ -90,7 +90,7 @@ EVIDENCE_SENTENCES = 14  # sentences ranked for it
 SENTENCE_CHARS = 400  # one evidence sentence at most
 RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
-FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person the record names
+FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person or an organ
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
 RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
@@ -213,9 +213,16 @@ class Answerer:
         if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)"
             wanted = "reservation" if re.search(r"reserv", fold(q.text)) else "särskilt yttrande"
             candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
+        elif kind in {"reservation", "särskilt yttrande"} and q.organs:
+            # another body's decision, listed in the beslutsunderlag: "Miljönämndens beslut … Särskilt yttrande (SD)"
+            candidates += [f for f in self.retriever.stored.facts if f.kind == "beslutsunderlag"
+                           and any(n["typ"] == kind for n in f.details.get("noter", []))
+                           and not any(same_organ(o, f.organ or "") for o in q.organs)
+                           and any(same_organ(o, body) for o in q.organs for body in organs_in(f.text))
+                           and len(set(organs_in(f.text))) <= 2]  # one item, not a list flattened by OCR
         scored = [(min((rank[c] for c in f.chunk_ids if c in rank), default=None), f) for f in candidates]
-        # a person the question names is a strong key: their record may rank lower among the hits
-        limit = FACT_RANK_LIMIT_NAMED if q.persons else FACT_RANK_LIMIT
+        # a person or an organ the question names is a strong key: their record may rank lower among the hits
+        limit = FACT_RANK_LIMIT_NAMED if q.persons or q.organs else FACT_RANK_LIMIT
         scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
@@ -272,7 +279,9 @@ class Answerer:
         if not topic:
             return 1.0
         organ = _word_keys(fact.organ or "")
-        if q.organs and not any(same_organ(o, fact.organ or "") for o in q.organs):
+        # an item of the beslutsunderlag is another body's decision: 'Arbetsmarknads- och socialnämndens beslut …'
+        bodies = [fact.organ or ""] + (organs_in(fact.text) if fact.kind == "beslutsunderlag" else [])
+        if q.organs and not any(same_organ(o, body) for o in q.organs for body in bodies):
             return 0.0
         if not _date_fits(q, fact.date):
             return 0.0  # 'i februari 2025' asks about another meeting than one held in January

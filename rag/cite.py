@@ -29,9 +29,9 @@ _STOP = {fold(w) for w in STOPWORDS | _GENERIC}
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
 EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
 EMBED_MIN_LEXICAL = 0.3
-# a blank line ends a sentence unless the text goes on in lower case (a page break mid-sentence);
-# a line of a table cell ('<br>') is one entry of a list
-_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(])|\n{2,}(?![a-zåäö])|\n(?=[-•*|])|<br\s*/?>")
+# sentence ends, list items and the lines of a table cell ('<br>'); blank lines are decided in code
+_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(])|\n(?=[-•*|])|<br\s*/?>")
+_BLANK = re.compile(r"\n\s*\n\s*")
 _PARTY_AFTER = re.compile(r"\s*\((" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")\)")
 
 
@@ -127,8 +127,18 @@ def names_in(text: str) -> list[str]:
 
 
 def passage_sentences(text: str) -> list[str]:
-    """A passage's sentences and list items; a line wrapped by the page is no sentence end."""
-    return [s.strip() for s in _PASSAGE_SENTENCE.split(text) if len(s.strip()) > 3]
+    """A passage's sentences and list items. A blank line ends one unless the text runs on across it
+    (a page or a PDF's layout broke it: 'Med instämmande av ⏎⏎ Anders Pripp (SD)', '… för hela året
+    ⏎⏎ uppgår till …')."""
+    blocks: list[str] = []
+    for block in _BLANK.split(text):
+        last = blocks[-1].rstrip() if blocks else ""
+        words = last.split()
+        if last and (block[:1].islower() or last.endswith(",") or words and words[-1].lower() in STOPWORDS):
+            blocks[-1] = f"{last} {block}"
+        else:
+            blocks.append(block)
+    return [s.strip() for b in blocks for s in _PASSAGE_SENTENCE.split(b) if len(s.strip()) > 3]
 
 
 def _relations_held(sentence: str, passage: Passage) -> bool:
