@@ -86,8 +86,8 @@ class Answer:
 
 
 EVIDENCE_TOKENS = 420  # the evidence the LLM reads: with system prompt and question about 600 tokens
-EVIDENCE_SENTENCES = 14  # sentences ranked for it
 SENTENCE_CHARS = 400  # one evidence sentence at most
+MEANING_WEIGHT = 0.5  # the embedding's say in the evidence list, beside words (at most ~1.6) and values (0.5)
 RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person or an organ
@@ -399,10 +399,11 @@ class Answerer:
             text = "Dokumenten säger: " + " ".join(f"”{_quotable(e.text)}” [{e.passage.n}]" for e in chosen)
             yield text
             return _Reply(text, False, sorted({e.passage.n for e in chosen}), route="select")
-        nearest = rank(q, passages[: self.k], self.weights, limit=1)
+        ranked = self.ranked_evidence(q.text, passages)
+        nearest = ranked[:1]
         if nearest:  # something to read at once; the checked answer replaces it
             yield Preview(f"Närmast i dokumenten: ”{_quotable(nearest[0].text)}” [{nearest[0].passage.n}]")
-        messages = self.prompt(q.text, passages, history, klarsprak)
+        messages = self.prompt(q.text, passages, history, klarsprak, ranked)
         raw = yield from self._collect(messages, timings, replace=bool(nearest))
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         count = getattr(self.llm, "count_tokens", None)
@@ -448,28 +449,49 @@ class Answerer:
 
         return sim
 
-    def evidence_list(self, question: str, passages: list[Passage]) -> str:
-        """The sentences nearest the question, best first until EVIDENCE_TOKENS, shown under their
-        passage's number and place in document order: a small model on two cores reads ~400 tokens
+    def ranked_evidence(self, question: str, passages: list[Passage]) -> list[Evidence]:
+        """Every sentence of the passages, by the question's words, values and meaning."""
+        return self._with_meaning(question, rank(analyze(question), passages, self.weights, limit=10 * len(passages)))
+
+    def evidence_list(self, question: str, passages: list[Passage], ranked: list[Evidence] | None = None) -> str:
+        """The sentences nearest the question until EVIDENCE_TOKENS — each passage's best first, then
+        each one's second best, so that a passage ranked lower still speaks — shown under their
+        passage's number and place, in document order. A small model on two cores reads ~400 tokens
         in a few seconds and reads them better than whole passages. The model reads the normalised
         (OCR-repaired) text; citations quote the original."""
         count = getattr(self.llm, "count_tokens", None) or (lambda text: len(text) // 3)
         chosen: dict[int, list[tuple[int, str]]] = {}
+        seen: set[str] = set()
         used = 0
-        for e in rank(analyze(question), passages, self.weights, limit=EVIDENCE_SENTENCES):
+        for e in _by_turns(ranked if ranked is not None else self.ranked_evidence(question, passages)):
             text = _excerpt(" ".join(e.text.split()), SENTENCE_CHARS)
             cost = count(text) + (0 if e.passage.n in chosen else count(e.passage.locator) + 6)
-            if chosen and used + cost > EVIDENCE_TOKENS:
-                continue
+            if text in seen or chosen and used + cost > EVIDENCE_TOKENS:
+                continue  # the same sentence in another document's copy says nothing new
+            seen.add(text)
             chosen.setdefault(e.passage.n, []).append((e.at, text))
             used += cost
         by_n = {p.n: p for p in passages}
         return "\n\n".join(f"[{n}] ({by_n[n].locator})\n" + " ".join(t for _, t in sorted(chosen[n]))
                              for n in sorted(chosen))
 
-    def prompt(self, question: str, passages: list[Passage], history=None, klarsprak: bool = False) -> list[dict[str, str]]:
+    def _with_meaning(self, question: str, evidence: list[Evidence]) -> list[Evidence]:
+        """The ranking again, with each sentence's embedding similarity to the question: 'följas upp och
+        mätas' shares no stem with 'Uppföljning och mätning', but means it."""
+        embedder = getattr(self.retriever, "embedder", None)
+        if embedder is None or len(evidence) < 2:
+            return evidence
+        vectors = embedder.passages([e.text for e in evidence])
+        cosine = vectors @ embedder.query(question)
+        low, high = float(cosine.min()), float(cosine.max())
+        spread = (high - low) or 1.0
+        scored = [replace(e, score=e.score + MEANING_WEIGHT * (float(c) - low) / spread) for e, c in zip(evidence, cosine)]
+        return sorted(scored, key=lambda e: -e.score)
+
+    def prompt(self, question: str, passages: list[Passage], history=None, klarsprak: bool = False,
+               ranked: list[Evidence] | None = None) -> list[dict[str, str]]:
         """The chat messages for a free-text answer: system prompt first, so its KV state is reused."""
-        context = self.evidence_list(question, passages)
+        context = self.evidence_list(question, passages, ranked)
         messages = [{"role": "system", "content": SYSTEM + (KLARSPRAK if klarsprak else "")}]
         for q, a in (history or [])[-2:]:
             messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
@@ -479,9 +501,11 @@ class Answerer:
         count = getattr(self.llm, "count_tokens", None)
         if count and count(" ".join(m["content"] for m in messages)) > budget:
             if len(passages) > 1:
-                return self.prompt(question, passages[:-1], history, klarsprak)
+                drop = passages[-1].n
+                return self.prompt(question, passages[:-1], history, klarsprak,
+                                   ranked and [e for e in ranked if e.passage.n != drop])
             if history:
-                return self.prompt(question, passages, None, klarsprak)
+                return self.prompt(question, passages, None, klarsprak, ranked)
             # one passage and the question alone are too long: cut the text by the tokens over budget
             over = count(" ".join(m["content"] for m in messages)) - budget
             keep = max(0, len(messages[-1]["content"]) - 4 * over - 64)
@@ -507,6 +531,16 @@ class Answerer:
             yield Preview(piece) if replace and not out else piece
             out.append(piece)
         return "".join(out)
+
+
+def _by_turns(evidence: list[Evidence]) -> list[Evidence]:
+    """Each passage's best sentence (best passages first), then each one's second best, and so on."""
+    place: dict[int, int] = {}
+    turns = []
+    for e in evidence:  # best first
+        place[e.passage.n] = place.get(e.passage.n, -1) + 1
+        turns.append((place[e.passage.n], -e.score, e))
+    return [e for *_, e in sorted(turns, key=lambda t: t[:2])]
 
 
 def _question_terms(question: str) -> set[str]:
@@ -657,5 +691,5 @@ def _covers(question: str, passages: list[Passage]) -> bool:
     if not words:
         return True
     best = max(sum(1 for alts in words.values() if alts & have) / len(words)
-               for p in passages for have in (content_terms(p.norm + " " + p.locator),))
+               for p in passages for have in (content_terms(f"{p.norm} {p.locator} {p.title}"),))
     return best >= 0.5

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import Stemmer
+
 from .cite import Passage, passage_sentences
 from .genre import AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, SHARE_WORDS, TIME_UNITS
 from .lexical import QUERY_SYNONYMS, STOPWORDS
@@ -87,17 +89,14 @@ def stated(value: str) -> str:
     return f"{m.group(1)} år" if m else value
 
 
+_STEMMER = Stemmer.Stemmer("swedish")
+
+
 @lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
-    import Stemmer
-
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = Stemmer.Stemmer("swedish")
     return fold(_STEMMER.stemWord(word))[:STEM]
 
 
-_STEMMER = None
 _UNIT_WORDS = set(AMOUNT_UNITS) | set(TIME_UNITS)
 _WORD = re.compile(r"[0-9a-zåäöéü§]+", re.I)
 _STOP = {fold(w) for w in STOPWORDS}

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import rag
-from rag.answer import REFUSAL, Answer, Answerer
+from rag.answer import EVIDENCE_TOKENS, REFUSAL, Answer, Answerer, Preview
 from rag.cite import Passage, check, split_sentences
 from rag.llm import load_llm
 
@@ -62,6 +62,24 @@ def test_streaming_then_checked_answer(answerer):
         passages = [Passage(c.n, c.chunk_id, c.doc, c.locator, c.quote, by_id[c.chunk_id].norm) for c in final.citations]
         assert all(s.supported for s in check(final.answer, passages, similarity=answerer.similarity()).sentences)
         assert final.timings["prompt_s"] > 0 and final.timings["generation_s"] >= 0
+
+
+def test_the_llm_reads_a_compact_evidence_list_and_the_nearest_sentence_comes_first(answerer):
+    question = "Vad säger Sverigedemokraterna om styrets arbete med kraftsamlande insatser?"
+    hits = answerer.retriever.search(question, k=6).hits
+    passages = [Passage(n, h.chunk.id, h.chunk.doc, h.chunk.locator, h.chunk.text, h.chunk.norm, h.chunk.title or "")
+                for n, h in enumerate(hits, 1)]
+    evidence = answerer.evidence_list(question, passages)
+    assert answerer.llm.count_tokens(evidence) <= EVIDENCE_TOKENS * 1.1
+    whole = sum(answerer.llm.count_tokens(p.norm) for p in passages)
+    assert answerer.llm.count_tokens(evidence) < whole / 2  # sentences, not passages
+    numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", evidence, re.M)]
+    assert numbers == sorted(numbers) and set(numbers) <= {p.n for p in passages}
+    parts = list(answerer.stream(question))
+    final = parts[-1]
+    if final.route in {"llm", "quote"}:  # the chat shows a sentence at once, then the model's text
+        assert isinstance(parts[0], Preview) and parts[0].startswith("Närmast i dokumenten: ”")
+        assert len(parts) > 2 and isinstance(parts[1], Preview)  # the model's first piece replaces it
 
 
 def test_refusal_lists_closest_passages(answerer):
