@@ -404,7 +404,7 @@ class Answerer:
         if nearest:  # something to read at once; the checked answer replaces it
             yield Preview(f"Närmast i dokumenten: ”{_quotable(nearest[0].text)}” [{nearest[0].passage.n}]")
         messages = self.prompt(q.text, passages, history, klarsprak, ranked)
-        raw = yield from self._collect(messages, timings, replace=bool(nearest))
+        raw = yield from self._collect(messages, timings, after_preview=bool(nearest))
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         count = getattr(self.llm, "count_tokens", None)
         if count:  # for benchmarks: what the model read and wrote
@@ -520,7 +520,7 @@ class Answerer:
             {"role": "user", "content": f"Fråga: {question}\n\nFakta:\n{draft}\n\nSkriv svaret."},
         ]
 
-    def _collect(self, messages, timings: dict[str, float], replace: bool = False):
+    def _collect(self, messages, timings: dict[str, float], after_preview: bool = False):
         """The model's pieces as they come; the first replaces a preview, if one was shown."""
         out: list[str] = []
         t = time.perf_counter()
@@ -528,7 +528,7 @@ class Answerer:
         for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
             if not out:
                 timings["prompt_s"] = time.perf_counter() - t  # prompt evaluation = time to first token
-            yield Preview(piece) if replace and not out else piece
+            yield Preview(piece) if after_preview and not out else piece
             out.append(piece)
         return "".join(out)
 
