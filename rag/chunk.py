@@ -51,12 +51,14 @@ class Chunk:
 
 
 def locator(doc: str, organ: str | None, date: str | None, paragraf: str | None, bilaga: str | None,
-            part: str | None, section: str | None, page_start: int | None, page_end: int | None) -> str:
-    """'Kommunstyrelsen 2026-01-07 § 16 · Bilaga 13 · Särskilt yttrande · s. 4'."""
+            part: str | None, section: str | None, page_start: int | None, page_end: int | None,
+            beteckning: str | None = None) -> str:
+    """'Kommunstyrelsen 2026-01-07 § 16 · Bilaga 13 · Särskilt yttrande · s. 4';
+    'Arbetsmarknadsutskottet 2010-11-30 · bet. 2010/11:AU1 · Reservation 3 (SD) · punkt 7'."""
     head = " ".join(p for p in (organ, date) if p) or PurePosixPath(doc).name
     if paragraf:
         head += f" § {paragraf}"
-    parts = [head, bilaga, part, section]
+    parts = [head, f"bet. {beteckning}" if beteckning else None, bilaga, part, section]
     if page_start:
         parts.append(f"s. {page_start}" if page_end in (None, page_start) else f"s. {page_start}–{page_end}")
     return " · ".join(p for p in parts if p)
@@ -159,7 +161,7 @@ def chunk_document(doc: ParsedDocument, source: str) -> list[Chunk]:
         start, end = pieces[0].start, pieces[-1].end
         pages = [p for pc in pieces for p in (pc.page_start, pc.page_end) if p is not None]
         ps, pe = (min(pages), max(pages)) if pages else (None, None)
-        loc = locator(doc.doc_id, b.organ, b.date, b.paragraf, b.bilaga, b.part, b.section, ps, pe)
+        loc = locator(doc.doc_id, b.organ, b.date, b.paragraf, b.bilaga, b.part, b.section, ps, pe, b.beteckning)
         cid = hashlib.sha1(f"{doc.doc_id}:{start}:{end}:{CHUNKER_VERSION}".encode()).hexdigest()[:16]
         chunks.append(Chunk(
             id=cid, doc=doc.doc_id, locator=loc, organ=b.organ, date=b.date, paragraf=b.paragraf,

@@ -89,6 +89,28 @@ def _vote_problems(facts: list[Fact]) -> tuple[list[str], list[str]]:
     return problems, warnings
 
 
+def _betankande_problems(doc: ParsedDocument) -> list[str]:
+    """Every reservation the punkter name is found, and as many reservationer and särskilda yttranden as
+    the report's summary announces."""
+    bet = doc.betankande
+    assert bet is not None
+    problems = []
+    found = {"reservation": bet.reservationer, "särskilt yttrande": bet.sarskilda_yttranden}
+    numbers = {y.number or "" for y in bet.reservationer}
+    missing = [n or "(utan nummer)" for n in dict.fromkeys(bet.referenced) if n not in numbers]
+    if missing:
+        problems.append(f"reservationer som förslaget hänvisar till saknas: {', '.join(missing)}")
+    for kind, count in bet.announced.items():
+        if len(found[kind]) != count:
+            problems.append(f"{kind}: sammanfattningen anger {count}, hittade {len(found[kind])}")
+    unsigned = [y.label for y in bet.yttranden if not y.persons]
+    if unsigned:
+        problems.append(f"utan undertecknare: {'; '.join(unsigned)}")
+    if not bet.ledamoter:
+        problems.append("ledamöter som deltagit i beslutet saknas")
+    return problems
+
+
 def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
     found = paragraf_numbers([p.number for p in doc.paragrafer])
     records: dict[str, int] = {}
@@ -107,6 +129,8 @@ def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
     if len(found) != len(set(found)):
         dup = sorted({n for n in found if found.count(n) > 1}, key=int)
         cov.problems.append(f"§§ hittade flera gånger: {dup}")
+    if doc.betankande is not None:
+        cov.problems += _betankande_problems(doc)
     vote_problems, cov.warnings = _vote_problems(facts)
     cov.problems += _role_problems(doc.attendance) + vote_problems
     return cov

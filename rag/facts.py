@@ -107,7 +107,7 @@ class _Builder:
             kind=kind, doc=self.doc.doc_id, organ=block.organ, date=block.date, paragraf=block.paragraf,
             title=block.title, bilaga=bilaga if bilaga is not None else block.bilaga,
             locator=locator(self.doc.doc_id, block.organ, block.date, block.paragraf, bilaga or block.bilaga,
-                            block.part, block.section, block.page_start, block.page_end),
+                            block.part, block.section, block.page_start, block.page_end, block.beteckning),
             text=text, persons=persons, parties=parties if parties is not None else _parties(text, persons),
             details=details or {}, chunk_ids=self.chunk_ids(start, end),
         )
@@ -122,6 +122,9 @@ def _bilaga_blocks(doc: ParsedDocument, paragraf: str | None, bilaga: str) -> li
 def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     """All decision facts of one parsed document."""
     fb = _Builder(doc, chunks)
+    if doc.betankande is not None:
+        _add_betankande_records(fb, doc)
+        return _dedupe(fb.facts)
     prev_block = None
     for bi, b in enumerate(doc.blocks):
         section = b.section or ""
@@ -238,6 +241,51 @@ def _add_attendance_records(fb: _Builder, doc: ParsedDocument, chunks: list[Chun
                           parties=[x for x in dict.fromkeys([p.party, p.ersatter_parti]) if x],
                           details={"ersätter": p.ersatter, "paragrafer": p.paragrafer}, span=span)
             fact.chunk_ids = naming(p.ersatter, p.name) or naming(p.ersatter) or fact.chunk_ids
+
+
+def _add_betankande_records(fb: _Builder, doc: ParsedDocument) -> None:
+    """A committee report's records: each reservation and särskilt yttrande with its signatories, each
+    punkt of the committee's proposal, and who took part in the decision (and who abstained)."""
+    bet, blocks = doc.betankande, doc.blocks
+    assert bet is not None
+    for y in bet.yttranden:
+        head, end = blocks[y.first], blocks[min(y.first + 2, y.last)]
+        names = ", ".join(f"{p['name']} ({p['party']})" for p in y.persons)
+        fb.add(y.kind, head, f"{y.label}: {y.title}. " + (f"Av {names}." if names else ""),
+               persons=y.persons, parties=y.parties, span=(head.start, end.end),
+               details={"nummer": y.number, "punkt": y.punkt, "rubrik": y.title})
+    for p in bet.punkter:
+        head, end = blocks[p.first], blocks[max(p.first, p.last)]
+        body = " ".join(" ".join(b.norm.split()) for b in blocks[p.first:p.last + 1])
+        label = f"Punkt {p.number}" if p.number else "Förslaget"
+        refs = ", ".join(f"reservation {r}" if r else "reservation" for r in p.reservationer)
+        fb.add("förslag", head, f"{label}: {p.title}. {_opening_of(body, p.title)}" + (f" ({refs})" if refs else ""),
+               persons=[], parties=[], span=(head.start, end.end),
+               details={"punkt": p.number, "rubrik": p.title, "reservationer": p.reservationer})
+    if bet.ledamoter:
+        first, last = bet.justering
+        anchor = blocks[first]
+        members = [{"name": m.name, "party": m.party} for m in bet.ledamoter]
+        fb.add("deltar i beslutet", anchor, "Följande ledamöter har deltagit i beslutet: " +
+               ", ".join(f"{m['name']} ({m['party']})" for m in members) + ".",
+               persons=members, span=(anchor.start, blocks[last].end))
+        abstaining = [m for m in bet.ledamoter if m.abstains]
+        if abstaining:
+            fb.add("avstår från ställningstagande", anchor, " ".join(
+                f"{m.name} ({m.party}): {m.abstains}" for m in abstaining),
+                persons=[{"name": m.name, "party": m.party} for m in abstaining], span=(anchor.start, blocks[last].end))
+    if bet.signatory:
+        first, last = bet.justering
+        fb.add("roll", blocks[first], f"På utskottets vägnar: {bet.signatory}",
+               persons=[{"name": bet.signatory, "party": None}], span=(blocks[first].start, blocks[last].end),
+               details={"roll": "undertecknare"})
+
+
+def _opening_of(body: str, title: str) -> str:
+    """The proposal's first sentence after its title: 'Riksdagen avslår motion …'."""
+    rest = body.split(title, 1)[-1].strip(" .")
+    first = _sentences(rest)[:1]
+    return first[0] if first else ""
 
 
 # Record kinds told in running text, beyond reservations and särskilda yttranden: what the genre.toml

@@ -178,3 +178,19 @@ MEASURE_UNITS: list[str] = _A["measure_units"]
 MONEY_WORDS: tuple[str, ...] = tuple(_A["money_words"])
 SHARE_WORDS: tuple[str, ...] = tuple(_A["share_words"])
 RELATION_WORDS: tuple[str, ...] = tuple(_A["relation_words"])
+
+# --- Riksdagen's betänkanden ----------------------------------------------------------------------------------
+_B = _DATA["betankande"]
+BET_TITLE = re.compile(_B["title_pattern"], re.I)
+BETECKNING = re.compile(_B["beteckning_pattern"])
+BET_CONTENTS: set[str] = set(_B["contents"])
+BET_PARTS: dict[str, str] = _B["parts"]
+BET_PHRASE: dict[str, re.Pattern] = {k: re.compile(v, re.I) for k, v in _B["phrases"].items()}
+
+
+def party_code(word: str) -> str | None:
+    """A party as Riksdagen's lists write it — '(s)', 'mp', 'S' — as the abbreviation protocols use."""
+    word = word.strip().strip(".")
+    if word.upper() in PARTY_NAMES:
+        return word.upper()
+    return party_of_word(word)

@@ -149,6 +149,22 @@ def _docx_text(data: bytes, doc_id: str) -> str:
     return "\n".join(out)
 
 
+_HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "div"]
+
+
+def _inline_text(el) -> str:
+    """An element's text as a reader sees it: inline runs joined as they stand, so that a word split
+    over two <span>s (Riksdagen's HTML writes "Proposition 201<span>8</span>/1<span>9</span>") is one
+    word again; soft hyphens dropped; a space between block children (paragraphs in a table cell)."""
+    parts = []
+    for piece in el.find_all(string=True):
+        parent = piece.parent
+        if parent is not el and parent.name in ("p", "div", "li", "td", "th") and piece is parent.find(string=True):
+            parts.append(" ")
+        parts.append(str(piece))
+    return " ".join("".join(parts).replace("\xad", "").split())
+
+
 def _html_text(text: str) -> str:
     from bs4 import BeautifulSoup
 
@@ -158,14 +174,17 @@ def _html_text(text: str) -> str:
     for br in soup.find_all("br"):
         br.replace_with("\n")
     blocks: list[str] = []
-    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "div"]):
-        if el.find(["p", "li", "tr", "div", "h1", "h2", "h3", "h4", "table"]):
-            continue
-        text = el.get_text(" ", strip=True)
+    for el in soup.find_all(_HTML_BLOCKS):
+        if el.name == "tr":
+            if el.find("table"):  # a layout row around an inner table: its rows speak
+                continue
+        elif el.find_parent("tr") is not None or el.find(["p", "li", "tr", "div", "h1", "h2", "h3", "h4", "table"]):
+            continue  # a paragraph in a table cell belongs to its row
+        text = _inline_text(el) if el.name != "pre" else el.get_text()
         if not text:
             continue
         if el.name == "tr":  # rows of one table stay one block, as a Markdown table
-            row = "| " + " | ".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"])) + " |"
+            row = "| " + " | ".join(_inline_text(c) for c in el.find_all(["td", "th"])) + " |"
             if blocks and blocks[-1].startswith("|") and el.find_previous_sibling("tr") is not None:
                 blocks[-1] += "\n" + row
             else:

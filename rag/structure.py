@@ -20,6 +20,8 @@ from .genre import (
 from .lines import DATE, Line, assign_pages, mark_boilerplate, mark_headers, split_lines
 from .normalize import OCR_THRESHOLD, OcrRepair, fold, ocr_noise
 from .read import SourceText
+from . import betankande as _betankande
+from .betankande import Betankande
 from .votes import is_roll_call_header
 
 __all__ = ["Attendance", "Block", "ORGAN_ABBREV", "PERSON", "Paragraf", "ParsedDocument", "Person", "parse"]
@@ -59,6 +61,7 @@ class Block:
     bilaga: str | None
     part: str | None = None  # e.g. "Tjänsteskrivelse" for an attached document without a bilaga number
     table: bool = False
+    beteckning: str | None = None  # a betänkande's '2010/11:AU1'
 
 
 @dataclass
@@ -90,6 +93,7 @@ class ParsedDocument:
     attendance: Attendance
     blocks: list[Block]
     listed_paragrafer: list[str] = field(default_factory=list)  # the §§ the document's own contents list names
+    betankande: Betankande | None = None  # Riksdagen's committee report: punkter, reservationer, members
 
     @property
     def parties(self) -> list[str]:
@@ -429,6 +433,23 @@ def _document_organ_date(walk: _Walk, src: SourceText) -> tuple[str | None, str 
     return organ or path_organ, date
 
 
+def _plain_blocks(src: SourceText, lines: list[Line]) -> list[Block]:
+    """Runs of non-blank lines as blocks, nothing consumed as structure: for a reader with its own rules."""
+    blocks: list[Block] = []
+    run: list[Line] = []
+    for l in [*lines, None]:
+        if l is not None and l.kind not in {"blank", "formfeed", "marker"} and l.norm.strip():
+            run.append(l)
+            continue
+        if run:
+            blocks.append(Block(start=run[0].start, end=run[-1].end, text=src.text[run[0].start:run[-1].end],
+                                norm="\n".join(x.norm for x in run), page_start=run[0].page, page_end=run[-1].page,
+                                organ=None, date=None, paragraf=None, title=None, dnr=None, section=None,
+                                bilaga=None, table=all(x.table for x in run)))
+        run = []
+    return blocks
+
+
 def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
     """Parse one document. `repair` enables OCR repair when the text looks like a noisy scan."""
     noise = ocr_noise(src.text[src.body_start:], repair) if repair else 0.0
@@ -436,6 +457,15 @@ def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
     lines = split_lines(src, repair if ocr else None)
     mark_headers(lines)
     pages = assign_pages(lines)
+    report = _betankande.read(_plain_blocks(src, lines[:200])) and _betankande.read(_plain_blocks(src, lines))
+    if report is not None:  # Riksdagen's committee report: its own parts, no §§
+        bet, blocks = report
+        attendance = Attendance(beslutande=[Person(m.name, m.party) for m in bet.ledamoter])
+        return ParsedDocument(
+            doc_id=src.doc_id, sha256=src.sha256, format=src.format, metadata=src.metadata or {},
+            organ=bet.utskott, date=bet.date, pages=pages, ocr_noise=noise, ocr=ocr, paragrafer=[],
+            bilagor=bet.bilagor, attendance=attendance, blocks=blocks, betankande=bet,
+        )
     mark_boilerplate(lines, keep=_is_structure)
     walk = _Walk(src, lines)
     walk.run()

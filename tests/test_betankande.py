@@ -1,0 +1,136 @@
+"""Riksdagen's betänkanden, record by record, as read from the three reports in the corpus."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.betankande import Betankande
+from rag.coverage import check
+from rag.genre import party_code
+from rag.read import read_file
+from rag.structure import parse
+
+AU1_2010 = "riksdagen/bet-2010-11-AU1.html"
+FOU11 = "riksdagen/bet-2013-14-FoU11.html"
+AU1_2018 = "riksdagen/bet-2018-19-AU1.html"
+
+
+def report(parsed, doc_id: str) -> Betankande:
+    doc, _ = parsed(doc_id)
+    assert doc.betankande is not None
+    return doc.betankande
+
+
+def signers(y) -> list[str]:
+    return [f"{p['name']} ({p['party']})" for p in y.persons]
+
+
+def test_title_page_justering_and_members_2010(parsed):
+    bet = report(parsed, AU1_2010)
+    assert (bet.utskott, bet.beteckning, bet.date, bet.signatory) == (
+        "Arbetsmarknadsutskottet", "2010/11:AU1", "2010-11-30", "Tomas Tobé")
+    assert bet.title == "Utgiftsområde 13 Integration och jämställdhet"
+    assert len(bet.ledamoter) == 17 and bet.ledamoter[0].name == "Tomas Tobé"
+    # footnotes 1–8: the eight S, V and MP members abstain on punkt 7
+    abstaining = [m.name for m in bet.ledamoter if m.abstains]
+    assert abstaining == ["Ylva Johansson", "Raimo Pärssinen", "Maria Stenberg", "Patrik Björck",
+                          "Ann-Christin Ahlberg", "Johan Andersson", "Christina Höj Larsen", "Esabelle Dingizian"]
+    assert all("punkt 7" in m.abstains for m in bet.ledamoter if m.abstains)
+
+
+def test_punkter_and_their_reservationer_2010(parsed):
+    bet = report(parsed, AU1_2010)
+    assert [p.number for p in bet.punkter] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert bet.punkter[2].title == "Företagande för utlandsfödda"
+    assert {p.number: p.reservationer for p in bet.punkter if p.reservationer} == {"1": ["1"], "3": ["2"], "7": ["3"]}
+
+
+def test_reservationer_and_sarskilda_yttranden_2010(parsed):
+    bet = report(parsed, AU1_2010)
+    r = bet.reservationer
+    assert [(y.number, y.punkt, y.parties) for y in r] == [("1", "1", ["S", "V"]), ("2", "3", ["S"]), ("3", "7", ["SD"])]
+    assert signers(r[2]) == ["Sven-Olof Sällström (SD)"]
+    assert len(r[0].persons) == 7 and signers(r[0])[-1] == "Christina Höj Larsen (V)"
+    s = bet.sarskilda_yttranden
+    assert [(y.number, y.punkt, y.parties) for y in s] == [("1", "7", ["S", "MP", "V"]), ("2", "7", ["SD"])]
+    assert signers(s[0])[-1] == "Esabelle Dingizian (MP)" and len(s[0].persons) == 8
+
+
+def test_sixteen_reservationer_on_fourteen_punkter_2014(parsed):
+    bet = report(parsed, FOU11)
+    assert (bet.utskott, bet.beteckning, bet.date, bet.signatory) == (
+        "Försvarsutskottet", "2013/14:FöU11", "2014-06-03", "Peter Hultqvist")
+    assert [p.number for p in bet.punkter] == [str(n) for n in range(1, 15)]
+    assert {p.number: p.reservationer for p in bet.punkter} == {
+        "1": ["1"], "2": ["2"], "3": ["3"], "4": ["4", "5"], "5": ["6"], "6": ["7", "8"], "7": ["9", "10"],
+        "8": ["11", "12"], "9": ["13"], "10": [], "11": ["14"], "12": [], "13": ["15"], "14": ["16"]}
+    r = bet.reservationer
+    assert [y.number for y in r] == [str(n) for n in range(1, 17)]
+    assert [y.punkt for y in r] == ["1", "2", "3", "4", "4", "5", "6", "6", "7", "7", "8", "8", "9", "11", "13", "14"]
+    assert r[0].parties == ["SD"] and signers(r[0]) == ["Mikael Jansson (SD)"]  # 'punkt 1 (SD) av Mikael Jansson (SD).' on one line
+    assert r[2].parties == ["S", "MP"] and signers(r[2])[-1] == "Peter Rådberg (MP)"
+    assert r[3].parties == ["S", "MP", "V"] and signers(r[3])[-1] == "Torbjörn Björlund (V)" and len(r[3].persons) == 8
+    assert not bet.sarskilda_yttranden
+    assert len(bet.ledamoter) == 17
+
+
+def test_one_unnumbered_reservation_and_four_yttranden_2018(parsed):
+    bet = report(parsed, AU1_2018)
+    assert (bet.beteckning, bet.date, bet.signatory) == ("2018/19:AU1", "2018-12-17", "Anna Johansson")
+    (r,) = bet.reservationer
+    assert (r.number, r.parties, signers(r)) == (
+        None, ["SD"], ["Magnus Persson (SD)", "Ebba Hermansson (SD)", "Sara Seppälä (SD)"])
+    s = bet.sarskilda_yttranden
+    assert [(y.number, y.parties) for y in s] == [("1", ["S", "V", "MP"]), ("2", ["SD"]), ("3", ["C"]), ("4", ["L"])]
+    assert signers(s[2]) == ["Martin Ådahl (C)"] and signers(s[3]) == ["Gulan Avci (L)", "Maria Nilsson (L)"]
+    # '* Avstår från ställningstagande, se särskilda yttranden.': S, C, V, L and MP
+    assert {m.party for m in bet.ledamoter if m.abstains} == {"S", "C", "V", "L", "MP"}
+    assert {m.party for m in bet.ledamoter if not m.abstains} == {"M", "SD", "KD"}
+    assert bet.bilagor == [f"Bilaga {n}" for n in range(1, 8)]  # 'Bilaga5' written without a space too
+
+
+def test_html_words_split_over_spans_are_one_word(parsed):
+    _, src = parsed(AU1_2018)
+    assert "Proposition 2018/19:1 inom utgiftsområde 13" in src.text  # '201<span>8</span>/1<span>9</span>'
+    assert "Sverigedemokraternas" in src.text and "\xad" not in src.text  # soft hyphens dropped
+
+
+def test_records_and_locators(facts):
+    records, chunks = facts(AU1_2010)
+    by_kind = {}
+    for f in records:
+        by_kind.setdefault(f.kind, []).append(f)
+    r3 = by_kind["reservation"][2]
+    assert r3.locator == "Arbetsmarknadsutskottet 2010-11-30 · bet. 2010/11:AU1 · Reservation 3 (SD) · punkt 7"
+    assert r3.details["nummer"] == "3" and r3.parties == ["SD"]
+    assert "Sven-Olof Sällström" in chunks[r3.chunk_ids[0]].text  # the cited chunk names the signatory
+    assert [f.details["punkt"] for f in by_kind["förslag"]] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert by_kind["förslag"][0].text.startswith("Punkt 1: Regeringens skrivelse om integration. Riksdagen avslår motion")
+    (members,) = by_kind["deltar i beslutet"]
+    assert len(members.persons) == 17
+    assert all(c.locator.startswith("Arbetsmarknadsutskottet 2010-11-30 · bet. 2010/11:AU1") for c in chunks.values())
+
+
+def test_coverage_finds_what_the_report_announces(facts, parsed):
+    for doc_id in (AU1_2010, FOU11, AU1_2018):
+        doc, _ = parsed(doc_id)
+        records, _ = facts(doc_id)
+        assert check(doc, records).ok, doc_id
+
+
+def test_coverage_reports_a_missing_reservation(tmp_path):
+    """A report whose summary announces two reservationer but holds one is flagged, not passed."""
+    text = ("# Kulturutskottets betänkande 2099/00:KrU9\n\nEtt exempel\n\nI betänkandet finns två reservationer (S).\n\n"
+            "Utskottets förslag till riksdagsbeslut\n\n1. Ett ämne\n\nRiksdagen avslår motionen.\n\nReservation 1 (S)\n\n"
+            "2. Ett annat ämne\n\nRiksdagen avslår motionen.\n\nReservation 2 (S)\n\nStockholm den 1 mars 2000\n\n"
+            "På kulturutskottets vägnar\n\nAnna Ek\n\nFöljande ledamöter har deltagit i beslutet: Anna Ek (M) och Per Ås (S).\n\n"
+            "Reservationer\n\n1. Ett ämne, punkt 1 (S)\n\nav Per Ås (S).\n\nStällningstagande\n\nVi anser annat.\n")
+    path = tmp_path / "bet.md"
+    path.write_text(text, encoding="utf-8")
+    doc = parse(read_file(path, tmp_path, 1_000_000))
+    assert doc.betankande is not None and doc.betankande.date == "2000-03-01"
+    problems = check(doc, []).problems
+    assert any("saknas: 2" in p for p in problems) and any("anger 2, hittade 1" in p for p in problems)
+
+
+def test_riksdagen_lower_case_parties():
+    assert [party_code(w) for w in ("s", "(v)".strip("()"), "mp", "fp", "Moderaterna")] == ["S", "V", "MP", "FP", "M"]
