@@ -312,20 +312,20 @@ class _Reader:
         if n and n.group(1) == expected and not n.group(2):
             head = _HEADER.match(self.texts[i + 1]) if i + 1 < len(self.texts) else None
             if head and _parties(head.group("parties")):
-                self.open(kind, expected, head, i)
+                self.open(kind, expected, head)
                 self.keep(i, self.current.label)
                 self.keep(i + 1, self.current.label)
                 return i + 2
         elif n and n.group(1) == expected:
             head = _HEADER.match(n.group(2))
             if head and _parties(head.group("parties")):
-                self.open(kind, expected, head, i)
+                self.open(kind, expected, head)
                 self.keep(i, self.current.label)
                 return i + 1
         elif self.current is None and expected == "1":
             head = _HEADER.match(text)  # an unnumbered one: the report has only one
             if head and _parties(head.group("parties")) and len(text) < 200:
-                self.open(kind, None, head, i)
+                self.open(kind, None, head)
                 self.keep(i, self.current.label)
                 return i + 1
         if self.current is not None and not self.current.persons:
@@ -343,10 +343,10 @@ class _Reader:
         self.keep(i, label)
         return i + 1
 
-    def open(self, kind: str, number: str | None, head: re.Match, i: int) -> None:
+    def open(self, kind: str, number: str | None, head: re.Match) -> None:
         self.current = Yttrande(kind, number, head.group("title").strip(), head.group("punkt"),
-                                _parties(head.group("parties")), _persons(head.group("by") or ""), i, i)
-        self.current.first = len(self.out)
+                                _parties(head.group("parties")), _persons(head.group("by") or ""),
+                                len(self.out), len(self.out))
         self.bet.yttranden.append(self.current)
         self.heading = None
         if number:

@@ -457,8 +457,8 @@ def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
     lines = split_lines(src, repair if ocr else None)
     mark_headers(lines)
     pages = assign_pages(lines)
-    report = _betankande.read(_plain_blocks(src, lines[:200])) and _betankande.read(_plain_blocks(src, lines))
-    if report is not None:  # Riksdagen's committee report: its own parts, no §§
+    report = _betankande.recognise(_plain_blocks(src, lines[:60])) and _betankande.read(_plain_blocks(src, lines))
+    if report:  # Riksdagen's committee report: its own parts, no §§
         bet, blocks = report
         attendance = Attendance(beslutande=[Person(m.name, m.party) for m in bet.ledamoter])
         return ParsedDocument(

@@ -1,8 +1,6 @@
 """Riksdagen's betänkanden, record by record, as read from the three reports in the corpus."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from rag.betankande import Betankande
 from rag.coverage import check
 from rag.genre import party_code
