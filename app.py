@@ -188,6 +188,8 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
                     date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
                     date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
                     doc = gr.Dropdown([ALL], value=ALL, label="Dokument")
+                    # shown when the index holds Riksdagen's committee reports
+                    bet = gr.Dropdown([ALL], value=ALL, label="Betänkande (beteckning)", visible=False)
         if door:
             staff_tab(service, door)
 
@@ -195,11 +197,12 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
             ready = service.status.ready or service.status.error is not None
             organs = [ALL, *service.organs]
             docs = [ALL, *sorted(service.documents())]
+            bets = service.beteckningar
             return (render_status(service), gr.Timer(active=not ready), gr.Dropdown(choices=organs),
-                    gr.Dropdown(choices=docs))
+                    gr.Dropdown(choices=docs), gr.Dropdown(choices=[ALL, *bets], visible=bool(bets)))
 
-        timer.tick(refresh, outputs=[status, timer, organ, doc], queue=False, show_progress="hidden")
-        demo.load(refresh, outputs=[status, timer, organ, doc], queue=False)
+        timer.tick(refresh, outputs=[status, timer, organ, doc, bet], queue=False, show_progress="hidden")
+        demo.load(refresh, outputs=[status, timer, organ, doc, bet], queue=False)
 
         pending = gr.State("")  # the question between showing it and answering it
 
@@ -211,14 +214,15 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
             return "", [*chat, {"role": "user", "content": text(q)},
                         {"role": "assistant", "content": render_streaming(WAITING)}], q
 
-        def respond(q: str, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str, doc_v: str):
+        def respond(q: str, chat: list, past: list, plain: bool, organ_v: str, from_v: str, to_v: str, doc_v: str,
+                    bet_v: str = ALL):
             if not q:
                 return
             chat = [*chat[:-1], {"role": "assistant", "content": render_streaming("Söker i dokumenten")}]
             yield chat, past
             try:
                 filters = make_filters(None if organ_v == ALL else organ_v, from_v, to_v,
-                                       None if doc_v == ALL else doc_v)
+                                       None if doc_v == ALL else doc_v, None if bet_v == ALL else bet_v)
                 history = [(t["question"], t["answer"]["answer"]) for t in past if t["answer"]][-HISTORY_TURNS:]
                 streamed, final = "", None
                 for part in service.stream(q, history=history, klarsprak=plain, filters=filters):
@@ -237,7 +241,7 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
             chat[-1] = {"role": "assistant", "content": render_answer(answer, uuid.uuid4().hex[:8])}
             yield chat, [*past, {"question": q, "answer": answer}]
 
-        settings_in = [klarsprak, organ, date_from, date_to, doc]
+        settings_in = [klarsprak, organ, date_from, date_to, doc, bet]
         for trigger in (send.click, question.submit):
             trigger(enqueue, [question, chatbot], [question, chatbot, pending], queue=False,
                     api_visibility="private").then(
@@ -282,10 +286,10 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
                            api_visibility="private")
 
         def ask(question: str, klarsprak: bool = False, organ: str = "", date_from: str = "", date_to: str = "",
-                doc: str = "") -> dict:
+                doc: str = "", beteckning: str = "") -> dict:
             """Answer one question; returns the same JSON as `python -m rag ask --json`."""
             try:  # the library checks the question and the filters, with Swedish reasons
-                filters = make_filters(organ, date_from, date_to, doc)
+                filters = make_filters(organ, date_from, date_to, doc, beteckning)
                 return service.ask(question or "", klarsprak=klarsprak, filters=filters).to_dict()
             except Exception as exc:
                 raise gr.Error(_swedish_error(exc)) from None

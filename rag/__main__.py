@@ -78,7 +78,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if index is None:
         return 1
     filters = rag.Filters(organ=args.organ, date_from=args.date_from, date_to=args.date_to, doc=args.doc,
-                          paragraf=args.paragraf)
+                          paragraf=args.paragraf, beteckning=args.beteckning)
     result = index.search(args.query, k=args.k, filters=filters, mode=args.mode)
     if args.json:
         print(json.dumps({"query": result.query, "passages": [h.to_dict() for h in result.hits],
@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", dest="date_to", type=_date, help="YYYY-MM-DD")
     p.add_argument("--doc", help="substring of the document id")
     p.add_argument("--paragraf", help="§ number")
+    p.add_argument("--beteckning", help="a committee report, e.g. 2010/11:AU1")
     p.add_argument("--embed-model", default=None)
     _add_index(p)
     p.set_defaults(func=cmd_search)

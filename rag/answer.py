@@ -94,7 +94,7 @@ FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names 
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
 RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
-RECORD_VALUES = {"omröstning", "sammanträde"}  # records that hold the counts or times a question may ask for
+RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hold the counts or times a question may ask for
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
@@ -135,6 +135,10 @@ def fact_sentence(f: Fact) -> str:
     """One plain Swedish sentence stating a record exactly; the LLM may rephrase it, never change it."""
     d = f.details
     where = f" ({f.bilaga})" if f.bilaga else ""
+    if "rubrik" in d and f.kind in {"reservation", "särskilt yttrande"}:  # a committee report's, numbered
+        head = f"{'Reservation' if f.kind == 'reservation' else 'Särskilt yttrande'} {d.get('nummer') or ''}".strip()
+        about = ", ".join(x for x in (d["rubrik"], f"punkt {d['punkt']}" if d.get("punkt") else "") if x)
+        return f"{head} ({about}) lämnades av {_names(f.persons) or _party_list(f.parties)}."
     if f.kind == "särskilt yttrande":
         joint = "ett gemensamt särskilt yttrande" if d.get("gemensamt") else "ett särskilt yttrande"
         s = f"{_party_list(f.parties)} lämnade {joint}{where}, genom {_names(f.persons)}."
@@ -159,6 +163,15 @@ def fact_sentence(f: Fact) -> str:
             if voters:
                 s += f" {vote.capitalize()}: {_names(voters)}."
         return s
+    if f.kind == "deltar i beslutet":
+        return f"I beslutet deltog {_names(f.persons)}."
+    if f.kind == "avstår från ställningstagande":
+        by_reason: dict[str, list[dict]] = {}
+        for p in f.persons:
+            by_reason.setdefault(d.get("skäl", {}).get(p["name"], ""), []).append(p)
+        return " ".join(f"{_names(ps)} avstod från ställningstagande{_reason(r)}." for r, ps in by_reason.items())
+    if f.kind == "roll" and d.get("roll") == "undertecknare":
+        return f"På utskottets vägnar undertecknade {_names(f.persons)}."
     if f.kind == "roll":
         part = f" för {d['paragrafer']}" if d.get("paragrafer") else ""
         return f"{d.get('roll', '').capitalize()} var {_names(f.persons)}{part}."
@@ -168,6 +181,26 @@ def fact_sentence(f: Fact) -> str:
     return text
 
 
+def _reason(text: str) -> str:
+    """'Avstår från ställningstagande under punkt 7.' -> ' under punkt 7'; '…, se särskilda yttranden' kept."""
+    rest = re.sub(r"^\s*avstår från ställningstagande\s*", "", text, flags=re.I).strip(" .,")
+    return f" ({rest})" if rest.startswith("se ") else f" {rest}" if rest else ""
+
+
+def _for_parties(f: Fact, parties: tuple[str, ...]) -> Fact:
+    """A list of members told only for the parties the question names ('Vilka ledamöter från MP …')."""
+    if f.kind not in MEMBER_LISTS or not parties:
+        return f
+    persons = [p for p in f.persons if p.get("party") in parties]
+    return replace(f, persons=persons, parties=list(dict.fromkeys(p["party"] for p in persons))) if persons else f
+
+
+# records that list members with their parties
+MEMBER_LISTS = {"deltar i beslutet", "avstår från ställningstagande"}
+# records a question may count in a named report, singular and plural
+COUNTED = {"reservation": ("reservation", "reservationer"), "särskilt yttrande": ("särskilt yttrande", "särskilda yttranden")}
+# records whose text is what a content question asks for ('Vad föreslår utskottet om …?')
+CONTENT_RECORDS = {"förslag"}
 # records whose sentence does not name the matter it is about
 _PLACED_KINDS = {"omedelbar justering", "ajournering", "bordläggning", "återremiss", "deltar inte i beslutet", "acklamation"}
 
@@ -220,9 +253,15 @@ class Answerer:
                            and not any(same_organ(o, f.organ or "") for o in q.organs)
                            and any(same_organ(o, body) for o in q.organs for body in organs_in(f.text))
                            and len(set(organs_in(f.text))) <= 2]  # one item, not a list flattened by OCR
-        scored = [(min((rank[c] for c in f.chunk_ids if c in rank), default=None), f) for f in candidates]
+        # a committee report the question names holds few records of a kind: each of them may answer,
+        # wherever its chunks rank ('Hur många reservationer …', 'När justerades betänkande …')
+        named_report = f"bet. {q.beteckning}".lower() if q.beteckning else None
+        scored = [(min((rank[c] for c in f.chunk_ids if c in rank),
+                       default=len(hits) if named_report and named_report in f.locator.lower() else None), f)
+                  for f in candidates]
         # a person or an organ the question names is a strong key: their record may rank lower among the hits
         limit = FACT_RANK_LIMIT_NAMED if q.persons or q.organs else FACT_RANK_LIMIT
+        limit = len(hits) + 1 if named_report else limit
         scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
@@ -275,6 +314,12 @@ class Answerer:
     def _fit(self, q: Question, fact: Fact) -> float:
         """Share of the question's topic words that the record's organ, date, § title and text contain;
         0 when the question names organs ('i kommunfullmäktige', 'miljönämndens') and none is the record's."""
+        if q.beteckning and f"bet. {q.beteckning}".lower() not in fact.locator.lower():
+            return 0.0  # another committee report
+        if q.nummer and "nummer" in fact.details and fact.details["nummer"] != q.nummer:
+            return 0.0  # 'reservation 3' of a report that numbers its reservationer
+        if q.punkt and "punkt" in fact.details and fact.details["punkt"] != q.punkt:
+            return 0.0
         topic = q.topic
         if not topic:
             return 1.0
@@ -350,9 +395,11 @@ class Answerer:
         q, passages = turn.q, turn.passages
         if turn.out_of_scope:
             return _Reply(REFUSAL, True, route="scope")
-        if turn.facts and not q.content and (q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
+        if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
+                q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
             return self._from_records(turn, klarsprak, timings)
-        if self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content:
+        if (self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content
+                and q.record[0] not in CONTENT_RECORDS):
             return _Reply(REFUSAL, True, route="no record")  # who, which party, how they voted: records, or nobody
         if turn.decided is not None and q.answer_type == "decision" and _covers(q.text, passages[:1]):
             return _Reply(_quote(_opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
@@ -361,6 +408,8 @@ class Answerer:
             if said and said[0].keyed and said[0].relevance >= DECISION_RELEVANCE and (
                     q.answer_type != "person" or names_in(said[0].text)):
                 return _Reply(_quote(said[0].text, passages[0].n), False, [passages[0].n], route="decision")
+        if q.answer_type == "count" and q.beteckning and turn.facts and turn.facts[0].kind in COUNTED:
+            return self._count(turn)  # 'Hur många reservationer finns i betänkande …': the report's own records
         if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it, or nothing
             best = supported_value(q, rank(q, passages[: self.k], self.weights))
             if best is None:
@@ -375,8 +424,9 @@ class Answerer:
     def _from_records(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply:
         """Code writes a sentence per record; the LLM may rephrase (if asked), never change a fact."""
         num = {p.chunk_id: p.n for p in turn.passages}
+        facts = [_for_parties(f, turn.q.parties) for f in turn.facts]
         draft = " ".join(
-            fact_sentence(f) + "".join(f" [{num[c]}]" for c in f.chunk_ids if c in num) for f in turn.facts)
+            fact_sentence(f) + "".join(f" [{num[c]}]" for c in f.chunk_ids if c in num) for f in facts)
         cited = sorted({num[c] for f in turn.facts for c in f.chunk_ids if c in num})
         text = draft
         if self.llm is not None and self.rephrase:  # a rephrasing that loses a fact is discarded
@@ -385,6 +435,22 @@ class Answerer:
             timings["generation_s"] = time.perf_counter() - t
             if _keeps_facts(phrased, draft):
                 text = phrased.strip()
+        return _Reply(text, False, cited, route="record")
+
+    def _count(self, turn: _Turn) -> _Reply:
+        """A named report's reservationer or särskilda yttranden, counted: docs --check holds them to the
+        number the report's summary announces."""
+        facts = sorted(turn.facts, key=lambda f: int(f.details.get("nummer") or 0))
+        num = {p.chunk_id: p.n for p in turn.passages}
+        kind = facts[0].kind
+        noun = COUNTED[kind][0 if len(facts) == 1 else 1]
+        items = [", ".join(filter(None, [", ".join(f.parties), f"punkt {f.details['punkt']}" if f.details.get("punkt") else ""]))
+                 for f in facts]
+        listed = "; ".join(f"{f.details.get('nummer') or '–'} ({item})" if item else f.details.get("nummer") or "–"
+                           for f, item in zip(facts, items))
+        cited = sorted({num[c] for f in facts for c in f.chunk_ids[:1] if c in num})
+        text = (f"Betänkande {turn.q.beteckning} har {len(facts)} {noun}: {listed}."
+                + "".join(f" [{n}]" for n in cited))
         return _Reply(text, False, cited, route="record")
 
     def _by_llm(self, turn: _Turn, history, klarsprak: bool, timings: dict[str, float]):

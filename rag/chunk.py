@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from .structure import Block, ParsedDocument
 
-CHUNKER_VERSION = "paragraf-chunker-15"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
+CHUNKER_VERSION = "paragraf-chunker-16"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
 MAX_CHARS = 1000
 MIN_CHARS = 250
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
@@ -34,6 +34,7 @@ class Chunk:
     end: int
     text: str  # the original text, exactly as in the file between start and end
     norm: str  # normalised (OCR-repaired) text used for search
+    beteckning: str | None = None  # a committee report's '2010/11:AU1'
 
     @property
     def context(self) -> str:
@@ -167,6 +168,6 @@ def chunk_document(doc: ParsedDocument, source: str) -> list[Chunk]:
             id=cid, doc=doc.doc_id, locator=loc, organ=b.organ, date=b.date, paragraf=b.paragraf,
             title=b.title, dnr=b.dnr, section=b.section, bilaga=b.bilaga, part=b.part,
             page_start=ps, page_end=pe, start=start, end=end, text=source[start:end],
-            norm="\n\n".join(pc.norm for pc in pieces),
+            norm="\n\n".join(pc.norm for pc in pieces), beteckning=b.beteckning,
         ))
     return chunks

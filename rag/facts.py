@@ -259,7 +259,7 @@ def _add_betankande_records(fb: _Builder, doc: ParsedDocument) -> None:
         body = " ".join(" ".join(b.norm.split()) for b in blocks[p.first:p.last + 1])
         label = f"Punkt {p.number}" if p.number else "Förslaget"
         refs = ", ".join(f"reservation {r}" if r else "reservation" for r in p.reservationer)
-        fb.add("förslag", head, f"{label}: {p.title}. {_opening_of(body, p.title)}" + (f" ({refs})" if refs else ""),
+        fb.add("förslag", head, f"{label}: {p.title.rstrip('.')}. Utskottet föreslår: {_opening_of(body, p.title)}" + (f" ({refs})" if refs else ""),
                persons=[], parties=[], span=(head.start, end.end),
                details={"punkt": p.number, "rubrik": p.title, "reservationer": p.reservationer})
     if bet.ledamoter:
@@ -273,11 +273,18 @@ def _add_betankande_records(fb: _Builder, doc: ParsedDocument) -> None:
         if abstaining:
             fb.add("avstår från ställningstagande", anchor, " ".join(
                 f"{m.name} ({m.party}): {m.abstains}" for m in abstaining),
-                persons=[{"name": m.name, "party": m.party} for m in abstaining], span=(anchor.start, blocks[last].end))
+                persons=[{"name": m.name, "party": m.party} for m in abstaining], span=(anchor.start, blocks[last].end),
+                details={"skäl": {m.name: m.abstains for m in abstaining}})
+    if bet.date:  # 'Stockholm den 30 november 2010': the day the committee settled the report
+        first, last = bet.justering
+        place = " ".join(blocks[first].norm.split()).rstrip(".")
+        fb.add("justering", blocks[first], f"Betänkande {bet.beteckning} justerades: {place}.", persons=[], parties=[],
+               span=(blocks[first].start, blocks[last].end), details={"datum": bet.date})
     if bet.signatory:
         first, last = bet.justering
+        party = next((m.party for m in bet.ledamoter if m.name == bet.signatory), None)
         fb.add("roll", blocks[first], f"På utskottets vägnar: {bet.signatory}",
-               persons=[{"name": bet.signatory, "party": None}], span=(blocks[first].start, blocks[last].end),
+               persons=[{"name": bet.signatory, "party": party}], span=(blocks[first].start, blocks[last].end),
                details={"roll": "undertecknare"})
 
 

@@ -23,13 +23,14 @@ def _compile_all(patterns: list[str]) -> re.Pattern:
 # --- parties -------------------------------------------------------------------------------------------
 PARTY_NAMES: dict[str, str] = dict(_DATA["parties"])
 _PARTY_BY_WORD: dict[str, str] = {fold(name): abbr for abbr, name in PARTY_NAMES.items()}
+_PARTY_SPELLINGS = {name.lower() for name in PARTY_NAMES.values()}
 for _abbr, _names in _DATA["party_aliases"].items():
     for _name in _names:
         _PARTY_BY_WORD[fold(_name)] = _abbr
-# The party word in running text: 'Sverigedemokraterna', 'Moderaternas', 'Vänsterpartiet'.
-PARTY_WORD = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(n) for n in _PARTY_BY_WORD), key=len, reverse=True)) + r")(?:s)?\b", re.I
-)
+        _PARTY_SPELLINGS.add(_name.lower())
+# The party word in running text, as written or folded: 'Sverigedemokraterna', 'Moderaternas', 'Vänsterpartiet'.
+PARTY_WORD = re.compile(r"\b(" + "|".join(sorted((re.escape(n) for n in _PARTY_SPELLINGS | set(_PARTY_BY_WORD)),
+                                                  key=len, reverse=True)) + r")(?:s)?\b", re.I)
 # What may stand in parentheses after a member's name: a known abbreviation, or any short upper-case one.
 PARTY_ABBR = r"(?:" + "|".join(sorted(PARTY_NAMES, key=len, reverse=True)) + r"|[A-ZÅÄÖ]{1,6}|[A-ZÅÄÖ][a-zåäö]{1,4})"
 _NAME_WORD = r"[A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłüÉ]{1,40}"  # bounded: a run of letters is no name
@@ -37,6 +38,17 @@ _NAME_WORD = r"[A-ZÅÄÖÉŠ][\w'’\-ÅÄÖåäöéšćńłüÉ]{1,40}"  # bou
 PERSON = re.compile(rf"({_NAME_WORD}(?:[ \-](?:(?:von|af|de|van|der) )?{_NAME_WORD}){{0,3}})\s*,?\s*\(\s*({PARTY_ABBR})\s*\)")
 # A name alone: two to four capitalised words ('Anna Engström', 'Lina Ekeroth Sandqvist').
 NAME = re.compile(rf"{_NAME_WORD}(?: (?:(?:von|af|de|van|der) )?{_NAME_WORD}){{1,3}}")
+# Riksdagen writes parties in lower case after names: 'Ylva Johansson (s)', '(s, v, mp)'. The same
+# length in upper case, so that offsets into the line stay exact.
+_LOWER_CODE = "|".join(sorted((re.escape(a.lower()) for a in PARTY_NAMES), key=len, reverse=True))
+_LOWER_PARTIES = re.compile(rf"(?<=[\w.)])(\s?\(\s*)((?:{_LOWER_CODE})(?:\s*(?:,|och)\s*(?:{_LOWER_CODE}))*)(\s*\))")
+
+
+def party_case(line: str) -> str:
+    return _LOWER_PARTIES.sub(lambda m: m.group(1) + m.group(2).replace("och", "\0").upper().replace("\0", "och")
+                              + m.group(3), line) if "(" in line else line
+
+
 # Party groups as documents write them: '(M+C)', 'partigrupp M, KD, L och C', 'KD och M:s'
 PARTY_GROUP = re.compile(rf"\(({PARTY_ABBR}(?:\s*[+/,]\s*{PARTY_ABBR})+)\)")
 _LIST_ABBR = r"(?:" + "|".join(sorted(PARTY_NAMES, key=len, reverse=True)) + r"|[A-ZÅÄÖ]{1,6})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .genre import BANNER, organ_in
+from .genre import BANNER, organ_in, party_case
 from .normalize import OcrRepair, nfc
 from .read import SourceText
 
@@ -69,7 +69,7 @@ def split_lines(src: SourceText, repair: OcrRepair | None) -> list[Line]:
                 lines.append(Line(pos, pos, "\f", "", kind="formfeed"))
                 pos += 1
             for start, part, cell in _pieces(piece, pos):
-                norm = nfc(part).replace("\u00a0", " ")
+                norm = party_case(nfc(part).replace("\u00a0", " "))
                 if repair is not None:
                     norm = repair.repair_line(norm)
                 line = Line(start, start + len(part), part, norm, kind="text" if part.strip(" |") else "blank")

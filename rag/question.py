@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from .genre import (ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
-                    MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, RECORD_INTENTS, iso_date, party_of_word)
+                    MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, RECORD_INTENTS, BETECKNING, iso_date,
+                    party_of_word)
 from .lexical import STOPWORDS
 from .normalize import fold
 
@@ -42,6 +43,9 @@ class Question:
     organs: tuple[str, ...] = ()  # folded, as named: 'tekniska namnden'
     paragraf: str | None = None
     bilaga: str | None = None
+    beteckning: str | None = None  # a betänkande's '2010/11:AU1', as the report writes it
+    nummer: str | None = None  # 'reservation 3', 'särskilt yttrande 2'
+    punkt: str | None = None  # 'punkt 7' of a committee's proposal
     dates: tuple[str, ...] = ()  # ISO dates named
     months: tuple[tuple[int, str | None], ...] = ()  # (month, year or None) named without a day
     years: tuple[str, ...] = ()
@@ -54,7 +58,7 @@ class Question:
     def names_scope(self) -> bool:
         """Does the question name something a document must contain for it to be about it?"""
         return bool(self.organs or self.dates or self.months or self.paragraf or self.bilaga or self.persons
-                    or self.names)
+                    or self.names or self.beteckning)
 
 
 MAX_QUESTION = 2000  # characters
@@ -83,6 +87,11 @@ def analyze(text: str) -> Question:
     organs = tuple(dict.fromkeys(m.group(0) for m in _ORGAN.finditer(folded) if not _GENERIC_ORGAN.match(m.group(0))))
     paragraf = re.search(r"(?:§+|\bparagraf(?:en)?)\s*(\d+)", folded)
     bilaga = re.search(r"\bbilaga\s*(\d+)", folded)
+    bet = BETECKNING.search(re.sub(r"\s*([/:])\s*", r"\1", text))
+    nummer = re.search(r"\b(?:reservation|sarskilt yttrande)\s*(?:nr\.?\s*)?(\d{1,3})\b", folded)
+    punkt = re.search(r"\bpunkt(?:en)?\s*(\d{1,3})\b", folded)
+    if bet:  # the beteckning names the document, not the matter
+        folded = folded.replace(fold(bet.group("bet")), " ")
     return Question(
         text=text,
         answer_type=answer_type(folded),
@@ -93,6 +102,9 @@ def analyze(text: str) -> Question:
         organs=organs,
         paragraf=paragraf.group(1) if paragraf else None,
         bilaga=bilaga.group(1) if bilaga else None,
+        beteckning=bet.group("bet") if bet else None,
+        nummer=nummer.group(1) if nummer else None,
+        punkt=punkt.group(1) if punkt else None,
         dates=dates,
         months=months,
         years=tuple(dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b(?!-\d)", folded))),

@@ -43,10 +43,17 @@ class Filters:
     date_to: str | None = None
     doc: str | None = None
     paragraf: str | None = None
+    beteckning: str | None = None  # a committee report: '2010/11:AU1'
     docs: frozenset[str] | None = None  # the documents a question can be about (see scope.py)
 
     def active(self) -> bool:
-        return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf)) or self.docs is not None
+        return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf, self.beteckning)) \
+            or self.docs is not None
+
+
+def _bet_key(beteckning: str) -> str:
+    """'2010/11 : AU1', 'bet. 2010/11:au1' -> '2010/11:au1'."""
+    return re.sub(r"^bet\.?|\s+", "", fold(beteckning))
 
 
 @dataclass
@@ -97,6 +104,7 @@ class Retriever:
         self._date = np.array([c.date or "" for c in chunks], dtype=object)
         self._doc = np.array([c.doc for c in chunks], dtype=object)
         self._para = np.array([c.paragraf or "" for c in chunks], dtype=object)
+        self._bet = np.array([_bet_key(c.beteckning or "") for c in chunks], dtype=object)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -114,6 +122,11 @@ class Retriever:
     def organs(self) -> list[str]:
         """The organs the index's chunks name, for a filter menu."""
         return sorted({c.organ for c in self.chunks if c.organ})
+
+    @property
+    def beteckningar(self) -> list[str]:
+        """The committee reports in the index, for a filter menu."""
+        return sorted({c.beteckning for c in self.chunks if c.beteckning})
 
     def source(self, doc_id: str) -> SourceText:
         """The document's text as indexed (chunk offsets point into it); ReadError if gone or changed since."""
@@ -141,6 +154,8 @@ class Retriever:
             m &= np.array([f.doc in d for d in self._doc], dtype=bool)
         if f.paragraf:
             m &= self._para == f.paragraf.strip().lstrip("§").strip()
+        if f.beteckning:
+            m &= self._bet == _bet_key(f.beteckning)
         if f.docs is not None:
             m &= np.isin(self._doc, list(f.docs))
         return m

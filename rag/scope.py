@@ -24,6 +24,7 @@ class _Document:
     paragrafer: set[str]
     text: str  # folded text of every chunk
     mentioned: list[tuple[str, frozenset[str]]]  # organ keys of every organ the text names
+    beteckningar: set[str]  # the committee report's own, as its chunks carry it
 
 
 class Scope:
@@ -38,7 +39,8 @@ class Scope:
             text = fold(" ".join(f"{c.locator} {c.norm}" for c in cs))  # the locator holds title and section
             self.docs[doc] = _Document({c.organ for c in cs if c.organ}, {c.date for c in cs if c.date},
                                        {c.paragraf for c in cs if c.paragraf}, text,
-                                       list({organ_key(p) for p in organs_in(text)}))
+                                       list({organ_key(p) for p in organs_in(text)}),
+                                       {fold(c.beteckning) for c in cs if c.beteckning})
 
     def documents(self, q: Question) -> set[str] | None:
         """The documents that hold everything the question names; None when it names nothing of that kind."""
@@ -65,6 +67,9 @@ class Scope:
         if q.paragraf and q.paragraf not in doc.paragrafer and not re.search(rf"§\s*{q.paragraf}\b", doc.text):
             return False
         if q.bilaga and not re.search(rf"\bbilaga\s*{q.bilaga}\b", doc.text):
+            return False
+        # the report itself, or a document that cites it ('bet. 2018/19:FiU1')
+        if q.beteckning and fold(q.beteckning) not in doc.beteckningar and fold(q.beteckning) not in doc.text:
             return False
         words = [p.split()[-1] for p in q.persons] + list(q.names)
         return all(re.search(rf"\b{re.escape(_stem(fold(w)))}", doc.text) for w in words)

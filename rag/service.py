@@ -43,12 +43,13 @@ def check_date(value: str, label: str) -> str | None:
 
 
 def make_filters(organ: str | None = None, date_from: str | None = None, date_to: str | None = None,
-                 doc: str | None = None) -> Filters:
+                 doc: str | None = None, beteckning: str | None = None) -> Filters:
     """Filters from form fields; ValueError with a Swedish reason naming the field."""
     values = {"date_from": check_date(date_from, "Från datum"), "date_to": check_date(date_to, "Till datum")}
     if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
         raise ValueError("Från datum ligger efter Till datum")
-    return Filters(organ=(organ or "").strip() or None, doc=(doc or "").strip() or None, **values)
+    return Filters(organ=(organ or "").strip() or None, doc=(doc or "").strip() or None,
+                   beteckning=(beteckning or "").strip() or None, **values)
 
 
 @dataclass
@@ -170,6 +171,10 @@ class Paragraf:
     @property
     def organs(self) -> list[str]:
         return self.answerer.retriever.organs if self.answerer else []
+
+    @property
+    def beteckningar(self) -> list[str]:
+        return self.answerer.retriever.beteckningar if self.answerer else []
 
     def documents(self) -> dict[str, dict]:
         return self.answerer.retriever.documents if self.answerer else {}

@@ -65,6 +65,9 @@ def test_ask_refuses_what_the_documents_do_not_say(client):
 def test_ask_filters_and_swedish_errors(client):
     filtered = client.predict("Vem var ordförande?", False, "", "", "", EVIL_DOC, api_name="/ask")
     assert {r["doc"] for r in filtered["retrieved"]} == {EVIL_DOC}
+    # a committee report this index does not hold: nothing to search, so nothing to answer from
+    elsewhere = client.predict(PRIPP, False, "", "", "", "", "2013/14:FöU11", api_name="/ask")
+    assert elsewhere["refused"] and elsewhere["retrieved"] == []
     with pytest.raises(Exception, match="Från datum: skriv datumet som ÅÅÅÅ-MM-DD"):
         client.predict(PRIPP, False, "", "7 januari", "", "", api_name="/ask")
     with pytest.raises(Exception, match="Frågan är tom"):

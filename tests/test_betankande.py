@@ -102,7 +102,8 @@ def test_records_and_locators(facts):
     assert r3.details["nummer"] == "3" and r3.parties == ["SD"]
     assert "Sven-Olof Sällström" in chunks[r3.chunk_ids[0]].text  # the cited chunk names the signatory
     assert [f.details["punkt"] for f in by_kind["förslag"]] == ["1", "2", "3", "4", "5", "6", "7"]
-    assert by_kind["förslag"][0].text.startswith("Punkt 1: Regeringens skrivelse om integration. Riksdagen avslår motion")
+    assert by_kind["förslag"][0].text.startswith(
+        "Punkt 1: Regeringens skrivelse om integration. Utskottet föreslår: Riksdagen avslår motion")
     (members,) = by_kind["deltar i beslutet"]
     assert len(members.persons) == 17
     assert all(c.locator.startswith("Arbetsmarknadsutskottet 2010-11-30 · bet. 2010/11:AU1") for c in chunks.values())
@@ -130,5 +131,65 @@ def test_coverage_reports_a_missing_reservation(tmp_path):
     assert any("saknas: 2" in p for p in problems) and any("anger 2, hittade 1" in p for p in problems)
 
 
-def test_riksdagen_lower_case_parties():
+def test_riksdagen_lower_case_parties(tmp_path):
     assert [party_code(w) for w in ("s", "(v)".strip("()"), "mp", "fp", "Moderaterna")] == ["S", "V", "MP", "FP", "M"]
+    # older reports write '(s)' after names: the same parties as a protocol's '(S)'
+    text = ("# Kulturutskottets betänkande 1999/2000:KrU9\n\nEtt exempel\n\n"
+            "Utskottets förslag till riksdagsbeslut\n\n1. Ett ämne\n\nRiksdagen avslår motion 1999/2000:Kr1 av "
+            "Per Ås m.fl. (s, v och mp).\n\nReservation 1 (s, mp)\n\nStockholm den 1 mars 2000\n\n"
+            "På kulturutskottets vägnar\n\nAnna Ek\n\nFöljande ledamöter har deltagit i beslutet: Anna Ek (m), "
+            "Per Ås (s) och Eva Bo (mp).\n\nReservationer\n\n1. Ett ämne, punkt 1 (s, mp)\n\n"
+            "av Per Ås (s) och Eva Bo (mp).\n\nStällningstagande\n\nVi anser annat.\n")
+    path = tmp_path / "bet.md"
+    path.write_text(text, encoding="utf-8")
+    bet = parse(read_file(path, tmp_path, 1_000_000)).betankande
+    assert [(m.name, m.party) for m in bet.ledamoter] == [("Anna Ek", "M"), ("Per Ås", "S"), ("Eva Bo", "MP")]
+    (r,) = bet.yttranden
+    assert r.parties == ["S", "MP"] and signers(r) == ["Per Ås (S)", "Eva Bo (MP)"]
+    assert bet.punkter[0].reservationer == ["1"]
+
+
+def test_questions_name_the_report_the_reservation_and_the_punkt():
+    from rag.question import analyze
+
+    q = analyze("Vem står bakom reservation 10 i betänkande 2013/14:FöU11?")
+    assert (q.beteckning, q.nummer, q.record[0]) == ("2013/14:FöU11", "10", "reservation")
+    assert not any("2013" in w or "fou11" in w for w in q.topic)  # the beteckning names the document, not the matter
+    q = analyze("Vilka ledamöter avstod från ställningstagande under punkt 7?")
+    assert (q.punkt, q.record[0], q.beteckning) == ("7", "avstår från ställningstagande", None)
+    assert analyze("Vem var justerare i kommunstyrelsen?").beteckning is None
+
+
+def test_report_questions_answered_from_records(corpus_index):
+    """Over the whole corpus (protocols next to reports): the report, the number and the punkt a question
+    names pick the record, whatever else ranks high; what a report does not hold is refused."""
+    from rag.answer import Answerer
+
+    ask = Answerer(corpus_index, None).ask  # no LLM: these are answered by code or refused
+    a = ask("Vem står bakom reservation 3 i betänkande 2010/11:AU1?")
+    assert "Sven-Olof Sällström (SD)" in a.answer and "Reservation 2" not in a.answer
+    assert all("bet. 2010/11:AU1" in c.locator for c in a.citations) and a.citations
+    a = ask("Vilka reservationer hör till punkt 4 i betänkande 2013/14:FöU11?")
+    assert "Reservation 4" in a.answer and "Reservation 5" in a.answer and "Reservation 6" not in a.answer
+    a = ask("Hur många reservationer finns i betänkande 2013/14:FöU11?")
+    assert "16 reservationer" in a.answer, a.answer
+    a = ask("Vad föreslog utskottet i punkt 2 i betänkande 2010/11:AU1?")
+    assert "Riksdagen avslår motionerna" in a.answer and "punkt 2" in a.citations[0].locator
+    a = ask("Vilka ledamöter från Miljöpartiet deltog i beslutet om betänkande 2013/14:FöU11?")
+    assert "Peter Rådberg (MP)" in a.answer and "(S)" not in a.answer
+    a = ask("När justerades betänkande 2018/19:AU1?")
+    assert "17 december 2018" in a.answer
+    for unanswerable in ("Vem står bakom reservation 17 i betänkande 2013/14:FöU11?",
+                         "Vilka partier lämnade särskilda yttranden i betänkande 2013/14:FöU11?",
+                         "Vem står bakom reservation 2 i betänkande 2015/16:AU1?"):
+        assert ask(unanswerable).refused, unanswerable
+
+
+def test_filter_on_beteckning(corpus_index):
+    from rag.retrieve import Filters
+
+    hits = corpus_index.search("reservation", k=10, filters=Filters(beteckning="2013/14 : FöU11")).hits
+    assert hits and all(h.chunk.beteckning == "2013/14:FöU11" for h in hits)
+    assert corpus_index.beteckningar == ["2010/11:AU1", "2013/14:FöU11", "2018/19:AU1"]
+    hits = corpus_index.search("reservation", k=10, filters=Filters(organ="Försvarsutskottet")).hits
+    assert hits and all(h.chunk.doc.endswith("bet-2013-14-FoU11.html") for h in hits)
