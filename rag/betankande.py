@@ -91,7 +91,7 @@ class Betankande:
 
 
 def _flat(block: Block) -> str:
-    return re.sub(r"^#+\s*", "", " ".join(block.norm.split()))
+    return re.sub(r"^#+\s*", "", " ".join(block.norm.replace("**", "").split()))
 
 
 def recognise(blocks: list[Block]) -> tuple[str, str, str | None] | None:
@@ -155,7 +155,16 @@ def _contents_end(texts: list[str], at: int) -> int:
     for j in range(start, min(len(texts), at + 400)):
         if "|" not in texts[j] and _entry(texts[j]) == first:
             return j
-    return at + 1
+    # entries with dotted leaders and page numbers ('Sammanfattning ....... 1'), a group title between
+    # them ('Bilaga 1'): the contents run while such rows come (a PDF's page-by-page layout)
+    j = at + 1
+    while j < len(texts) and (_LEADER.search(texts[j]) or len(texts[j]) < 80 and j + 1 < len(texts)
+                              and _LEADER.search(texts[j + 1])):
+        j += 1
+    return j
+
+
+_LEADER = re.compile(r"\.{6,}\s*\|?\s*\d*\s*\|?\s*$")
 
 
 class _Reader:

@@ -19,6 +19,8 @@ from typing import Iterator
 
 import yaml
 
+from .pdf import pdf_pages
+
 SUPPORTED = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 
@@ -97,7 +99,7 @@ def _pdf_pages(data: bytes, doc_id: str) -> list[str]:
             opened = 0
         if not opened:
             raise ReadError(doc_id, "PDF is password-protected; save it without a password and add it again")
-    return [(page.extract_text() or "") for page in reader.pages]
+    return pdf_pages(data)  # by the words' positions: columns apart, paragraphs kept
 
 
 def _pdf_text(data: bytes, doc_id: str) -> str:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -39,3 +41,17 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+
+def print_pdf(html: str, out: Path, title: str) -> bytes:
+    """`html` printed to PDF by Debian's Chromium (installed by scripts/setup-browser.sh) as a browser prints
+    a page: A4, with the browser's running head (date, `title`) and foot (address, 'N/M') on every page."""
+    page = out.with_suffix(".html")
+    page.write_text(f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>{title}</title>"
+                    "<style>@page { size: A4; margin: 20mm 18mm; } body { font: 11pt serif; }"
+                    " table { border-collapse: collapse; } td, th { padding: 2pt 14pt 2pt 0; text-align: left; }"
+                    f"</style></head><body>{html}</body></html>", encoding="utf-8")
+    subprocess.run(["/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={out}",
+                    page.as_uri()], check=True, capture_output=True, timeout=180)
+    return out.read_bytes()

@@ -1,0 +1,229 @@
+"""Text-layer PDFs read by the position of their words, as a reader sees the page.
+
+pypdf's plain text runs table columns into each other and gives no paragraph breaks; a
+decision document's structure (a two-column attendance table, "Reservation 1 (S)" as a heading
+of its own, a running head above every page) is in the layout. Words are grouped into lines by
+their vertical position (a footnote mark raised above the line stays in it); a wide horizontal gap
+splits a line into cells, written as a Markdown table row ('| Anna Ek | (S) | Ordförande |') so
+the parser reads it like the Markdown protocols; a paragraph ends where the spacing grows, the
+font size or weight changes, the next line is indented, or a line ends short with a full stop; a
+wrapped line runs on in the next. Lines in the top and bottom margins that repeat over the pages
+(a running head, 'Sida 3 av 12') are furniture and left out, except the first page's head, which
+says what the document is. Page breaks stay form feeds, so page numbers are exact.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
+COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
+PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's usual leading ends a paragraph
+INDENT = 0.6  # a first line indented by this many font sizes starts a paragraph
+MARGIN = 0.09  # the top and bottom share of a page where running heads and page numbers stand
+SHORT_LINE = 4.0  # a line ending this many font sizes before the right edge, with a full stop, ends a paragraph
+TOUCH = 0.08  # words closer than this (in font sizes) are one word split where its font changes
+MAX_LEADING = 1.4  # line spacing (in font sizes) above which a step is a paragraph gap anyway
+_BREAK_HYPHEN = ("\u2010", "\u00ad")  # hyphens a typesetter adds where it breaks a word ('Sverige‐⏎demokraterna')
+
+
+@dataclass
+class _Line:
+    top: float
+    bottom: float
+    size: float  # the main font size of the line
+    words: list[dict] = field(default_factory=list)
+    columns: set[int] = field(default_factory=set)  # x positions (rounded) where a cell starts after a gap
+
+    @property
+    def x0(self) -> float:
+        return min(w["x0"] for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w["x1"] for w in self.words)
+
+    @property
+    def bold(self) -> bool:
+        return all(_bold(w) for w in self.words)
+
+    def cells(self) -> list[str]:
+        out: list[list[dict]] = [[]]
+        last = None
+        for w in sorted(self.words, key=lambda w: w["x0"]):
+            if last is not None and (w["x0"] - last > CELL_GAP * self.size or round(w["x0"]) in self.columns):
+                out.append([])
+            if last is not None and out[-1] and w["x0"] - last < TOUCH * self.size:
+                # one word in two fonts: small capitals ('B' + 'ILAGA'), a raised footnote mark
+                out[-1][-1] = {**out[-1][-1], "text": out[-1][-1]["text"] + w["text"], "x1": w["x1"]}
+            else:
+                out[-1].append(w)
+            last = w["x1"]
+        return [_with_bold(c) for c in out]
+
+    def text(self) -> str:
+        cells = self.cells()
+        if len(cells) > 1 and _LIST_MARK.match(cells[0]):  # '1.   Lag om …': a hanging list number, not a column
+            cells = [f"{cells[0]} {cells[1]}", *cells[2:]]
+        return cells[0] if len(cells) == 1 else "| " + " | ".join(cells) + " |"
+
+
+_LIST_MARK = re.compile(r"^(?:\*\*)?(?:\d{1,3}[.)]|[a-zåäö][.)]|[–•\-*])(?:\*\*)?$")
+
+
+def _bold(word: dict) -> bool:
+    return bool(re.search(r"bold|black|heavy|semibold", word.get("fontname", ""), re.I))
+
+
+def _with_bold(words: list[dict]) -> str:
+    """A run of bold words as Markdown '**…**': a bold lead-in ('**Nämndens beslut** − …') names a section."""
+    out, run = [], []
+    for w in words + [None]:
+        if w is not None and _bold(w):
+            run.append(w["text"])
+            continue
+        if run:
+            out.append("**" + " ".join(run) + "**")
+            run = []
+        if w is not None:
+            out.append(w["text"])
+    return " ".join(out)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page, laid out as lines and paragraphs."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        pages = [(_lines(page), float(page.height)) for page in pdf.pages]
+    furniture = _repeated_margin_lines(pages)
+    return [_page_text(lines, height, furniture, first=n == 0) for n, (lines, height) in enumerate(pages)]
+
+
+def _lines(page) -> list[_Line]:
+    """Words into lines: a word joins the line its vertical middle falls in (small raised marks too)."""
+    words = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, keep_blank_chars=False, extra_attrs=["size", "fontname"])
+    lines: list[_Line] = []
+    for w in sorted(words, key=lambda w: (-w["size"], w["top"])):  # the main text first, marks after
+        middle = (w["top"] + w["bottom"]) / 2
+        home = next((ln for ln in lines if ln.top - 1 <= middle <= ln.bottom + 1
+                     and (w["size"] < ln.size * 0.8 or abs(w["top"] - ln.top) <= ln.size * 0.35)), None)
+        if home is None:
+            lines.append(_Line(w["top"], w["bottom"], w["size"], [w]))
+        else:
+            home.words.append(w)
+    return sorted(lines, key=lambda ln: ln.top)
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+
+
+def _in_margin(line: _Line, height: float) -> bool:
+    return line.bottom < height * MARGIN or line.top > height * (1 - MARGIN)
+
+
+def _repeated_margin_lines(pages: list[tuple[list[_Line], float]]) -> set[str]:
+    """Shapes of margin lines found on at least half of the pages (three or more)."""
+    if len(pages) < 3:
+        return set()
+    counts: dict[str, int] = {}
+    for lines, height in pages:
+        for shape in {_shape(ln.text()) for ln in lines if _in_margin(ln, height)}:
+            counts[shape] = counts.get(shape, 0) + 1
+    return {s for s, n in counts.items() if n >= max(3, len(pages) / 2)}
+
+
+def _gaps(line: _Line, width: float) -> dict[int, float]:
+    """Where words start after a gap of at least `width` font sizes: x (rounded) -> the gap."""
+    words = sorted(line.words, key=lambda w: w["x0"])
+    return {round(b["x0"]): b["x0"] - a["x1"] for a, b in zip(words, words[1:])
+            if b["x0"] - a["x1"] >= width * line.size}
+
+
+def _align_columns(lines: list[_Line]) -> None:
+    """A narrow gutter is a column when the next or previous line has a cell starting at the same x:
+    'Lisa Andersson (M), ordförande   Berit Bergström (M) ersätter …' over 'Fredrik Hansson (C)   Niclas …'."""
+    gaps = [_gaps(ln, COLUMN_GAP) for ln in lines]
+    for i, ln in enumerate(lines):
+        near = [x for j in (i - 1, i + 1) if 0 <= j < len(lines) for x in gaps[j]]
+        ln.columns = {x for x in gaps[i] if any(abs(x - y) <= 2 for y in near)}
+
+
+def _page_text(lines: list[_Line], height: float, furniture: set[str], first: bool) -> str:
+    """The page's paragraphs without its furniture; the first page keeps its head, which says what the
+    document is (organ, date)."""
+    body = [ln for ln in lines if not (_in_margin(ln, height) and _shape(ln.text()) in furniture
+                                       and not (first and ln.top < height / 2))]
+    _align_columns(body)
+    return "\n\n".join(p for p in _paragraphs(body) if p.strip())
+
+
+def _paragraphs(lines: list[_Line]) -> list[str]:
+    if not lines:
+        return []
+    leading = _usual_leading(lines)
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    groups: list[list[_Line]] = [[lines[0]]]
+    for prev, ln in zip(lines, lines[1:]):
+        if _breaks(prev, ln, leading, left, right):
+            groups.append([])
+        groups[-1].append(ln)
+    return [_joined(g) for g in groups]
+
+
+def _joined(group: list[_Line]) -> str:
+    """A paragraph's lines: a wrapped line runs on in the next (one line per sentence, as the parser reads
+    it); a line that ended by itself (a list item, a name, a table row) stays a line."""
+    right = max(ln.x1 for ln in group)  # the paragraph's own edge: a quote or a cell is narrower than the page
+    out = group[0].text()
+    for prev, ln in zip(group, group[1:]):
+        text = ln.text()
+        if _wrapped(prev, ln, right) and not text.startswith("|") and not out.endswith("|"):
+            out = _run_on(out, text)
+        else:
+            out += "\n" + text
+    return out
+
+
+def _run_on(line: str, more: str) -> str:
+    """'Sverige‐' + 'demokraterna': the typesetter's hyphen goes; 'Ann-' + 'Christin' is one name;
+    'barn-' + 'och utbildning' keeps its space."""
+    if line.endswith(_BREAK_HYPHEN):
+        return line[:-1] + more
+    if line.endswith("-") and line[-2:-1].isalpha() and not _CONJUNCTION.match(more):
+        return line + more
+    return f"{line} {more}"
+
+
+_CONJUNCTION = re.compile(r"(?:och|eller|samt|resp\.?|respektive|till)\b")
+
+
+def _wrapped(prev: _Line, ln: _Line, right: float) -> bool:
+    """The line was broken for want of room: the next line's first word would not have fit after it."""
+    first = min(ln.words, key=lambda w: w["x0"])
+    return prev.x1 + 0.3 * prev.size + (first["x1"] - first["x0"]) > right - 0.5 * prev.size
+
+
+def _usual_leading(lines: list[_Line]) -> float:
+    """The space from a line's top to the next one's inside a paragraph, per font size: the lower quartile
+    of the page's steps (a cover page of one-line paragraphs has few of them), at most MAX_LEADING."""
+    steps = sorted((b.top - a.top) / a.size for a, b in zip(lines, lines[1:]) if a.size and 0 < b.top - a.top)
+    return min(steps[len(steps) // 4], MAX_LEADING) if steps else 1.2
+
+
+def _breaks(prev: _Line, ln: _Line, leading: float, left: float, right: float) -> bool:
+    size = prev.size or 10.0
+    if abs(ln.size - prev.size) > 0.1 * size:
+        return True  # a heading, or the small print of a footnote
+    if prev.bold != ln.bold:
+        return True  # a heading in bold at the size of the text
+    if (ln.top - prev.top) / size > leading + PARAGRAPH_GAP:
+        return True
+    if prev.text().startswith("|") or ln.text().startswith("|"):
+        return not (prev.text().startswith("|") and ln.text().startswith("|"))  # table rows run together
+    if ln.x0 - left > INDENT * size and prev.x0 - left <= INDENT * size:
+        return True  # a first-line indent
+    return right - prev.x1 > SHORT_LINE * size and prev.text().rstrip().endswith((".", ":", "!", "?"))

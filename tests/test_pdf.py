@@ -1,0 +1,87 @@
+"""Text-layer PDFs as browsers and offices print them, read by the words' positions.
+
+Real renderings: the bundled documents printed to PDF by Chromium (A4, the browser's running
+head and foot on every page), then read and parsed as a user's PDF would be, and compared with
+what the original file gives.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from helpers import print_pdf
+from rag.chunk import chunk_document
+from rag.facts import extract
+from rag.read import read_file
+from rag.structure import parse
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+JONKOPING = "jonkoping/barn-och-utbildningsnamnden-2016-01-26.md"
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                                reason="Chromium prints the PDFs (scripts/setup-browser.sh installs it)")
+
+
+def _parsed(root: Path, rel: str):
+    src = read_file(root / rel, root, 1 << 30)
+    doc = parse(src)
+    return src, doc, extract(doc, chunk_document(doc, src.text))
+
+
+def _records(facts) -> list[tuple]:
+    return sorted({(f.kind, f.paragraf, tuple(sorted(p["name"] for p in f.persons))) for f in facts})
+
+
+def test_protocol_printed_to_pdf_reads_as_its_markdown(tmp_path):
+    md = (CORPUS / JONKOPING).read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark").enable("table").render(re.sub(r"\A---\n.*?\n---\n", "", md, flags=re.S))
+    (tmp_path / "jonkoping").mkdir()
+    print_pdf(html, tmp_path / "jonkoping" / "protokoll.pdf", "Barn- och utbildningsnämnden 2016-01-26")
+    _, want, want_facts = _parsed(CORPUS, JONKOPING)
+    src, got, got_facts = _parsed(tmp_path, "jonkoping/protokoll.pdf")
+    assert src.text.count("\f") >= 10  # one form feed per page break: page numbers stay exact
+    assert [p.number for p in got.paragrafer] == [p.number for p in want.paragrafer] == [str(n) for n in range(1, 16)]
+    assert [p.title for p in got.paragrafer] == [p.title for p in want.paragrafer]
+    assert [m.name for m in got.attendance.beslutande] == [m.name for m in want.attendance.beslutande]
+    assert _records(got_facts) == _records(want_facts)  # votes, reservations, substitutions, roles …
+    # the browser's running foot ('file:///…', '3/21') is furniture: in no paragraph after page 1
+    assert not any("file://" in b.norm for b in got.blocks if (b.page_start or 1) > 1)
+
+
+@pytest.mark.parametrize("name", ["bet-2010-11-AU1", "bet-2013-14-FoU11", "bet-2018-19-AU1"])
+def test_betankande_printed_to_pdf_reads_as_its_html(tmp_path, name):
+    """The same report from Riksdagen's HTML and from a PDF of it: the same structure, record by record."""
+    (tmp_path / "riksdagen").mkdir()
+    html = (CORPUS / "riksdagen" / f"{name}.html").read_text(encoding="utf-8")
+    print_pdf(html, tmp_path / "riksdagen" / f"{name}.pdf", name)
+    _, want, want_facts = _parsed(CORPUS, f"riksdagen/{name}.html")
+    _, got, got_facts = _parsed(tmp_path, f"riksdagen/{name}.pdf")
+    w, g = want.betankande, got.betankande
+    assert g is not None
+    assert (g.utskott, g.beteckning, g.date, g.signatory) == (w.utskott, w.beteckning, w.date, w.signatory)
+    assert [(m.name, m.party, m.abstains) for m in g.ledamoter] == [(m.name, m.party, m.abstains) for m in w.ledamoter]
+    assert [(p.number, p.title, p.reservationer) for p in g.punkter] == [(p.number, p.title, p.reservationer)
+                                                                          for p in w.punkter]
+    assert [(y.kind, y.number, y.punkt, y.parties, y.persons) for y in g.yttranden] == [
+        (y.kind, y.number, y.punkt, y.parties, y.persons) for y in w.yttranden]
+    assert set(g.bilagor) == set(w.bilagor)
+    assert _records(got_facts) == _records(want_facts)
+
+
+def test_table_columns_stay_apart(tmp_path):
+    """A two-column attendance table: pypdf's plain text runs the columns together, by position they
+    stay cells of one row."""
+    rows = [("Lisa Andersson (M), ordförande", "Berit Bergström (M) ersätter Emanuel Forsell (M)"),
+            ("Fredrik Hansson (C)", "Niclas Nilsson (M) ersätter Hravn Forsne (M)"),
+            ("Johan Tolinsson (S)", "")]
+    table = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows)
+    html = (f"<h1>Kommunstyrelsen</h1><p>Sammanträdesdatum 2025-01-21</p><table><tr><th>Ledamöter</th>"
+            f"<th>Tjänstgörande ersättare</th></tr>{table}</table><p>Sekreterare Patrik Johansson</p>")
+    print_pdf(html, tmp_path / "ks.pdf", "Kommunstyrelsen")
+    text = read_file(tmp_path / "ks.pdf", tmp_path, 1 << 20).text
+    assert "| **Ledamöter** | **Tjänstgörande ersättare** |" in text  # the header cells in bold
+    assert "| Lisa Andersson (M), ordförande | Berit Bergström (M) ersätter Emanuel Forsell (M) |" in text
+    assert "\nJohan Tolinsson (S)\n" in text or "| Johan Tolinsson (S) |" in text
