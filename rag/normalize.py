@@ -24,6 +24,7 @@ OCR_FUNCTION_WORDS = {"ar": "är", "for": "för", "dr": "är", "4r": "är", "f6r
                       "aven": "även", "dven": "även", "nar": "när", "sa": "så", "da": "då", "pa": "på",
                       "fa": "få", "ga": "gå", "bade": "både", "an": "än", "4n": "än", "fran": "från"}
 _SECTION_SIGN = re.compile(r"(?<![\w§])[{$]\s?(?=\d)")
+_SECTION_SIGNS = re.compile(r"(?<![\w§])[8$] [8$] (?=\d)")  # '§§ 1-5' read as '8 8 1-5'
 _ONE_FOR_I = re.compile(r"(?<=[a-zåäö,] )1(?= [a-zåäö])")
 _MAX_SLOTS = 5
 
@@ -89,6 +90,7 @@ class OcrRepair:
         return self.candidate(word) is not None
 
     def repair_line(self, line: str) -> str:
+        line = _SECTION_SIGNS.sub("§§ ", line)
         line = _SECTION_SIGN.sub("§", line)
         line = _ONE_FOR_I.sub("i", line)
 

@@ -9,7 +9,8 @@ the parser reads it like the Markdown protocols; a paragraph ends where the spac
 font size or weight changes, the next line is indented, or a line ends short with a full stop; a
 wrapped line runs on in the next. Lines in the top and bottom margins that repeat over the pages
 (a running head, 'Sida 3 av 12') are furniture and left out, except the first page's head, which
-says what the document is. Page breaks stay form feeds, so page numbers are exact.
+says what the document is. Page breaks stay form feeds, so page numbers are exact. A page without a
+text layer is read by Tesseract (rag/ocr.py) and its words go through the same steps.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's u
 INDENT = 0.6  # a first line indented by this many font sizes starts a paragraph
 MARGIN = 0.09  # the top and bottom share of a page where running heads and page numbers stand
 SHORT_LINE = 4.0  # a line ending this many font sizes before the right edge, with a full stop, ends a paragraph
+MIN_WORDS = 3  # a page with fewer words in its text layer is a scan (or blank) and is OCR'd
 TOUCH = 0.08  # words closer than this (in font sizes) are one word split where its font changes
 MAX_LEADING = 1.4  # line spacing (in font sizes) above which a step is a paragraph gap anyway
 _BREAK_HYPHEN = ("\u2010", "\u00ad")  # hyphens a typesetter adds where it breaks a word ('Sverige‐⏎demokraterna')
@@ -35,6 +37,7 @@ class _Line:
     size: float  # the main font size of the line
     words: list[dict] = field(default_factory=list)
     columns: set[int] = field(default_factory=set)  # x positions (rounded) where a cell starts after a gap
+    ocr: bool = False  # read by Tesseract: sizes are box heights, only roughly the print's
 
     @property
     def x0(self) -> float:
@@ -91,19 +94,66 @@ def _with_bold(words: list[dict]) -> str:
     return " ".join(out)
 
 
-def pdf_pages(data: bytes) -> list[str]:
-    """The text of each page, laid out as lines and paragraphs."""
+@dataclass
+class PdfText:
+    pages: list[str]  # each page's text, laid out as lines and paragraphs
+    ocr_seconds: dict[int, float] = field(default_factory=dict)  # page number (1-based) -> Tesseract's time
+
+
+def pdf_pages(data: bytes, name: str = "") -> PdfText:
+    """Each page by its words' positions; a page without a text layer (a scan) is OCR'd."""
     import pdfplumber
 
+    ocr_seconds: dict[int, float] = {}
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        pages = [(_lines(page), float(page.height)) for page in pdf.pages]
+        pages = [(_lines(page.extract_words(x_tolerance=1.5, y_tolerance=2.5, extra_attrs=["size", "fontname"])),
+                  float(page.height)) for page in pdf.pages]
+    scanned = [n for n, (lines, _) in enumerate(pages) if sum(len(ln.words) for ln in lines) < MIN_WORDS]
+    for n, lines in _ocr(data, scanned, name, ocr_seconds):
+        pages[n] = (lines, pages[n][1])
     furniture = _repeated_margin_lines(pages)
-    return [_page_text(lines, height, furniture, first=n == 0) for n, (lines, height) in enumerate(pages)]
+    return PdfText([_page_text(lines, height, furniture, first=n == 0) for n, (lines, height) in enumerate(pages)],
+                   ocr_seconds)
 
 
-def _lines(page) -> list[_Line]:
+def _ocr(data: bytes, numbers: list[int], name: str, seconds: dict[int, float]):
+    """(page index, lines) for each scanned page, with a progress bar and each page's time."""
+    if not numbers:
+        return
+    import time
+
+    import pypdfium2
+    from tqdm import tqdm
+
+    from . import ocr
+
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        for n in tqdm(numbers, desc=f"OCR {name}".strip(), unit="sida", disable=None, leave=False):
+            t = time.perf_counter()
+            image = pdf[n].render(scale=ocr.DPI / 72).to_pil()
+            lines = _ocr_lines(ocr.page_words(image))
+            seconds[n + 1] = round(time.perf_counter() - t, 2)
+            yield n, lines
+    finally:
+        pdf.close()
+
+
+def _ocr_lines(words: list[dict]) -> list[_Line]:
+    """Tesseract's own lines; a line's size is its words' median box height (print has no sizes)."""
+    by_line: dict[tuple, list[dict]] = {}
+    for w in words:
+        by_line.setdefault(w["line"], []).append(w)
+    lines = []
+    for ws in by_line.values():
+        heights = sorted(w["bottom"] - w["top"] for w in ws)
+        lines.append(_Line(min(w["top"] for w in ws), max(w["bottom"] for w in ws), heights[len(heights) // 2],
+                           ws, ocr=True))
+    return sorted(lines, key=lambda ln: ln.top)
+
+
+def _lines(words: list[dict]) -> list[_Line]:
     """Words into lines: a word joins the line its vertical middle falls in (small raised marks too)."""
-    words = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, keep_blank_chars=False, extra_attrs=["size", "fontname"])
     lines: list[_Line] = []
     for w in sorted(words, key=lambda w: (-w["size"], w["top"])):  # the main text first, marks after
         middle = (w["top"] + w["bottom"]) / 2
@@ -216,7 +266,7 @@ def _usual_leading(lines: list[_Line]) -> float:
 
 def _breaks(prev: _Line, ln: _Line, leading: float, left: float, right: float) -> bool:
     size = prev.size or 10.0
-    if abs(ln.size - prev.size) > 0.1 * size:
+    if abs(ln.size - prev.size) > (0.35 if prev.ocr else 0.1) * size:
         return True  # a heading, or the small print of a footnote
     if prev.bold != ln.bold:
         return True  # a heading in bold at the size of the text

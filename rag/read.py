@@ -19,7 +19,8 @@ from typing import Iterator
 
 import yaml
 
-from .pdf import pdf_pages
+from .ocr import OcrUnavailable
+from .pdf import PdfText, pdf_pages
 
 SUPPORTED = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
@@ -87,7 +88,7 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _pdf_pages(data: bytes, doc_id: str) -> list[str]:
+def _pdf_pages(data: bytes, doc_id: str) -> PdfText:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
@@ -99,10 +100,13 @@ def _pdf_pages(data: bytes, doc_id: str) -> list[str]:
             opened = 0
         if not opened:
             raise ReadError(doc_id, "PDF is password-protected; save it without a password and add it again")
-    return pdf_pages(data)  # by the words' positions: columns apart, paragraphs kept
+    try:
+        return pdf_pages(data, doc_id)  # by the words' positions: columns apart, paragraphs kept
+    except OcrUnavailable as exc:
+        raise ReadError(doc_id, str(exc)) from None
 
 
-def _pdf_text(data: bytes, doc_id: str) -> str:
+def _pdf_text(data: bytes, doc_id: str) -> PdfText:
     log = logging.getLogger("pypdf")
     collect = _Collect()
     log.addHandler(collect)
@@ -119,9 +123,9 @@ def _pdf_text(data: bytes, doc_id: str) -> str:
     finally:
         log.removeHandler(collect)
         log.propagate = propagate
-    if not "".join(pages).strip():
-        raise ReadError(doc_id, "PDF has no text layer (scanned image?); OCR it first")
-    return "\f".join(pages)
+    if not "".join(pages.pages).strip():
+        raise ReadError(doc_id, "PDF has no text, neither a text layer nor words Tesseract could read")
+    return pages
 
 
 def _docx_text(data: bytes, doc_id: str) -> str:
@@ -241,7 +245,9 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     if suffix == ".pdf":
         if not data.startswith(b"%PDF"):
             raise ReadError(doc_id, "broken PDF (no %PDF header)")
-        return SourceText(doc_id, path, _pdf_text(data, doc_id), digest, "pdf", "pdf")
+        pdf = _pdf_text(data, doc_id)
+        meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}
+        return SourceText(doc_id, path, "\f".join(pdf.pages), digest, "pdf", "pdf", meta)
     if suffix == ".docx":
         text = _docx_text(data, doc_id)
         if not text.strip():

@@ -453,7 +453,7 @@ def _plain_blocks(src: SourceText, lines: list[Line]) -> list[Block]:
 def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
     """Parse one document. `repair` enables OCR repair when the text looks like a noisy scan."""
     noise = ocr_noise(src.text[src.body_start:], repair) if repair else 0.0
-    ocr = repair is not None and noise >= OCR_THRESHOLD
+    ocr = repair is not None and (noise >= OCR_THRESHOLD or bool(src.metadata.get("ocr_seconds")))
     lines = split_lines(src, repair if ocr else None)
     mark_headers(lines)
     pages = assign_pages(lines)

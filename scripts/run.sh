@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh run
+# scanned PDFs need Tesseract; without root or sudo the app runs and names the missing package per scan
+bash scripts/setup-ocr.sh || echo "paragraf: Tesseract not installed: scanned PDF pages cannot be read" >&2
 . .venv/bin/activate
 exec python app.py "$@"

@@ -85,3 +85,24 @@ def test_table_columns_stay_apart(tmp_path):
     assert "| **Ledamöter** | **Tjänstgörande ersättare** |" in text  # the header cells in bold
     assert "| Lisa Andersson (M), ordförande | Berit Bergström (M) ersätter Emanuel Forsell (M) |" in text
     assert "\nJohan Tolinsson (S)\n" in text or "| Johan Tolinsson (S) |" in text
+
+
+def test_scanned_page_is_read_by_ocr(tmp_path, repair):
+    """An image-only PDF (the protocol's cover page printed, then rasterised at scan resolution): Tesseract
+    reads it, the noise repair runs, and the cover page gives the same organ, date and attendance."""
+    import pypdfium2
+    from rag import ocr
+
+    md = (CORPUS / JONKOPING).read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark").enable("table").render(re.sub(r"\A---\n.*?\n---\n", "", md, flags=re.S))
+    printed = print_pdf(html, tmp_path / "printed.pdf", "Barn- och utbildningsnämnden 2016-01-26")
+    page = pypdfium2.PdfDocument(printed)[0].render(scale=200 / 72).to_pil().convert("L")
+    (tmp_path / "scan").mkdir()
+    page.save(tmp_path / "scan" / "protokoll.pdf", resolution=200)  # an image and nothing else
+    src = read_file(tmp_path / "scan" / "protokoll.pdf", tmp_path / "scan", 1 << 30)
+    assert src.metadata["ocr_pages"] == 1 and src.metadata["ocr_seconds"][1] > 0
+    assert ocr.available()
+    got, want = parse(src, repair), parse(read_file(CORPUS / JONKOPING, CORPUS, 1 << 30), repair)
+    assert (got.organ, got.date) == (want.organ, want.date) == ("Barn- och utbildningsnämnden", "2016-01-26")
+    assert [m.name for m in got.attendance.beslutande] == [m.name for m in want.attendance.beslutande]
+    assert "Paragrafer 1 - 15" in src.text and "Justerande Anna Carlsson" in src.text
