@@ -170,7 +170,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
         paras = ", ".join(d.get("paragrafer", [])[:12])
         print(f"{doc_id}\n    {d.get('organ')} {d.get('date')} · §§ {paras or '–'} · bilagor: "
               f"{', '.join(d.get('bilagor', [])) or '–'} · sidor: {d.get('pages') or '–'} · "
-              f"{d.get('chunks')} stycken · OCR: {'ja' if d.get('ocr') else 'nej'} ({d.get('ocr_noise')})")
+              f"{d.get('chunks')} stycken · OCR: {'ja' if d.get('ocr') else 'nej'} ({d.get('ocr_noise')})"
+              + (f" · inskannade sidor (Tesseract): {meta['ocr_page_numbers']}"
+                 if (meta := d.get("metadata") or {}).get("ocr_page_numbers") else ""))
     return 0
 
 

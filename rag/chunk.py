@@ -143,6 +143,7 @@ def chunk_document(doc: ParsedDocument, source: str) -> list[Chunk]:
     """Chunks for one parsed document; `source` is the text its offsets point into."""
     chunks: list[Chunk] = []
     groups: list[tuple[Block, list[_Piece]]] = []
+    scanned = {int(n) for n in (doc.metadata.get("ocr_seconds") or {})}
     for b in doc.blocks:
         for piece in _split_long(b, source):
             if groups and _key(groups[-1][0]) == _key(b):
@@ -163,6 +164,8 @@ def chunk_document(doc: ParsedDocument, source: str) -> list[Chunk]:
         pages = [p for pc in pieces for p in (pc.page_start, pc.page_end) if p is not None]
         ps, pe = (min(pages), max(pages)) if pages else (None, None)
         loc = locator(doc.doc_id, b.organ, b.date, b.paragraf, b.bilaga, b.part, b.section, ps, pe, b.beteckning)
+        if ps is not None and any(ps <= n <= (pe or ps) for n in scanned):
+            loc += " · OCR"  # read from a scan by Tesseract: the words may be misread
         cid = hashlib.sha1(f"{doc.doc_id}:{start}:{end}:{CHUNKER_VERSION}".encode()).hexdigest()[:16]
         chunks.append(Chunk(
             id=cid, doc=doc.doc_id, locator=loc, organ=b.organ, date=b.date, paragraf=b.paragraf,

@@ -35,7 +35,8 @@ ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
 FLAT_LIMIT = 20_000  # above this, HNSW (see README: recall vs flat)
 HNSW_M = 32
 HNSW_EF_SEARCH = int(os.environ.get("PARAGRAF_HNSW_EF", "256"))  # measured: see README, Speed
-EMBED_SLICE = 128  # chunks per progress step when a caller follows the embedding
+EMBED_SLICE = 128  # chunks per progress step, and per slice kept on disk while embedding
+PROGRESS_DIR = ".embedding-progress"  # embeddings done so far by an ingest that has not finished
 
 
 class IndexError_(RuntimeError):
@@ -51,15 +52,61 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
+    resumed: int = 0  # of the embedded: taken from an interrupted ingest's slices
+    facts: int = 0
+    pages: int = 0
+    ocr_pages: int = 0
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
+        kinds: dict[str, int] = {}
+        for e in self.errors:
+            kind = e.split(": ", 1)[-1].split(" (")[0].split(";")[0][:60]
+            kinds[kind] = kinds.get(kind, 0) + 1
         return [
             f"{len(self.added)} nya, {len(self.updated)} ändrade, {len(self.unchanged)} oförändrade, "
             f"{len(self.removed)} borttagna dokument; {self.chunks} stycken i indexet, "
-            f"{self.embedded} nya inbäddningar på {self.seconds:.1f} s",
+            f"{self.embedded} nya inbäddningar på {self.seconds:.1f} s"
+            + (f" ({self.resumed} från en avbruten körning)" if self.resumed else ""),
+            f"{self.pages} sidor, varav {self.ocr_pages} inskannade (OCR); {self.facts} beslutsfakta"
+            + (f"; fel: {len(self.errors)} ({', '.join(f'{k}: {n}' for k, n in kinds.items())})" if self.errors else ""),
             *[f"fel: {e}" for e in self.errors],
         ]
+
+
+def _embed_resumable(embedder: Embedder, texts: list[str], index_dir: Path, batch_size: int,
+                     step: Callable[[str, int, int], None] | None, show_bar: bool, report: IngestReport) -> np.ndarray:
+    """Embeddings in slices, each slice kept on disk as it is done (by model and text), so an ingest
+    that is stopped goes on where it stopped; progress with rate and time left."""
+    from tqdm import tqdm
+
+    folder = index_dir / PROGRESS_DIR / hashlib.sha256(embedder.fingerprint.encode()).hexdigest()[:12]
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:24] for t in texts]
+    done: dict[str, np.ndarray] = {}
+    for shard in sorted(folder.glob("*.npz")) if folder.exists() else []:
+        try:
+            with np.load(shard) as z:
+                done.update(zip(z["keys"].tolist(), z["vectors"]))
+        except (OSError, ValueError, KeyError):
+            continue  # a shard cut short by the interruption: its slice is embedded again
+    todo = [i for i, k in enumerate(keys) if k not in done]
+    report.resumed = len(texts) - len(todo)
+    folder.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(todo), unit="stycke", desc="bäddar in", disable=not show_bar or step is not None)
+    for start in range(0, len(todo), EMBED_SLICE):
+        if step:
+            step("bäddar in", start, len(todo))
+        part = todo[start:start + EMBED_SLICE]
+        vecs = embedder.passages([texts[i] for i in part], batch_size=batch_size)
+        done.update(zip((keys[i] for i in part), vecs))
+        tmp = folder / f".{start:09d}.{os.getpid()}.npz"
+        np.savez(tmp, keys=np.array([keys[i] for i in part]), vectors=vecs)
+        os.replace(tmp, folder / f"{time.time_ns()}.npz")
+        bar.update(len(part))
+    bar.close()
+    if step:
+        step("bäddar in", len(todo), len(todo))
+    return np.stack([done[k] for k in keys]).astype(np.float32)
 
 
 def build_faiss(vectors: np.ndarray):
@@ -376,16 +423,8 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
         if new_chunks:
             say(f"bäddar in {len(new_chunks)} nya stycken med {embed_model} …")
-            texts = [c.search_text for c in new_chunks]
-            if step:  # in slices, so a caller can show how far it has come
-                slices = []
-                for i in range(0, len(texts), EMBED_SLICE):
-                    step("bäddar in", i, len(texts))
-                    slices.append(embedder.passages(texts[i:i + EMBED_SLICE], batch_size=batch_size))
-                step("bäddar in", len(texts), len(texts))
-                new_vecs = np.concatenate(slices)
-            else:
-                new_vecs = embedder.passages(texts, batch_size=batch_size, progress=show_bar)
+            new_vecs = _embed_resumable(embedder, [c.search_text for c in new_chunks], index_dir, batch_size,
+                                        step, show_bar, report)
         else:
             new_vecs = np.zeros((0, embedder.dim), dtype=np.float32)
         report.embedded = len(new_chunks)
@@ -405,6 +444,10 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
         if report.added or report.updated or report.removed or old is None or old.warning:
             write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts,
                              previous=old.folder if old else None)
+        shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)  # the generation holds the vectors now
         report.chunks = len(all_chunks)
+        report.facts = len(facts)
+        report.pages = sum(d.get("pages") or 0 for d in documents.values())
+        report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in documents.values())
     report.seconds = time.perf_counter() - t0
     return report

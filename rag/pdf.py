@@ -18,6 +18,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+LAYOUT_VERSION = "1"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
 COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
 PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's usual leading ends a paragraph

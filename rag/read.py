@@ -20,7 +20,7 @@ from typing import Iterator
 import yaml
 
 from .ocr import OcrUnavailable
-from .pdf import PdfText, pdf_pages
+from .pdf import LAYOUT_VERSION, PdfText, pdf_pages
 
 SUPPORTED = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
@@ -126,6 +126,37 @@ def _pdf_text(data: bytes, doc_id: str) -> PdfText:
     if not "".join(pages.pages).strip():
         raise ReadError(doc_id, "PDF has no text, neither a text layer nor words Tesseract could read")
     return pages
+
+
+def _ocr_cache(digest: str) -> Path:
+    from .config import settings
+
+    return settings().ocr_cache / f"{digest}-{LAYOUT_VERSION}.json"
+
+
+def _cached_ocr(digest: str) -> PdfText | None:
+    """A scanned PDF read before (by its sha256): Tesseract never reads the same file twice."""
+    import json
+
+    try:
+        got = json.loads(_ocr_cache(digest).read_text(encoding="utf-8"))
+        return PdfText(got["pages"], {int(k): v for k, v in got["ocr_seconds"].items()})
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _keep_ocr(digest: str, pdf: PdfText) -> None:
+    import json
+
+    path = _ocr_cache(digest)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"pages": pdf.pages, "ocr_seconds": pdf.ocr_seconds}, ensure_ascii=False),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache costs time on the next ingest, nothing else
+        pass
 
 
 def _docx_text(data: bytes, doc_id: str) -> str:
@@ -245,8 +276,11 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     if suffix == ".pdf":
         if not data.startswith(b"%PDF"):
             raise ReadError(doc_id, "broken PDF (no %PDF header)")
-        pdf = _pdf_text(data, doc_id)
-        meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}
+        pdf = _cached_ocr(digest) or _pdf_text(data, doc_id)
+        if pdf.ocr_seconds:
+            _keep_ocr(digest, pdf)
+        meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_page_numbers": ", ".join(map(str, pdf.ocr_seconds)),
+                "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}
         return SourceText(doc_id, path, "\f".join(pdf.pages), digest, "pdf", "pdf", meta)
     if suffix == ".docx":
         text = _docx_text(data, doc_id)

@@ -1,7 +1,9 @@
-"""Benchmark: ingest throughput vs plain SentenceTransformer.encode, and search latency at scale.
+"""Benchmark: ingest throughput, the torch and the int8 ONNX embedding runtimes, OCR seconds per
+page, and search latency at scale.
 
-    python scripts/bench_index.py                       # ingest + 10k and 100k chunks
+    python scripts/bench_index.py                       # all of it, with 10k and 100k chunks
     python scripts/bench_index.py --sizes 10000 100000 1000000
+    python scripts/bench_index.py --sizes               # no synthetic scale
 
 Scale is synthetic: the bundled corpus's chunks repeated for BM25 and metadata; the
 dense vectors are the real ones plus draws from a Gaussian fitted to them (mean and
@@ -51,16 +53,57 @@ def bench_ingest() -> Retriever:
     report = rag.ingest([ROOT / "corpus"], index_dir=tmp / "index")
     ingest_s = time.perf_counter() - t
     index = rag.open_index(tmp / "index")
-    texts = [c.search_text for c in index.chunks]
-    t = time.perf_counter()
-    index.embedder.model.encode(texts, batch_size=32, prompt_name="passage", normalize_embeddings=True)
-    encode_s = time.perf_counter() - t
     n = report.chunks
-    print(f"| ingest (read, parse, OCR repair, chunk, embed, FAISS, BM25, write) | {n} chunks | {ingest_s:.1f} s | {n / ingest_s:.1f} chunks/s |")
-    print(f"| plain SentenceTransformer.encode, same chunks | {n} chunks | {encode_s:.1f} s | {n / encode_s:.1f} chunks/s |")
-    print(f"| ratio ingest / plain encode (throughput) | | | {encode_s / ingest_s:.2f} |")
+    runtime = rag.settings().embed_runtime
+    print(f"| ingest (read, parse, OCR repair, chunk, embed with {runtime}, FAISS, BM25, write) | {n} chunks | "
+          f"{ingest_s:.1f} s | {n / ingest_s:.1f} chunks/s |")
+    bench_runtimes([c.search_text for c in index.chunks])
     shutil.rmtree(tmp, ignore_errors=True)
     return index
+
+
+def bench_runtimes(texts: list[str]) -> None:
+    """The same chunks through torch and through the int8 ONNX model: throughput and agreement."""
+    from rag.embed import load_embedder
+
+    model = rag.settings().embed_model
+    vectors, seconds = {}, {}
+    for runtime in ("torch", "onnx-int8"):
+        embedder = load_embedder(model, runtime)
+        embedder.passages(texts[:8])  # warm
+        t = time.perf_counter()
+        vectors[runtime] = embedder.passages(texts, batch_size=rag.settings().embed_batch)
+        seconds[runtime] = time.perf_counter() - t
+        print(f"| encode, {runtime} | {len(texts)} chunks | {seconds[runtime]:.1f} s | "
+              f"{len(texts) / seconds[runtime]:.1f} chunks/s |")
+    cosine = (vectors["torch"] * vectors["onnx-int8"]).sum(axis=1)
+    print(f"| ratio onnx-int8 / torch (throughput) | | | {seconds['torch'] / seconds['onnx-int8']:.2f} |")
+    print(f"| cosine torch vs onnx-int8, per chunk | min {cosine.min():.4f} | mean {cosine.mean():.4f} | |")
+
+
+def bench_ocr(pages: int = 2) -> None:
+    """Tesseract's seconds per A4 page, on pages of a bundled protocol laid out as a PDF and rasterised."""
+    import pypdfium2
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers import make_pdf
+
+    from rag import ocr
+    from rag.pdf import _ocr_lines
+
+    if not ocr.available():
+        print("| OCR | Tesseract not installed (scripts/setup-ocr.sh) | | |")
+        return
+    text = (ROOT / "corpus" / "jonkoping" / "barn-och-utbildningsnamnden-2016-01-26.md").read_text(encoding="utf-8")
+    lines = [ln[:95].encode("cp1252", "replace").decode("cp1252") for ln in text.splitlines()
+             if ln.strip() and not ln.startswith(("|", "---"))][20:]  # the test PDF writer speaks WinAnsi
+    pdf = pypdfium2.PdfDocument(make_pdf([lines[i * 50:(i + 1) * 50] for i in range(pages)]))
+    t = time.perf_counter()
+    words = sum(len(ln.words) for i in range(pages)
+                for ln in _ocr_lines(ocr.page_words(pdf[i].render(scale=ocr.DPI / 72).to_pil())))
+    s = (time.perf_counter() - t) / pages
+    print(f"| OCR (Tesseract {ocr.LANG}, {ocr.DPI} dpi, A4 of 50 lines) | {pages} pages, {words} words | "
+          f"{s:.1f} s/page | |")
 
 
 def synthetic(base: Retriever, n: int, seed: int = 0) -> Retriever:
@@ -125,6 +168,7 @@ def main() -> None:
     args = ap.parse_args()
     print("| step | size | time | throughput |\n|---|---|---|---|")
     base = bench_ingest()
+    bench_ocr()
     print(f"\npeak memory after ingest: {peak_rss_mb():.0f} MB\n")
     print("| chunks | dense index | build | search p50 | search p95 | recall@10 vs exact at efSearch 64 / 128 / 256 | peak RSS |")
     print("|---|---|---|---|---|---|---|")

@@ -2,6 +2,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 import rag
@@ -102,3 +103,35 @@ def test_opening_with_another_model_or_chunker_says_reingest(small_corpus, tmp_p
 def test_no_index_is_a_clear_error(tmp_path):
     with pytest.raises(rag.IndexError, match="no index in .*python -m rag ingest"):
         rag.open_index(tmp_path / "nowhere")
+
+
+def test_an_interrupted_ingest_goes_on_where_it_stopped(small_corpus, tmp_path, monkeypatch):
+    """Stopped in the middle of embedding: the slices done are kept, the next ingest embeds only the rest,
+    and the index is the one an uninterrupted ingest builds."""
+    from rag.embed import load_embedder
+
+    monkeypatch.setattr(index_mod, "EMBED_SLICE", 8)
+    embedder = load_embedder("e5-small")
+    real = type(embedder).passages
+    calls = []
+
+    def stopping(self, texts, *args, **kwargs):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C during the third slice
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(type(embedder), "passages", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        rag.ingest([small_corpus], index_dir=tmp_path / "index", root=small_corpus)
+    assert not (tmp_path / "index" / "CURRENT").exists()  # nothing half-built is served
+    monkeypatch.setattr(type(embedder), "passages", real)
+    report = rag.ingest([small_corpus], index_dir=tmp_path / "index", root=small_corpus)
+    assert report.resumed == 16 and report.embedded == report.chunks > 16
+    assert not (tmp_path / "index" / index_mod.PROGRESS_DIR).exists()
+    fresh = rag.ingest([small_corpus], index_dir=tmp_path / "fresh", root=small_corpus)
+    assert fresh.resumed == 0
+    a, b = rag.open_index(tmp_path / "index"), rag.open_index(tmp_path / "fresh")
+    assert [c.id for c in a.chunks] == [c.id for c in b.chunks]
+    assert np.allclose(a.stored.vectors, b.stored.vectors, atol=1e-5)
+    assert "sidor" in report.lines()[1] and "beslutsfakta" in report.lines()[1]

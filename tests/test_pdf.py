@@ -87,12 +87,13 @@ def test_table_columns_stay_apart(tmp_path):
     assert "\nJohan Tolinsson (S)\n" in text or "| Johan Tolinsson (S) |" in text
 
 
-def test_scanned_page_is_read_by_ocr(tmp_path, repair):
+def test_scanned_page_is_read_by_ocr(tmp_path, repair, monkeypatch):
     """An image-only PDF (the protocol's cover page printed, then rasterised at scan resolution): Tesseract
     reads it, the noise repair runs, and the cover page gives the same organ, date and attendance."""
     import pypdfium2
     from rag import ocr
 
+    monkeypatch.setenv("PARAGRAF_OCR_CACHE", str(tmp_path / "ocr-cache"))
     md = (CORPUS / JONKOPING).read_text(encoding="utf-8")
     html = MarkdownIt("commonmark").enable("table").render(re.sub(r"\A---\n.*?\n---\n", "", md, flags=re.S))
     printed = print_pdf(html, tmp_path / "printed.pdf", "Barn- och utbildningsnämnden 2016-01-26")
@@ -106,3 +107,8 @@ def test_scanned_page_is_read_by_ocr(tmp_path, repair):
     assert (got.organ, got.date) == (want.organ, want.date) == ("Barn- och utbildningsnämnden", "2016-01-26")
     assert [m.name for m in got.attendance.beslutande] == [m.name for m in want.attendance.beslutande]
     assert "Paragrafer 1 - 15" in src.text and "Justerande Anna Carlsson" in src.text
+    # the chunks from the scanned page say so in their locator, and a second read takes the cached text
+    chunks = chunk_document(got, src.text)
+    assert chunks and all(c.locator.endswith("· OCR") for c in chunks if c.page_start == 1)
+    again = read_file(tmp_path / "scan" / "protokoll.pdf", tmp_path / "scan", 1 << 30)
+    assert again.text == src.text and again.metadata["ocr_seconds"] == src.metadata["ocr_seconds"]
