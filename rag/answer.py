@@ -17,7 +17,7 @@ from .evidence import TYPED, Evidence, rank, stated, supported_value, term_weigh
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
-from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES
+from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES, beteckning_key
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
@@ -181,6 +181,16 @@ def fact_sentence(f: Fact) -> str:
     return text
 
 
+def _of_report(q: Question, fact: Fact) -> bool:
+    """The record is of the committee report the question names (its locator says 'bet. 2010/11:AU1')."""
+    return beteckning_key(q.beteckning or "") in beteckning_key(fact.locator)
+
+
+def _count_item(f: Fact) -> str:
+    """'SD, punkt 7': a counted record's parties and punkt."""
+    return ", ".join(f.parties + ([f"punkt {f.details['punkt']}"] if f.details.get("punkt") else [])) or "–"
+
+
 def _reason(text: str) -> str:
     """'Avstår från ställningstagande under punkt 7.' -> ' under punkt 7'; '…, se särskilda yttranden' kept."""
     rest = re.sub(r"^\s*avstår från ställningstagande\s*", "", text, flags=re.I).strip(" .,")
@@ -255,13 +265,11 @@ class Answerer:
                            and len(set(organs_in(f.text))) <= 2]  # one item, not a list flattened by OCR
         # a committee report the question names holds few records of a kind: each of them may answer,
         # wherever its chunks rank ('Hur många reservationer …', 'När justerades betänkande …')
-        named_report = f"bet. {q.beteckning}".lower() if q.beteckning else None
         scored = [(min((rank[c] for c in f.chunk_ids if c in rank),
-                       default=len(hits) if named_report and named_report in f.locator.lower() else None), f)
-                  for f in candidates]
+                       default=len(hits) if q.beteckning and _of_report(q, f) else None), f) for f in candidates]
         # a person or an organ the question names is a strong key: their record may rank lower among the hits
         limit = FACT_RANK_LIMIT_NAMED if q.persons or q.organs else FACT_RANK_LIMIT
-        limit = len(hits) + 1 if named_report else limit
+        limit = len(hits) + 1 if q.beteckning else limit
         scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
@@ -314,7 +322,7 @@ class Answerer:
     def _fit(self, q: Question, fact: Fact) -> float:
         """Share of the question's topic words that the record's organ, date, § title and text contain;
         0 when the question names organs ('i kommunfullmäktige', 'miljönämndens') and none is the record's."""
-        if q.beteckning and f"bet. {q.beteckning}".lower() not in fact.locator.lower():
+        if q.beteckning and not _of_report(q, fact):
             return 0.0  # another committee report
         if q.nummer and "nummer" in fact.details and fact.details["nummer"] != q.nummer:
             return 0.0  # 'reservation 3' of a report that numbers its reservationer
@@ -444,10 +452,7 @@ class Answerer:
         num = {p.chunk_id: p.n for p in turn.passages}
         kind = facts[0].kind
         noun = COUNTED[kind][0 if len(facts) == 1 else 1]
-        items = [", ".join(filter(None, [", ".join(f.parties), f"punkt {f.details['punkt']}" if f.details.get("punkt") else ""]))
-                 for f in facts]
-        listed = "; ".join(f"{f.details.get('nummer') or '–'} ({item})" if item else f.details.get("nummer") or "–"
-                           for f, item in zip(facts, items))
+        listed = "; ".join(f"{f.details.get('nummer') or '–'} ({_count_item(f)})" for f in facts)
         cited = sorted({num[c] for f in facts for c in f.chunk_ids[:1] if c in num})
         text = (f"Betänkande {turn.q.beteckning} har {len(facts)} {noun}: {listed}."
                 + "".join(f" [{n}]" for n in cited))

@@ -195,6 +195,11 @@ RELATION_WORDS: tuple[str, ...] = tuple(_A["relation_words"])
 _B = _DATA["betankande"]
 BET_TITLE = re.compile(_B["title_pattern"], re.I)
 BETECKNING = re.compile(_B["beteckning_pattern"])
+
+
+def beteckning_key(text: str) -> str:
+    """'2010/11 : AU1', 'bet. 2010/11:au1' -> '2010/11:au1': how a beteckning is compared (also inside a locator)."""
+    return re.sub(r"^bet\.?|\s+", "", fold(text))
 BET_CONTENTS: set[str] = set(_B["contents"])
 BET_PARTS: dict[str, str] = _B["parts"]
 BET_PHRASE: dict[str, re.Pattern] = {k: re.compile(v, re.I) for k, v in _B["phrases"].items()}

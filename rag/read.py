@@ -276,9 +276,11 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     if suffix == ".pdf":
         if not data.startswith(b"%PDF"):
             raise ReadError(doc_id, "broken PDF (no %PDF header)")
-        pdf = _cached_ocr(digest) or _pdf_text(data, doc_id)
-        if pdf.ocr_seconds:
-            _keep_ocr(digest, pdf)
+        pdf = _cached_ocr(digest)
+        if pdf is None:
+            pdf = _pdf_text(data, doc_id)
+            if pdf.ocr_seconds:
+                _keep_ocr(digest, pdf)
         meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_page_numbers": ", ".join(map(str, pdf.ocr_seconds)),
                 "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}
         return SourceText(doc_id, path, "\f".join(pdf.pages), digest, "pdf", "pdf", meta)

@@ -13,6 +13,7 @@ from .embed import Embedder, load_embedder
 from .index import StoredIndex, check_compatible, load
 from .normalize import fold, nfc
 from .read import ReadError, SourceText, read_file
+from .genre import beteckning_key
 from .structure import ORGAN_ABBREV
 
 RRF_K = 60
@@ -49,11 +50,6 @@ class Filters:
     def active(self) -> bool:
         return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf, self.beteckning)) \
             or self.docs is not None
-
-
-def _bet_key(beteckning: str) -> str:
-    """'2010/11 : AU1', 'bet. 2010/11:au1' -> '2010/11:au1'."""
-    return re.sub(r"^bet\.?|\s+", "", fold(beteckning))
 
 
 @dataclass
@@ -104,7 +100,7 @@ class Retriever:
         self._date = np.array([c.date or "" for c in chunks], dtype=object)
         self._doc = np.array([c.doc for c in chunks], dtype=object)
         self._para = np.array([c.paragraf or "" for c in chunks], dtype=object)
-        self._bet = np.array([_bet_key(c.beteckning or "") for c in chunks], dtype=object)
+        self._bet = np.array([beteckning_key(c.beteckning or "") for c in chunks], dtype=object)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -155,7 +151,7 @@ class Retriever:
         if f.paragraf:
             m &= self._para == f.paragraf.strip().lstrip("§").strip()
         if f.beteckning:
-            m &= self._bet == _bet_key(f.beteckning)
+            m &= self._bet == beteckning_key(f.beteckning)
         if f.docs is not None:
             m &= np.isin(self._doc, list(f.docs))
         return m

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .chunk import Chunk
-from .genre import MONTHS
+from .genre import MONTHS, beteckning_key
 from .normalize import fold
 from .question import Question, organ_key, organs_in, same_organ
 
@@ -40,7 +40,7 @@ class Scope:
             self.docs[doc] = _Document({c.organ for c in cs if c.organ}, {c.date for c in cs if c.date},
                                        {c.paragraf for c in cs if c.paragraf}, text,
                                        list({organ_key(p) for p in organs_in(text)}),
-                                       {fold(c.beteckning) for c in cs if c.beteckning})
+                                       {beteckning_key(c.beteckning) for c in cs if c.beteckning})
 
     def documents(self, q: Question) -> set[str] | None:
         """The documents that hold everything the question names; None when it names nothing of that kind."""
@@ -69,7 +69,7 @@ class Scope:
         if q.bilaga and not re.search(rf"\bbilaga\s*{q.bilaga}\b", doc.text):
             return False
         # the report itself, or a document that cites it ('bet. 2018/19:FiU1')
-        if q.beteckning and fold(q.beteckning) not in doc.beteckningar and fold(q.beteckning) not in doc.text:
+        if q.beteckning and beteckning_key(q.beteckning) not in doc.beteckningar and fold(q.beteckning) not in doc.text:
             return False
         words = [p.split()[-1] for p in q.persons] + list(q.names)
         return all(re.search(rf"\b{re.escape(_stem(fold(w)))}", doc.text) for w in words)
