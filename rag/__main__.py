@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--root", type=Path, default=None, help="corpus root for document ids (default: the folder given)")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index and rebuild everything")
-    p.add_argument("--embed-model", default=None, help="registry key, sentence-transformers folder or hub id")
+    p.add_argument("--embed-model", default=None,
+                   help="registry key, sentence-transformers folder, hub id or openai:<model> (a /v1/embeddings server)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_index(p)
     p.set_defaults(func=cmd_ingest)

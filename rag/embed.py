@@ -1,5 +1,6 @@
 """Embedding adapters: any sentence-transformers folder or hub id, with query/passage prompts when it has
-them, run by torch or (the same folder, exported once) by ONNX Runtime with int8 weights."""
+them, run by torch or (the same folder, exported once) by ONNX Runtime with int8 weights; or any
+OpenAI-compatible /v1/embeddings server ('openai:<model>'), for an archive-scale ingest on a GPU server."""
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +8,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -23,6 +25,20 @@ PROBES = [
     "query: Hur mycket kostar ett busskort för ungdomar?",
     "passage: Justerare: Johan Tolinsson (S). Paragrafer 1–15. Sekreterare Linda Byman.",
 ]
+
+
+class EmbeddingModel(Protocol):
+    """What the index and retrieval need of a model, local or served."""
+
+    name: str
+    dim: int
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
+
+    def query(self, text: str) -> np.ndarray: ...
 
 
 def resolve_model_name(name: str) -> str:
@@ -185,6 +201,74 @@ def _agreement(folder: Path, model: Path) -> float:
     return float(min(float(np.dot(a, b)) for a, b in zip(want, got)))
 
 
+class ServerEmbedder:
+    """An OpenAI-compatible `/v1/embeddings` endpoint (llama.cpp's server, vLLM, Text Embeddings Inference).
+    The server knows nothing of e5's 'query: '/'passage: ' prompts, so they are added here (see `prefixes`).
+    The fingerprint is the model the server says it ran and the vectors' size: an index built by another
+    model, local or served, is refused."""
+
+    def __init__(self, model: str, base_url: str, api_key: str = "not-needed",
+                 prefixes: dict[str, str] | None = None) -> None:
+        from openai import OpenAI
+
+        self.model, self.base_url = model, base_url.rstrip("/")
+        self.name = f"openai:{model} @ {self.base_url}"
+        self.prompts = prefixes if prefixes is not None else default_prefixes(model)
+        self._client = OpenAI(base_url=self.base_url, api_key=api_key, max_retries=3, timeout=120)
+        self._per_token = False
+        probe = self._call(["passage: test", "query: test"])
+        self.dim = int(probe.shape[1])
+
+    @property
+    def fingerprint(self) -> str:
+        return f"openai:{self._served_model}:{self.dim}"
+
+    def _call(self, texts: list[str]) -> np.ndarray:
+        from openai import APIConnectionError, APIStatusError
+
+        try:
+            response = self._client.embeddings.create(model=self.model, input=texts, encoding_format="float")
+        except APIConnectionError as exc:
+            raise RuntimeError(f"inbäddningsservern {self.base_url} svarar inte ({exc.__class__.__name__})") from exc
+        except APIStatusError as exc:
+            raise RuntimeError(f"inbäddningsservern {self.base_url} svarade {exc.status_code}: "
+                               f"{str(exc.message)[:160]}") from exc
+        self._served_model = response.model or self.model
+        rows = sorted(response.data, key=lambda d: d.index)
+        if len(rows) != len(texts):
+            raise RuntimeError(f"inbäddningsservern {self.base_url} gav {len(rows)} vektorer för {len(texts)} texter")
+        self._per_token = self._per_token or any(r.embedding and isinstance(r.embedding[0], list) for r in rows)
+        vecs = np.asarray([np.mean(r.embedding, axis=0) if self._per_token else r.embedding for r in rows],
+                          dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return np.ascontiguousarray(vecs / np.where(norms == 0, 1, norms))
+
+    def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
+        from tqdm import tqdm
+
+        prefix = self.prompts.get(prompt, "")
+        if self._per_token:  # llama-cpp-python pools nothing and mixes up a batch's tokens: one text a call
+            batch_size = 1
+        parts = [self._call([prefix + t for t in texts[i:i + batch_size]])
+                 for i in tqdm(range(0, len(texts), batch_size), disable=not progress, unit="sats")]
+        return np.concatenate(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, "passage", batch_size, progress)
+
+    def query(self, text: str) -> np.ndarray:
+        return self._encode([text], "query", 1, False)[0]
+
+
+def default_prefixes(model: str) -> dict[str, str]:
+    """PARAGRAF_EMBED_PREFIXES ('query: |passage: '), else e5's own prompts for a model named e5, else none."""
+    value = os.environ.get("PARAGRAF_EMBED_PREFIXES")
+    if value is not None:
+        query, _, passage = value.partition("|")
+        return {"query": query, "passage": passage}
+    return {"query": "query: ", "passage": "passage: "} if "e5" in model.lower() else {}
+
+
 def embed_runtime() -> str:
     from .config import settings
 
@@ -194,9 +278,23 @@ def embed_runtime() -> str:
     return runtime
 
 
-def load_embedder(name: str, runtime: str | None = None) -> Embedder:
-    """The model by name, in the runtime asked for or PARAGRAF_EMBED_RUNTIME's."""
+def load_embedder(name: str, runtime: str | None = None) -> EmbeddingModel:
+    """The model by name, in the runtime asked for or PARAGRAF_EMBED_RUNTIME's; 'openai:<model>' is served
+    at PARAGRAF_EMBED_BASE_URL (else PARAGRAF_OPENAI_BASE_URL) with PARAGRAF_EMBED_API_KEY."""
+    if name.startswith("openai:"):
+        return _served(name.removeprefix("openai:"), server_url(), os.environ.get(
+            "PARAGRAF_EMBED_API_KEY", os.environ.get("PARAGRAF_OPENAI_API_KEY", "not-needed")))
     return _load(name, runtime or embed_runtime())
+
+
+def server_url() -> str:
+    return os.environ.get("PARAGRAF_EMBED_BASE_URL") or os.environ.get(
+        "PARAGRAF_OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+
+
+@lru_cache(maxsize=4)
+def _served(model: str, base_url: str, api_key: str) -> ServerEmbedder:
+    return ServerEmbedder(model, base_url, api_key)
 
 
 @lru_cache(maxsize=4)

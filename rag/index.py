@@ -21,14 +21,13 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .chunk import CHUNKER_VERSION, Chunk, chunk_document
-from .embed import Embedder, load_embedder
-from .facts import Fact, extract
+from .chunk import CHUNKER_VERSION, Chunk
+from .embed import EmbeddingModel, load_embedder
+from .facts import Fact
 from .lexical import LexicalIndex, SwedishAnalyzer
 from .lexicon import default_lexicon
-from .normalize import OcrRepair
-from .read import ReadError, read_file, walk
-from .structure import parse
+from .prepare import prepare_all
+from .read import doc_id_of, file_hash, walk
 
 FORMAT_VERSION = 1
 ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
@@ -74,7 +73,7 @@ class IngestReport:
         ]
 
 
-def _embed_resumable(embedder: Embedder, texts: list[str], index_dir: Path, batch_size: int,
+def _embed_resumable(embedder: EmbeddingModel, texts: list[str], index_dir: Path, batch_size: int,
                      step: Callable[[str, int, int], None] | None, show_bar: bool, report: IngestReport) -> np.ndarray:
     """Embeddings in slices, each slice kept on disk as it is done (by model and text), so an ingest
     that is stopped goes on where it stopped; progress with rate and time left."""
@@ -283,6 +282,13 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
+def _same_file(path: Path, sha256: str) -> bool:
+    try:
+        return file_hash(path.read_bytes()) == sha256
+    except OSError:
+        return False  # reading it again will say why
+
+
 def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
                      lexical: LexicalIndex, facts: list[Fact], previous: Path | None = None) -> Path:
     """Write a complete generation, then switch CURRENT to it in one rename. `previous` (the intact
@@ -334,9 +340,8 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
     t0 = time.perf_counter()
     root = root.absolute()
     with _lock(index_dir):
-        embedder: Embedder = load_embedder(embed_model)
-        lexicon = default_lexicon()
-        analyzer = SwedishAnalyzer(lexicon)
+        embedder: EmbeddingModel = load_embedder(embed_model)
+        analyzer = SwedishAnalyzer(default_lexicon())
         old: StoredIndex | None = None
         if exists(index_dir) and not rebuild:
             try:
@@ -356,7 +361,6 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             for i, c in enumerate(old.chunks):
                 by_doc.setdefault(c.doc, []).append(i)
 
-        repair = OcrRepair(lexicon)
         files = list(walk([Path(p) for p in paths], root))
         seen: set[str] = set()
         keep_chunks: list[Chunk] = []
@@ -367,43 +371,44 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
         for f in (old.facts if old else []):
             old_facts.setdefault(f.doc, []).append(f)
         documents: dict[str, dict] = {}
-        for n_file, path in enumerate(files):
-            if step:
-                step("läser", n_file, len(files))
-            try:
-                src = read_file(path, root, int(max_file_mb * 1_000_000))
-            except ReadError as exc:
-                report.errors.append(str(exc))
+        todo: list[Path] = []
+        queued: set[str] = set()
+        for path in files:  # unchanged files keep their chunks, vectors and facts without being parsed
+            doc_id = doc_id_of(path, root)
+            if doc_id in queued:
                 continue
-            if src.doc_id in seen:
-                continue
-            seen.add(src.doc_id)
-            prev = old_docs.get(src.doc_id)
-            if prev and prev["sha256"] == src.sha256 and src.doc_id in by_doc:
-                idx = by_doc[src.doc_id]
+            queued.add(doc_id)
+            prev = old_docs.get(doc_id)
+            if prev and doc_id in by_doc and _same_file(path, prev["sha256"]):
+                idx = by_doc[doc_id]
                 keep_chunks.extend(old.chunks[i] for i in idx)
                 keep_vecs.append(old.vectors[idx])
-                documents[src.doc_id] = prev
-                facts.extend(old_facts.get(src.doc_id, []))
-                report.unchanged.append(src.doc_id)
+                documents[doc_id] = prev
+                facts.extend(old_facts.get(doc_id, []))
+                report.unchanged.append(doc_id)
+                seen.add(doc_id)
+            else:
+                todo.append(path)
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="fil", desc="läser", disable=not show_bar or step is not None or not todo)
+        n_unchanged = len(report.unchanged)
+
+        def read_step(done: int) -> None:
+            bar.update(1)
+            if step:
+                step("läser", n_unchanged + done, len(files))
+
+        for result in prepare_all(todo, root, int(max_file_mb * 1_000_000), step=read_step):
+            if result.error:
+                report.errors.append(result.error)
                 continue
-            try:
-                parsed = parse(src, repair)
-                chunks = chunk_document(parsed, src.text)
-                doc_facts = extract(parsed, chunks)
-            except Exception as exc:  # a parser bug on one odd document must not stop the others
-                report.errors.append(f"{src.doc_id}: could not be parsed ({type(exc).__name__}: {str(exc)[:80]})")
-                continue
-            if not chunks:
-                report.errors.append(f"{src.doc_id}: no text to index after parsing")
-                continue
-            new_chunks.extend(chunks)
-            facts.extend(doc_facts)
-            summary = parsed.summary()
-            summary.update(sha256=src.sha256, format=src.format, encoding=src.encoding,
-                           chunks=len(chunks), metadata={k: v for k, v in src.metadata.items() if isinstance(v, (str, int, float, bool)) or v is None})
-            documents[src.doc_id] = summary
-            (report.updated if prev else report.added).append(src.doc_id)
+            seen.add(result.doc_id)
+            new_chunks.extend(result.chunks)
+            facts.extend(result.facts)
+            documents[result.doc_id] = result.summary
+            (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
+        bar.close()
         # documents indexed before whose files are gone
         scanned = [Path(p).absolute() for p in paths]
         for doc_id, info in old_docs.items():

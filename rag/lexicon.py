@@ -115,3 +115,13 @@ def default_lexicon() -> Lexicon:
     from .models import resolve
 
     return _load(str(resolve("sv-wordlist", fetch_missing=True)))
+
+
+def fetched_lexicon() -> Lexicon | None:
+    """The word forms if already fetched: for steps (reading a PDF) that must never download."""
+    from .models import ModelError, resolve
+
+    try:
+        return _load(str(resolve("sv-wordlist")))
+    except ModelError:
+        return None

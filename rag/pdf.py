@@ -10,7 +10,9 @@ font size or weight changes, the next line is indented, or a line ends short wit
 wrapped line runs on in the next. Lines in the top and bottom margins that repeat over the pages
 (a running head, 'Sida 3 av 12') are furniture and left out, except the first page's head, which
 says what the document is. Page breaks stay form feeds, so page numbers are exact. A page without a
-text layer is read by Tesseract (rag/ocr.py) and its words go through the same steps.
+text layer is read by Tesseract (rag/ocr.py) and its words go through the same steps; so is a page whose
+text layer is garbage (a font without its character map gives '(cid:71)' or shifted letters, an old OCR
+layer gives noise), when Tesseract's reading of it holds clearly more Swedish words.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-LAYOUT_VERSION = "1"  # bump when the text made from a page changes (it names cached OCR text)
+LAYOUT_VERSION = "2"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
 COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
 PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's usual leading ends a paragraph
@@ -26,6 +28,9 @@ INDENT = 0.6  # a first line indented by this many font sizes starts a paragraph
 MARGIN = 0.09  # the top and bottom share of a page where running heads and page numbers stand
 SHORT_LINE = 4.0  # a line ending this many font sizes before the right edge, with a full stop, ends a paragraph
 MIN_WORDS = 3  # a page with fewer words in its text layer is a scan (or blank) and is OCR'd
+GARBAGE = 0.3  # a text layer with fewer of its words Swedish word forms than this is tried against OCR
+BETTER = 0.2  # ... and OCR's text is taken if this much more of its words are
+MIN_JUDGED = 12  # words (3 letters or more) a page needs for its text layer to be judged
 TOUCH = 0.08  # words closer than this (in font sizes) are one word split where its font changes
 MAX_LEADING = 1.4  # line spacing (in font sizes) above which a step is a paragraph gap anyway
 _BREAK_HYPHEN = ("\u2010", "\u00ad")  # hyphens a typesetter adds where it breaks a word ('Sverige‐⏎demokraterna')
@@ -99,6 +104,11 @@ def _with_bold(words: list[dict]) -> str:
 class PdfText:
     pages: list[str]  # each page's text, laid out as lines and paragraphs
     ocr_seconds: dict[int, float] = field(default_factory=dict)  # page number (1-based) -> Tesseract's time
+    ocr_kept_layer: list[int] = field(default_factory=list)  # pages OCR'd whose text layer was the better
+
+    @property
+    def ocr_done(self) -> bool:
+        return bool(self.ocr_seconds or self.ocr_kept_layer)
 
 
 def pdf_pages(data: bytes, name: str = "") -> PdfText:
@@ -110,11 +120,43 @@ def pdf_pages(data: bytes, name: str = "") -> PdfText:
         pages = [(_lines(page.extract_words(x_tolerance=1.5, y_tolerance=2.5, extra_attrs=["size", "fontname"])),
                   float(page.height)) for page in pdf.pages]
     scanned = [n for n, (lines, _) in enumerate(pages) if sum(len(ln.words) for ln in lines) < MIN_WORDS]
-    for n, lines in _ocr(data, scanned, name, ocr_seconds):
+    known = _known_words()
+    suspect = {n: share for n, (lines, _) in enumerate(pages)
+               if n not in scanned and (share := _word_share(lines, known)) is not None and share < GARBAGE}
+    kept: list[int] = []
+    for n, lines in _ocr(data, sorted(scanned + list(suspect)), name, ocr_seconds):
+        if n in suspect and (_word_share(lines, known) or 0.0) < suspect[n] + BETTER:
+            del ocr_seconds[n + 1]  # Tesseract did no better: the layer is odd text, not garbage
+            kept.append(n + 1)
+            continue
         pages[n] = (lines, pages[n][1])
     furniture = _repeated_margin_lines(pages)
     return PdfText([_page_text(lines, height, furniture, first=n == 0) for n, (lines, height) in enumerate(pages)],
-                   ocr_seconds)
+                   ocr_seconds, kept)
+
+
+def _known_words() -> set[str] | None:
+    """The Swedish word forms, if fetched (`python -m rag fetch sv-wordlist`); reading never downloads."""
+    from .lexicon import fetched_lexicon
+
+    lexicon = fetched_lexicon()
+    return lexicon.words if lexicon else None
+
+
+def _word_share(lines: list[_Line], known: set[str] | None) -> float | None:
+    """The share of a page's words (3 letters or more, or glyphs without a character: '(cid:71)', private-use
+    or replacement characters) that are Swedish word forms; None for a page with too few to judge. Without
+    the word list, a word counts if it is letters only."""
+    words = [t for ln in lines for w in ln.words for t in _GLYPH_SPLIT.split(w["text"].strip(".,;:!?()[]\"'»«”“"))]
+    judged = [t for t in words if _UNMAPPED.search(t) or (len(t) >= 3 and t.isalpha())]
+    if len(judged) < MIN_JUDGED:
+        return None
+    ok = sum(1 for t in judged if not _UNMAPPED.search(t) and (t.lower() in known if known is not None else True))
+    return ok / len(judged)
+
+
+_UNMAPPED = re.compile(r"\(cid:\d+\)|[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f]")
+_GLYPH_SPLIT = re.compile(r"[-/–]")
 
 
 def _ocr(data: bytes, numbers: list[int], name: str, seconds: dict[int, float]):

@@ -135,12 +135,12 @@ def _ocr_cache(digest: str) -> Path:
 
 
 def _cached_ocr(digest: str) -> PdfText | None:
-    """A scanned PDF read before (by its sha256): Tesseract never reads the same file twice."""
+    """A PDF OCR'd before (by its sha256): Tesseract never reads the same file twice."""
     import json
 
     try:
         got = json.loads(_ocr_cache(digest).read_text(encoding="utf-8"))
-        return PdfText(got["pages"], {int(k): v for k, v in got["ocr_seconds"].items()})
+        return PdfText(got["pages"], {int(k): v for k, v in got["ocr_seconds"].items()}, got.get("ocr_kept_layer", []))
     except (OSError, ValueError, KeyError):
         return None
 
@@ -152,7 +152,8 @@ def _keep_ocr(digest: str, pdf: PdfText) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"pages": pdf.pages, "ocr_seconds": pdf.ocr_seconds}, ensure_ascii=False),
+        tmp.write_text(json.dumps({"pages": pdf.pages, "ocr_seconds": pdf.ocr_seconds,
+                                   "ocr_kept_layer": pdf.ocr_kept_layer}, ensure_ascii=False),
                        encoding="utf-8")
         os.replace(tmp, path)
     except OSError:  # a read-only cache costs time on the next ingest, nothing else
@@ -240,20 +241,20 @@ def read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     except ReadError:
         raise
     except OSError as exc:
-        raise ReadError(_doc_id(path, root), f"cannot read ({exc.strerror or exc})") from exc
+        raise ReadError(doc_id_of(path, root), f"cannot read ({exc.strerror or exc})") from exc
     except RecursionError as exc:
-        raise ReadError(_doc_id(path, root), "too deeply nested to read") from exc
+        raise ReadError(doc_id_of(path, root), "too deeply nested to read") from exc
     except Exception as exc:  # a reader library's own failure stays this one file's problem
-        raise ReadError(_doc_id(path, root), f"cannot read ({type(exc).__name__}: {str(exc)[:80]})") from exc
+        raise ReadError(doc_id_of(path, root), f"cannot read ({type(exc).__name__}: {str(exc)[:80]})") from exc
 
 
-def _doc_id(path: Path, root: Path) -> str:
+def doc_id_of(path: Path, root: Path) -> str:
     path, root = path.absolute(), root.absolute()
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
 
 def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
-    doc_id = _doc_id(path, root)
+    doc_id = doc_id_of(path, root)
     path, root = path.absolute(), root.absolute()
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
@@ -279,7 +280,7 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
         pdf = _cached_ocr(digest)
         if pdf is None:
             pdf = _pdf_text(data, doc_id)
-            if pdf.ocr_seconds:
+            if pdf.ocr_done:
                 _keep_ocr(digest, pdf)
         meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_page_numbers": ", ".join(map(str, pdf.ocr_seconds)),
                 "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}

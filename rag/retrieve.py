@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunk import Chunk
-from .embed import Embedder, load_embedder
+from .embed import EmbeddingModel, load_embedder
 from .index import StoredIndex, check_compatible, load
 from .normalize import fold, nfc
 from .read import ReadError, SourceText, read_file
@@ -91,7 +91,7 @@ def _ranks(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[int]:
 class Retriever:
     """Search over one stored index; loads the embedding model once."""
 
-    def __init__(self, stored: StoredIndex, embedder: Embedder) -> None:
+    def __init__(self, stored: StoredIndex, embedder: EmbeddingModel) -> None:
         self.stored = stored
         self.embedder = embedder
         chunks = stored.chunks

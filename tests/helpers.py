@@ -1,9 +1,15 @@
-"""Small helpers for tests: a PDF writer (no library here writes one) and a free loopback port."""
+"""Small helpers for tests: a PDF writer (no library here writes one), a free loopback port and a real
+llama.cpp server on it."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 
 def free_port() -> int:
@@ -12,8 +18,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A valid PDF, one page per list of lines, Helvetica with WinAnsi encoding (å, ä, ö work)."""
+@contextlib.contextmanager
+def llama_server(model: Path, log_dir: Path, *args: str) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server on loopback, serving `model`; yields its /v1 URL and
+    stops it on exit."""
+    port = free_port()
+    with open(log_dir / "server.log", "w+") as log:  # a file: a full pipe would stall the server
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+                                 "127.0.0.1", "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}/v1"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/models", timeout=2)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError("llama.cpp server did not start: " + log.read()[-500:]) from None
+                    time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def make_pdf(pages: list[list[str]], invisible: bool = False) -> bytes:
+    """A valid PDF, one page per list of lines, Helvetica with WinAnsi encoding (å, ä, ö work); `invisible`
+    text (render mode 3) is how an OCR layer lies over a scan."""
     objects: list[bytes] = []
     n_pages = len(pages)
     font_id = 3 + 2 * n_pages
@@ -21,7 +57,7 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
     for i, lines in enumerate(pages):
-        ops = ["BT", "/F1 11 Tf", "14 TL", "60 780 Td"]
+        ops = ["BT", "/F1 11 Tf", "14 TL", "60 780 Td", *(["3 Tr"] if invisible else [])]
         for line in lines:
             esc = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
             ops.append(f"({esc}) Tj T*")
@@ -41,17 +77,3 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
-
-
-
-def print_pdf(html: str, out: Path, title: str) -> bytes:
-    """`html` printed to PDF by Debian's Chromium (installed by scripts/setup-browser.sh) as a browser prints
-    a page: A4, with the browser's running head (date, `title`) and foot (address, 'N/M') on every page."""
-    page = out.with_suffix(".html")
-    page.write_text(f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>{title}</title>"
-                    "<style>@page { size: A4; margin: 20mm 18mm; } body { font: 11pt serif; }"
-                    " table { border-collapse: collapse; } td, th { padding: 2pt 14pt 2pt 0; text-align: left; }"
-                    f"</style></head><body>{html}</body></html>", encoding="utf-8")
-    subprocess.run(["/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={out}",
-                    page.as_uri()], check=True, capture_output=True, timeout=180)
-    return out.read_bytes()

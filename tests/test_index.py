@@ -135,3 +135,20 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped(small_corpus, tmp_path, 
     assert [c.id for c in a.chunks] == [c.id for c in b.chunks]
     assert np.allclose(a.stored.vectors, b.stored.vectors, atol=1e-5)
     assert "sidor" in report.lines()[1] and "beslutsfakta" in report.lines()[1]
+
+
+def test_parallel_reading_gives_what_one_process_gives():
+    """Worker processes read, parse and extract; the chunks, facts and summaries must not depend on them."""
+    from rag.prepare import prepare_all
+    from rag.read import walk
+
+    paths = sorted(walk([CORPUS], CORPUS))
+    assert len(paths) >= 10
+    serial = list(prepare_all(paths, CORPUS, 50_000_000, n_workers=1))
+    parallel = list(prepare_all(paths, CORPUS, 50_000_000, n_workers=2))
+    assert [p.doc_id for p in parallel] == [p.doc_id for p in serial]
+    for a, b in zip(serial, parallel):
+        assert (a.error, a.sha256, a.summary) == (b.error, b.sha256, b.summary)
+        assert [c.__dict__ for c in a.chunks] == [c.__dict__ for c in b.chunks]
+        assert [f.__dict__ for f in a.facts] == [f.__dict__ for f in b.facts]
+    assert sum(len(p.chunks) for p in serial) > 500 and sum(len(p.facts) for p in serial) > 20

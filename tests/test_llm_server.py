@@ -1,12 +1,7 @@
 """The OpenAI-compatible backend against a real llama.cpp server on loopback, serving the test model."""
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
-from helpers import free_port
+from helpers import llama_server
 from rag.answer import REFUSAL, Answerer
 from rag.llm import OpenAICompatibleLLM
 from rag.models import resolve
@@ -14,30 +9,9 @@ from rag.models import resolve
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")  # a file: a full pipe would stall the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve("smollm2-135m")), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/models", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail("llama.cpp server exited: " + log.read()[-500:])
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("llama.cpp server did not start within 120 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    with llama_server(resolve("smollm2-135m"), tmp_path_factory.mktemp("server"), "--n_ctx", "4096",
+                      "--model_alias", "smollm2") as url:
+        yield url
 
 
 def test_openai_compatible_stream(server):

@@ -6,13 +6,11 @@ what the original file gives.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 
-from helpers import print_pdf
+from eval.renderings import document_html, print_pdf, rasterise
 from rag.chunk import chunk_document
 from rag.facts import extract
 from rag.read import read_file
@@ -36,8 +34,7 @@ def _records(facts) -> list[tuple]:
 
 
 def test_protocol_printed_to_pdf_reads_as_its_markdown(tmp_path):
-    md = (CORPUS / JONKOPING).read_text(encoding="utf-8")
-    html = MarkdownIt("commonmark").enable("table").render(re.sub(r"\A---\n.*?\n---\n", "", md, flags=re.S))
+    html = document_html(CORPUS / JONKOPING)
     (tmp_path / "jonkoping").mkdir()
     print_pdf(html, tmp_path / "jonkoping" / "protokoll.pdf", "Barn- och utbildningsnämnden 2016-01-26")
     _, want, want_facts = _parsed(CORPUS, JONKOPING)
@@ -90,16 +87,13 @@ def test_table_columns_stay_apart(tmp_path):
 def test_scanned_page_is_read_by_ocr(tmp_path, repair, monkeypatch):
     """An image-only PDF (the protocol's cover page printed, then rasterised at scan resolution): Tesseract
     reads it, the noise repair runs, and the cover page gives the same organ, date and attendance."""
-    import pypdfium2
     from rag import ocr
 
     monkeypatch.setenv("PARAGRAF_OCR_CACHE", str(tmp_path / "ocr-cache"))
-    md = (CORPUS / JONKOPING).read_text(encoding="utf-8")
-    html = MarkdownIt("commonmark").enable("table").render(re.sub(r"\A---\n.*?\n---\n", "", md, flags=re.S))
+    html = document_html(CORPUS / JONKOPING)
     printed = print_pdf(html, tmp_path / "printed.pdf", "Barn- och utbildningsnämnden 2016-01-26")
-    page = pypdfium2.PdfDocument(printed)[0].render(scale=200 / 72).to_pil().convert("L")
     (tmp_path / "scan").mkdir()
-    page.save(tmp_path / "scan" / "protokoll.pdf", resolution=200)  # an image and nothing else
+    rasterise(printed, tmp_path / "scan" / "protokoll.pdf", dpi=200, first=1)  # an image and nothing else
     src = read_file(tmp_path / "scan" / "protokoll.pdf", tmp_path / "scan", 1 << 30)
     assert src.metadata["ocr_pages"] == 1 and src.metadata["ocr_seconds"][1] > 0
     assert ocr.available()
@@ -112,3 +106,35 @@ def test_scanned_page_is_read_by_ocr(tmp_path, repair, monkeypatch):
     assert chunks and all(c.locator.endswith("· OCR") for c in chunks if c.page_start == 1)
     again = read_file(tmp_path / "scan" / "protokoll.pdf", tmp_path / "scan", 1 << 30)
     assert again.text == src.text and again.metadata["ocr_seconds"] == src.metadata["ocr_seconds"]
+
+
+def _shifted(text: str) -> str:
+    """Letters moved three places: what a font without its character map gives as a 'text layer'."""
+    abc = "abcdefghijklmnopqrstuvwxyz"
+    table = str.maketrans(abc + abc.upper(), abc[3:] + abc[:3] + (abc[3:] + abc[:3]).upper())
+    return text.translate(table)
+
+
+def test_garbage_text_layer_is_read_by_ocr(tmp_path, repair, monkeypatch):
+    """A scan with an invisible text layer of garbage over it: the layer is judged by its share of Swedish
+    words and Tesseract's reading replaces it; a page of real text keeps its layer."""
+    from pypdf import PdfReader, PdfWriter
+
+    from helpers import make_pdf
+
+    monkeypatch.setenv("PARAGRAF_OCR_CACHE", str(tmp_path / "ocr-cache"))
+    printed = print_pdf(document_html(CORPUS / JONKOPING), tmp_path / "printed.pdf", "Barn- och utbildningsnämnden")
+    rasterise(printed, tmp_path / "scan.pdf", dpi=200, first=1)
+    want = read_file(tmp_path / "printed.pdf", tmp_path, 1 << 30).text.split("\f")
+    layer = PdfReader(__import__("io").BytesIO(make_pdf([[_shifted(ln) for ln in want[0].splitlines()]], invisible=True)))
+    writer = PdfWriter(clone_from=tmp_path / "scan.pdf")
+    writer.pages[0].merge_page(layer.pages[0])
+    writer.add_page(PdfReader(tmp_path / "printed.pdf").pages[1])  # a page with a good text layer
+    (tmp_path / "docs").mkdir()
+    with open(tmp_path / "docs" / "protokoll.pdf", "wb") as f:
+        writer.write(f)
+    src = read_file(tmp_path / "docs" / "protokoll.pdf", tmp_path / "docs", 1 << 30)
+    assert src.metadata["ocr_page_numbers"] == "1"  # the garbage page only
+    assert "Justerande Anna Carlsson" in src.text and _shifted("Justerande") not in src.text
+    got = parse(src, repair)
+    assert got.organ == "Barn- och utbildningsnämnden" and len(got.attendance.beslutande) == 16

@@ -1,0 +1,101 @@
+"""The corpus as municipalities' archives hold it: every document printed to PDF by Chromium (A4, the
+browser's running head and foot on every page) and, for chosen documents, that PDF rasterised to an
+image-only 'scan'. The eval sets then run over the renderings as over the originals
+(`python -m eval.run --corpus <out>`), so a parser that only reads clean Markdown shows.
+
+    python -m eval.renderings corpus /tmp/pdf-corpus [--scan jonkoping/*2016*] [--dpi 200]
+
+Needs Debian's chromium (scripts/setup-browser.sh)."""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+_FRONT_MATTER = re.compile(r"\A\ufeff?---\n.*?\n---\n", re.S)
+
+
+def print_pdf(body: str, out: Path, title: str) -> bytes:
+    """`body` (HTML) printed to PDF as a browser prints a page: A4, with the browser's running head (date,
+    `title`) and foot (address, 'N/M') on every page."""
+    page = out.with_suffix(".print.html")
+    page.write_text(f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+                    "<style>@page { size: A4; margin: 20mm 18mm; } body { font: 11pt serif; }"
+                    " table { border-collapse: collapse; } td, th { padding: 2pt 14pt 2pt 0; text-align: left; }"
+                    " pre { font: 11pt serif; white-space: pre-wrap; }"
+                    f"</style></head><body>{body}</body></html>", encoding="utf-8")
+    try:
+        subprocess.run([str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={out}",
+                        page.as_uri()], check=True, capture_output=True, timeout=300)
+    finally:
+        page.unlink(missing_ok=True)
+    return out.read_bytes()
+
+
+def document_html(path: Path) -> str:
+    """What a browser would show of the file: Markdown rendered (its front matter is not printed), HTML as
+    it is, plain text line by line."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".md":
+        from markdown_it import MarkdownIt
+
+        return MarkdownIt("commonmark").enable("table").render(_FRONT_MATTER.sub("", text))
+    if path.suffix in {".html", ".htm"}:
+        return text
+    return "".join(f"<pre>{html.escape(page)}</pre><div style='break-after: page'></div>" for page in text.split("\f"))
+
+
+def rasterise(pdf: bytes, out: Path, dpi: int = 200, first: int | None = None) -> None:
+    """An image-only PDF (of the `first` pages, or all), grey, at scan resolution: no text layer at all."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        pages = [doc[n].render(scale=dpi / 72).to_pil().convert("L") for n in range(min(first or len(doc), len(doc)))]
+    finally:
+        doc.close()
+    pages[0].save(out, resolution=dpi, save_all=True, append_images=pages[1:])
+
+
+def render_corpus(src: Path, out: Path, scan: list[str] = (), dpi: int = 200) -> list[Path]:
+    """Every document under `src` as a PDF under `out`, by the same relative path (suffix .pdf); those
+    matching a `scan` pattern as image-only PDFs."""
+    made = []
+    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".html", ".htm", ".txt"}
+                       and p.name not in {"SOURCES.md", "README.md"}):
+        rel = path.relative_to(src)
+        target = (out / rel).with_suffix(".pdf")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pdf = print_pdf(document_html(path), target, path.stem)
+        if any(fnmatch.fnmatch(rel.as_posix(), pattern) for pattern in scan):
+            rasterise(pdf, target, dpi)
+        made.append(target)
+    for extra in src.rglob("*.pdf"):
+        (out / extra.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(extra, out / extra.relative_to(src))
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("corpus", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--scan", action="append", default=[], help="glob of documents to rasterise (relative paths)")
+    p.add_argument("--dpi", type=int, default=200)
+    args = p.parse_args(argv)
+    if not CHROMIUM.exists():
+        print("fel: Chromium saknas; kör scripts/setup-browser.sh", file=sys.stderr)
+        return 1
+    for made in render_corpus(args.corpus, args.out, args.scan, args.dpi):
+        print(made)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
