@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Query, Request  # noqa: E402
 from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 
-from rag import settings  # noqa: E402
+from rag import is_index_url, settings  # noqa: E402
 from rag.answer import REFUSAL, Answer, Preview  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
 from rag.question import MAX_QUESTION  # noqa: E402
@@ -432,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Paragraf web chat")
     p.add_argument("--host", default=os.environ.get("PARAGRAF_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("PARAGRAF_PORT", "7860")))
-    p.add_argument("--index", type=Path, default=s.index_dir, help="index folder (PARAGRAF_INDEX)")
+    p.add_argument("--index", default=str(s.index),
+                   help="index folder (PARAGRAF_INDEX) or Postgres URL postgresql://… (PARAGRAF_INDEX_URL)")
     p.add_argument("--corpus", type=Path, default=s.corpus_dir, help="documents folder (PARAGRAF_CORPUS)")
     p.add_argument("--llm", default=os.environ.get("PARAGRAF_LLM"), help="registry key, GGUF path or openai:<model>")
     p.add_argument("--embed-model", default=s.embed_model, help="PARAGRAF_EMBED_MODEL")
@@ -448,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         if len(password) < 8:
             print("fel: personalfliken kräver ett lösenord på minst 8 tecken i PARAGRAF_STAFF_PASSWORD", file=sys.stderr)
             return 2
-    service = Paragraf(args.corpus.absolute(), args.index.absolute(), args.llm, args.embed_model,
+    index = args.index if is_index_url(args.index) else Path(args.index).absolute()
+    service = Paragraf(args.corpus.absolute(), index, args.llm, args.embed_model,
                        args.feedback, max_upload_mb=args.max_upload_mb)
     service.start_in_background()
     import uvicorn

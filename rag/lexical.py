@@ -39,6 +39,12 @@ def synonyms(question: str) -> str:
     return " ".join(v for k, v in QUERY_SYNONYMS.items() if re.search(rf"\b{k}\b", low))
 
 
+def _named(text: str, query: bool) -> str:
+    """Party abbreviations followed by the party's name; a query also gets its synonyms."""
+    text = _PARTY.sub(lambda m: f"({m.group(1)} {party_name(m.group(1)).lower()}", text)
+    return f"{text} {synonyms(text)}" if query else text
+
+
 PREFIX_LEN = 6  # a crude second stem: Swedish inflection and derivation mostly keep the first six letters
 
 
@@ -52,25 +58,34 @@ class SwedishAnalyzer:
         self.lexicon = lexicon
         self._cache: dict[str, list[str]] = {}
 
+    def _parts(self, word: str) -> list[str]:
+        """A compound's parts ('tiggeriförbud' -> tiggeri, förbud), unless the word list knows it whole."""
+        if self.lexicon is not None and len(word) >= 8 and "-" not in word and word not in self.lexicon.words:
+            return self.lexicon.split_compound(word)
+        return [w for w in word.split("-") if len(w) > 1] if "-" in word else []
+
     def _terms(self, word: str) -> list[str]:
         hit = self._cache.get(word)
         if hit is not None:
             return hit
-        words = [word]
-        if self.lexicon is not None and len(word) >= 8 and "-" not in word and word not in self.lexicon.words:
-            words += self.lexicon.split_compound(word)
-        elif "-" in word:
-            words += [w for w in word.split("-") if len(w) > 1]
+        words = [word, *self._parts(word)]
         terms = [fold(t) for t in self.stemmer.stemWords(words)]
         terms += [f"{fold(w)[:PREFIX_LEN]}~" for w in words if len(w) > PREFIX_LEN + 1]
         self._cache[word] = terms
         return terms
 
+    def expand(self, text: str, query: bool = False) -> str:
+        """The text with what this analysis adds to its words (party names, compound parts, six-letter
+        prefixes, a query's synonyms), for a search engine that stems by itself (Postgres's 'swedish')."""
+        text = _named(text, query)
+        words = [m.group(0) for m in _TOKEN.finditer(text.lower())]
+        parts = [p for w in words for p in self._parts(w)]
+        prefixes = [w[:PREFIX_LEN] for w in words + parts if len(w) > PREFIX_LEN + 1 and w.isalpha()]
+        return " ".join([text, *parts, *prefixes])
+
     def __call__(self, text: str, query: bool = False) -> list[str]:
         """Terms of a text; party abbreviations also give the party's name, and a query its synonyms."""
-        text = _PARTY.sub(lambda m: f"({m.group(1)} {party_name(m.group(1)).lower()}", text)
-        if query:
-            text += " " + synonyms(text)
+        text = _named(text, query)
         out: list[str] = []
         for m in _TOKEN.finditer(text.lower()):
             w = m.group(0)

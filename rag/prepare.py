@@ -4,6 +4,7 @@ the files' order, so the index is the same whatever the number of workers."""
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Prepared:
     chunks: list[Chunk] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    text: str = ""  # the document's text as read (chunk offsets point into it)
     error: str | None = None
 
 
@@ -57,13 +59,26 @@ def prepare(path: Path, root: Path, max_bytes: int) -> Prepared:
     summary.update(sha256=src.sha256, format=src.format, encoding=src.encoding, chunks=len(chunks),
                    metadata={k: v for k, v in src.metadata.items()
                              if isinstance(v, (str, int, float, bool)) or v is None})
-    return Prepared(src.doc_id, src.sha256, chunks, facts, summary)
+    return Prepared(src.doc_id, src.sha256, chunks, facts, summary, src.text)
 
 
 def workers() -> int:
     """PARAGRAF_INGEST_WORKERS, else one per core (at most 8)."""
     value = os.environ.get("PARAGRAF_INGEST_WORKERS")
     return max(1, int(value)) if value else min(os.cpu_count() or 1, 8)
+
+
+def _main_is_guarded() -> bool:
+    """Whether a spawned worker can import the main module safely: a script without
+    `if __name__ == "__main__":` would run again in every worker (and wait for what its parent holds)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or getattr(main, "__spec__", None) is not None:  # interactive, -c, or python -m
+        return True
+    try:
+        return "__main__" in Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def prepare_all(paths: list[Path], root: Path, max_bytes: int, n_workers: int | None = None,
@@ -73,7 +88,7 @@ def prepare_all(paths: list[Path], root: Path, max_bytes: int, n_workers: int | 
     files not yet done are read here instead."""
     n_workers = min(n_workers or workers(), max(1, len(paths) // MIN_FILES_PER_WORKER))
     done = 0
-    if n_workers > 1:
+    if n_workers > 1 and _main_is_guarded():
         try:
             with ProcessPoolExecutor(n_workers, mp_context=get_context("spawn")) as pool:
                 for result in pool.map(prepare, paths, [root] * len(paths), [max_bytes] * len(paths)):

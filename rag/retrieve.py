@@ -10,7 +10,9 @@ import numpy as np
 
 from .chunk import Chunk
 from .embed import EmbeddingModel, load_embedder
-from .index import StoredIndex, check_compatible, load
+from .index import IndexError_, StoredIndex, check_compatible, load
+from .lexical import SwedishAnalyzer
+from .lexicon import default_lexicon
 from .normalize import fold, nfc
 from .read import ReadError, SourceText, read_file
 from .genre import beteckning_key
@@ -173,19 +175,39 @@ class Retriever:
         _, ids = self.stored.dense.search(q[None, :], n, params=params)
         return [int(i) for i in ids[0] if i >= 0]
 
+    def vector(self, row: int) -> np.ndarray:
+        """The stored passage vector of a row (for the answer checks' meaning test)."""
+        return self.stored.vectors[row]
+
+    # what a store does for `search`; the folder store keeps everything in memory
+    def _where(self, f: Filters):
+        return self._mask(f)
+
+    def _dense(self, q: np.ndarray, where) -> list[int]:
+        return self.dense_ranking(q, where)
+
+    def _lexical(self, query: str, where) -> tuple[list[int], np.ndarray]:
+        """Rows best first, and every row's score (so that the fusion can score any candidate)."""
+        scores = self.stored.lexical.scores(query)
+        return _ranks(scores, CANDIDATES, where), scores
+
+    def _scores(self, q: np.ndarray | None, query: str, cand: np.ndarray, lexical) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Dense cosine and lexical score of each candidate row."""
+        dense = self.stored.vectors[cand] @ q if q is not None else None
+        return dense, (lexical[cand] if lexical is not None else None)
+
     def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid") -> SearchResult:
         """Best passages first. mode: 'hybrid' (default), 'rrf' (hybrid by rank fusion), 'dense' or 'bm25'."""
         query = nfc(query).strip()
         f = filters or Filters()
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        allowed = self._mask(f)
+        where = self._where(f)
         q = self.embedder.query(query) if mode != "bm25" else None
-        dense = self.dense_ranking(q, allowed) if q is not None else []
+        dense = self._dense(q, where) if q is not None else []
         timings["dense_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        bm25_all = self.stored.lexical.scores(query) if mode != "dense" else None
-        lexical = _ranks(bm25_all, CANDIDATES, allowed) if bm25_all is not None else []
+        lexical, lexical_scores = self._lexical(query, where) if mode != "dense" else ([], None)
         timings["bm25_s"] = time.perf_counter() - t
         dpos = {i: r + 1 for r, i in enumerate(dense)}
         bpos = {i: r + 1 for r, i in enumerate(lexical)}
@@ -196,11 +218,10 @@ class Retriever:
             score = np.array([sum(1.0 / (RRF_K + p[i]) for p in (dpos, bpos) if i in p) for i in cand])
         else:
             score = np.zeros(len(cand), dtype=np.float32)
-            if q is not None:
-                ds = self.stored.vectors[cand] @ q
+            ds, bs = self._scores(q, query, cand, lexical_scores)
+            if ds is not None:
                 score += (ds - ds.min()) / (ds.max() - ds.min() + 1e-9)
-            if bm25_all is not None:
-                bs = bm25_all[cand]
+            if bs is not None:
                 score += BM25_WEIGHT * bs / (bs.max() + 1e-9)
             if mode == "hybrid":
                 score += STRUCTURE_BONUS * self._intent(query, cand)
@@ -218,14 +239,104 @@ class Retriever:
         return np.array([any(w in (self.chunks[i].section or "") for w in wanted) for i in cand], dtype=np.float32)
 
 
+class PgRetriever(Retriever):
+    """Search in a Postgres index (rag/postgres.py): the same fusion, with the candidates and their scores
+    from SQL. The instance keeps the chunks without their vectors, and sees other instances' writes
+    (`stale`)."""
+
+    def __init__(self, url: str, embedder: EmbeddingModel) -> None:
+        import threading
+
+        from . import postgres
+
+        self.url, self._pg, self._db_lock = url, postgres, threading.Lock()
+        self._conn = postgres.connect(url)
+        self.analyzer = SwedishAnalyzer(default_lexicon())
+        super().__init__(postgres.load(self._conn), embedder)
+        self._avgdl = postgres.avg_terms(self._conn)
+
+    def _db(self, fn, *args):
+        with self._db_lock:  # one connection, used by one thread at a time
+            return fn(self._conn, *args)
+
+    def stale(self) -> bool:
+        """True once a document was added, replaced or removed since this instance loaded the index."""
+        return self._db(self._pg.revision) != self.stored.revision
+
+    def _where(self, f: Filters):
+        return self._pg.where(f) if f.active() else ("TRUE", [])
+
+    def _rows(self, ids: list[str]) -> list[int]:
+        return [self.row[i] for i in ids if i in self.row]
+
+    def _dense(self, q: np.ndarray, where) -> list[int]:
+        return self._rows(self._db(self._pg.dense, q, where, CANDIDATES))
+
+    def _lexical(self, query: str, where):
+        """Rows best first, and the question's BM25 terms (for the candidates' scores)."""
+        bm = self._db(self._pg.bm25_query, self.analyzer, query, len(self.chunks), self._avgdl)
+        return self._rows(self._db(self._pg.lexical, bm, where, CANDIDATES)), bm
+
+    def _scores(self, q, query, cand, lexical):
+        use = lexical is not None
+        got = self._db(self._pg.scores, q, lexical if use else None, [self.chunks[i].id for i in cand])
+        both = np.array([got.get(self.chunks[i].id, (0.0, 0.0)) for i in cand], dtype=np.float32).reshape(-1, 2)
+        return (both[:, 0] if q is not None else None), (both[:, 1] if use else None)
+
+    def vector(self, row: int) -> np.ndarray:
+        v = self._db(self._pg.vector, self.chunks[row].id)
+        return v if v is not None else np.zeros(self.embedder.dim, dtype=np.float32)
+
+    def source(self, doc_id: str) -> SourceText:
+        row = self._db(self._pg.source, doc_id)
+        if row is None:
+            raise ReadError(doc_id, "finns inte i indexet")
+        info = self.documents.get(doc_id, {})
+        return SourceText(doc_id, Path(doc_id), row[0], row[1], info.get("format", ""), info.get("encoding", ""))
+
+
 def open_index(index_dir: Path | str | None = None, embed_model: str | None = None) -> Retriever:
-    """Open a built index for searching. The embedding model must be the one it was built with."""
+    """Open a built index for searching: a folder, or a Postgres URL. The embedding model must be the one
+    it was built with."""
     from .config import settings
+    from .postgres import is_url
 
     s = settings()
-    folder = Path(index_dir) if index_dir else s.index_dir
     name = embed_model or s.embed_model
+    index_dir = index_dir or s.index
+    if is_url(index_dir):
+        return _open_postgres(str(index_dir), name)
+    folder = Path(index_dir)
     stored = load(folder, name)
     embedder = load_embedder(name)
     check_compatible(stored.manifest, name, embedder.fingerprint, folder)
     return Retriever(stored, embedder)
+
+
+def index_exists(index: Path | str) -> bool:
+    """Whether a folder holds an index, or a Postgres database one (an unreachable server raises)."""
+    from . import index as folder_index
+    from . import postgres
+
+    if not postgres.is_url(index):
+        return folder_index.exists(Path(index))
+    conn = postgres.connect(str(index))
+    try:
+        return bool(postgres.manifest(conn).get("embedding_model"))
+    finally:
+        conn.close()
+
+
+def _open_postgres(url: str, name: str) -> PgRetriever:
+    from . import postgres
+
+    conn = postgres.connect(url)
+    try:
+        meta = postgres.manifest(conn)
+    finally:
+        conn.close()
+    if not meta.get("embedding_model"):
+        raise IndexError_(f"no index in {postgres._safe(url)}; build one with `python -m rag ingest --index URL <corpus>`")
+    embedder = load_embedder(name)
+    check_compatible({**meta, "documents": {}}, name, embedder.fingerprint, Path(postgres._safe(url)))
+    return PgRetriever(url, embedder)

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,10 +20,11 @@ from .answer import Answer, Answerer
 from .chunk import Chunk
 from .corpus import Saved, UploadError, remove_document, save_upload
 from .feedback import FeedbackLog
-from .index import IndexError_, IngestReport, exists
+from .index import IndexError_, IngestReport
 from .llm import load_llm
 from .read import SourceText, walk
-from .retrieve import Filters, open_index
+from .postgres import is_url as is_index_url
+from .retrieve import Filters, index_exists, open_index
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 START_WAIT_S = float(os.environ.get("PARAGRAF_START_WAIT", "300"))  # how long a question waits for start-up
@@ -64,10 +66,13 @@ class Status:
     warning: str | None = None  # e.g. a damaged index generation passed over
 
 
+REFRESH_S = float(os.environ.get("PARAGRAF_REFRESH_S", "2"))
+
+
 @dataclass
 class Paragraf:
     corpus_dir: Path
-    index_dir: Path
+    index_dir: Path | str  # a folder, or a Postgres URL shared with other instances
     llm_name: str | None = None
     embed_model: str | None = None
     feedback_path: Path | None = None
@@ -78,19 +83,23 @@ class Paragraf:
         self.status = Status()
         self.answerer: Answerer | None = None
         self._started = threading.Event()  # set when start() has ended, ready or not
-        self.feedback = FeedbackLog(self.feedback_path or self.index_dir.parent / "feedback" / "feedback.jsonl")
+        beside = self.index_dir.parent if isinstance(self.index_dir, Path) else self.corpus_dir.parent
+        self.feedback = FeedbackLog(self.feedback_path or beside / "feedback" / "feedback.jsonl")
+        self._checked = 0.0  # when the shared index was last asked whether another instance changed it
         self._staff_lock = threading.Lock()  # one re-index, upload or removal at a time
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> None:
         """Build the index if there is none, then load the models; sets `status` as it goes (never raises)."""
         try:
-            if not exists(self.index_dir):
+            if not index_exists(self.index_dir):
                 self.say(f"inget index i {self.index_dir}; bygger det från {self.corpus_dir}")
                 self._ingest(rebuild=False)
             try:
                 retriever = open_index(self.index_dir, self.embed_model)
             except IndexError_ as exc:  # built by another version or model: rebuild rather than refuse to start
+                if is_index_url(self.index_dir):
+                    raise  # a shared index is rebuilt by someone who means to, never by one instance starting
                 self.say(f"bygger om indexet: {exc}")
                 self._ingest(rebuild=True)
                 retriever = open_index(self.index_dir, self.embed_model)
@@ -123,7 +132,7 @@ class Paragraf:
         # while a staff re-index runs, the old index still answers: ready stays true
         self.status = Status(self.answerer is not None, message, progress=progress)
 
-    def _ingest(self, rebuild: bool) -> IngestReport:
+    def _ingest(self, rebuild: bool, paths: list[Path] | None = None) -> IngestReport:
         from . import ingest
 
         last = [-1]
@@ -137,7 +146,7 @@ class Paragraf:
                 self.say(self.status.message)
 
         self.corpus_dir.mkdir(parents=True, exist_ok=True)
-        report = ingest([self.corpus_dir], index_dir=self.index_dir, root=self.corpus_dir,
+        report = ingest(paths or [self.corpus_dir], index_dir=self.index_dir, root=self.corpus_dir,
                         embed_model=self.embed_model, rebuild=rebuild, progress=self.say, step=step)
         for line in report.lines():
             self.say(line)
@@ -152,7 +161,30 @@ class Paragraf:
             if self.status.error:
                 raise RuntimeError(f"Paragraf kunde inte starta: {self.status.error}")
             raise RuntimeError("Paragraf startar fortfarande; försök igen om en stund.")
+        self._follow_shared_index()
         return self.answerer
+
+    def _follow_shared_index(self) -> None:
+        """A shared (Postgres) index that another instance changed is loaded again, at most every
+        PARAGRAF_REFRESH_S seconds (default 2); the old one answers until the new one is loaded."""
+        stale = getattr(self.answerer.retriever, "stale", None)
+        now = time.monotonic()
+        if stale is None or now - self._checked < REFRESH_S or not self._staff_lock.acquire(blocking=False):
+            return
+        try:
+            self._checked = now
+            if stale():
+                self._swap(open_index(self.index_dir, self.embed_model))
+        except Exception as exc:  # the loaded index goes on answering
+            self.say(f"obs: kunde inte läsa om det delade indexet: {type(exc).__name__}: {exc}")
+        finally:
+            self._staff_lock.release()
+
+    def _swap(self, retriever) -> None:
+        a = self.answerer
+        self.answerer = Answerer(retriever, a.llm, k=a.k, max_tokens=a.max_tokens, mode=a.mode,
+                                 use_facts=a.use_facts, rephrase=a.rephrase, reader=a.reader)
+        self._serving()
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:
@@ -180,22 +212,19 @@ class Paragraf:
         return self.answerer.retriever.documents if self.answerer else {}
 
     # -- staff ------------------------------------------------------------------------------------------------
-    def reindex(self) -> IngestReport:
-        """Bring the index in line with the corpus folder and swap it in."""
+    def reindex(self, paths: list[Path] | None = None) -> IngestReport:
+        """Bring the index in line with the corpus folder (or only with `paths` in it) and swap it in."""
         with self._staff_lock:
-            answerer = self._answerer(wait_s=0)
+            self._answerer(wait_s=0)
             try:
-                report = self._ingest(rebuild=False)
+                report = self._ingest(rebuild=False, paths=paths)
                 retriever = open_index(self.index_dir, self.embed_model)
             except Exception as exc:  # the old index goes on answering; status says so, and why
                 reason = str(exc) if isinstance(exc, IndexError_) else f"{type(exc).__name__}: {exc}"
                 self._serving(last_error=f"Omindexeringen misslyckades: {reason}")
                 self.say(f"fel: omindexeringen misslyckades: {reason}")
                 raise
-            self.answerer = Answerer(retriever, answerer.llm, k=answerer.k, max_tokens=answerer.max_tokens,
-                                     mode=answerer.mode, use_facts=answerer.use_facts, rephrase=answerer.rephrase,
-                                     reader=answerer.reader)
-            self._serving()
+            self._swap(retriever)
             return report
 
     def add_files(self, files: list[tuple[str, bytes]]) -> tuple[list[Saved], list[str]]:
@@ -215,7 +244,7 @@ class Paragraf:
         lines = [f"✗ {e}" for e in lines]
         if not saved:
             return lines
-        report = self.reindex()
+        report = self.reindex([s.path for s in saved])  # only the new files: nothing else is touched
         failed = {e.split(": ", 1)[0]: e for e in report.errors}
         for s in saved:
             if s.doc_id in failed:

@@ -3,7 +3,6 @@ llama.cpp server on it."""
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
 import time
@@ -11,11 +10,9 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
+from rag.pglocal import free_port  # noqa: F401  (the tests' one way to find a port)
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
 
 
 @contextlib.contextmanager

