@@ -4,6 +4,7 @@ image-only 'scan'. The eval sets then run over the renderings as over the origin
 (`python -m eval.run --corpus <out>`), so a parser that only reads clean Markdown shows.
 
     python -m eval.renderings corpus /tmp/pdf-corpus [--scan jonkoping/*2016*] [--dpi 200]
+    python -m eval.renderings check corpus /tmp/pdf-corpus    # what the parser finds differently
 
 Needs Debian's chromium (scripts/setup-browser.sh)."""
 from __future__ import annotations
@@ -82,7 +83,57 @@ def render_corpus(src: Path, out: Path, scan: list[str] = (), dpi: int = 200) ->
     return made
 
 
+def _parsed(path: Path, root: Path) -> dict:
+    """What the parser found in one file: §§, organ, date, attendance and the records by kind."""
+    from rag.prepare import prepare
+
+    got = prepare(path, root, 1 << 30)
+    if got.error:
+        return {"error": got.error}
+    kinds: dict[str, int] = {}
+    for fact in got.facts:
+        kinds[fact.kind] = kinds.get(fact.kind, 0) + 1
+    people = {role: sorted(p["name"] if isinstance(p, dict) else str(p) for p in people)
+              for role, people in got.summary["attendance"].items() if isinstance(people, list)}
+    return {"organ": got.summary["organ"], "date": got.summary["date"], "§§": got.summary["paragrafer"],
+            "records": dict(sorted(kinds.items())), "attendance": people}
+
+
+def check(src: Path, rendered: Path) -> int:
+    """Each original and its rendering parsed side by side; prints what differs, returns how many differ."""
+    differing = 0
+    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".html", ".htm", ".txt"}
+                       and p.name not in {"SOURCES.md", "README.md"}):
+        rel = path.relative_to(src)
+        target = (rendered / rel).with_suffix(".pdf")
+        if not target.exists():
+            continue
+        a, b = _parsed(path, src), _parsed(target, rendered)
+        diffs = [f"{key}: {a.get(key)} → {b.get(key)}" for key in ("error", "organ", "date", "§§")
+                 if a.get(key) != b.get(key)]
+        diffs += [f"{kind}: {a.get('records', {}).get(kind, 0)} → {b.get('records', {}).get(kind, 0)}"
+                  for kind in sorted(set(a.get("records", {})) | set(b.get("records", {})))
+                  if a.get("records", {}).get(kind, 0) != b.get("records", {}).get(kind, 0)]
+        diffs += [f"{role}: −{sorted(set(a['attendance'].get(role, [])) - set(b['attendance'].get(role, [])))} "
+                  f"+{sorted(set(b['attendance'].get(role, [])) - set(a['attendance'].get(role, [])))}"
+                  for role in sorted(set(a.get("attendance", {})) | set(b.get("attendance", {})))
+                  if a.get("attendance", {}).get(role) != b.get("attendance", {}).get(role)]
+        differing += bool(diffs)
+        print(f"{'SKILLNAD' if diffs else 'SAMMA   '} {rel}" + "".join(f"\n    {d}" for d in diffs))
+    print(f"renderings-check: {differing} dokument skiljer sig från originalet")
+    return differing
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["check"]:
+        p = argparse.ArgumentParser(prog="python -m eval.renderings check",
+                                    description="parse each original and its rendering; print what differs")
+        p.add_argument("corpus", type=Path)
+        p.add_argument("rendered", type=Path)
+        args = p.parse_args(argv[1:])
+        return 1 if check(args.corpus, args.rendered) else 0
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("corpus", type=Path)
     p.add_argument("out", type=Path)

@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m eval.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--questions", type=Path, required=True, help="JSON Lines question set (EVAL-FORMAT.md)")
     p.add_argument("--corpus", type=Path, required=True, help="the folder the questions are about")
-    p.add_argument("--index", type=Path, help="index folder (default: a cache per corpus under .eval-cache/)")
+    p.add_argument("--index", help="index folder or Postgres URL postgresql://… (default: a cache per corpus "
+                   "under .eval-cache/)")
     p.add_argument("--out", type=Path, help="report folder (default: eval-results/<set>-<time>)")
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "rrf", "dense", "bm25"], help="retrieval")
     p.add_argument("--no-facts", action="store_true", help="switch the decision-facts layer off")
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         say(f"fel: {args.corpus}: no such folder")
         return 2
-    index_dir = args.index or default_index(args.corpus, args.embed_model)
+    index_dir = (args.index if rag.is_index_url(args.index) else Path(args.index)) if args.index \
+        else default_index(args.corpus, args.embed_model)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     out = args.out or ROOT / "eval-results" / f"{args.questions.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
 

@@ -30,7 +30,7 @@ class Settings:
     # PARAGRAF_MAX_FILE_MB
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("PARAGRAF_MAX_FILE_MB", "50")))
     # PARAGRAF_EMBED_RUNTIME: 'torch', or 'onnx-int8' (ONNX Runtime, int8 weights exported from the folder:
-    # ~5x faster ingest, SweFAQ nDCG@10 0.011 lower; see the README)
+    # ~5x faster encoding, SweFAQ hybrid nDCG@10 0.011 lower; see the README)
     embed_runtime: str = field(default_factory=lambda: os.environ.get("PARAGRAF_EMBED_RUNTIME", "torch"))
     # PARAGRAF_OCR_CACHE: scanned PDFs' OCR text, by file sha256
     ocr_cache: Path = field(
