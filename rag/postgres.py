@@ -50,7 +50,8 @@ CREATE INDEX IF NOT EXISTS paragraf_chunks_organ_date ON paragraf_chunks (organ_
 CREATE INDEX IF NOT EXISTS paragraf_chunks_tsv ON paragraf_chunks USING gin (tsv);
 CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw ON paragraf_chunks USING hnsw (embedding vector_cosine_ops);
 """
-_MIGRATION_LOCK = 0x5041_5241  # advisory lock key for schema changes ('PARA')
+_MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
+_WRITE_LOCK = 0x5041_5257
 
 
 def is_url(index: str | Path | None) -> bool:
@@ -123,19 +124,15 @@ def revision(conn) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def lexical_text(analyzer: SwedishAnalyzer, text: str, query: bool = False) -> str:
-    return analyzer.expand(text, query=query)
-
-
 def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, chunks: list[Chunk],
                    vectors: np.ndarray, facts: list[Fact], analyzer: SwedishAnalyzer) -> None:
-    """Replace one document, its chunks and facts, in one transaction (locked by document: two ingests of
-    the same file wait for each other)."""
+    """Replace one document, its chunks and facts, in one transaction. Writers take turns (one advisory
+    lock): the shared document frequencies would otherwise deadlock two ingests; readers never wait."""
     rows = [(c.id, doc_id, i, json.dumps(c.to_dict(), ensure_ascii=False), fold(c.organ or ""), c.date or "",
-             c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], lexical_text(analyzer, c.search_text))
+             c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], analyzer.expand(c.search_text))
             for i, c in enumerate(chunks)]
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
         _delete(conn, doc_id)
         conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source) VALUES (%s, %s, %s, %s)",
                      (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source))
@@ -162,7 +159,7 @@ def _delete(conn, doc_id: str) -> None:
 
 def remove_document(conn, doc_id: str) -> None:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (doc_id,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
         _delete(conn, doc_id)
 
 
@@ -257,7 +254,7 @@ class Bm25Query:
 def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl: float) -> Bm25Query | None:
     import math
 
-    text = lexical_text(analyzer, query, query=True)
+    text = analyzer.expand(query, query=True)
     rows = conn.execute("SELECT q.lexeme, coalesce(t.df, 0) FROM unnest(to_tsvector('swedish', %s)) q "
                         "LEFT JOIN paragraf_terms t USING (lexeme)", (text,)).fetchall()
     conn.commit()

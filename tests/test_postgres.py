@@ -37,6 +37,20 @@ def _rows(url, sql, *params):
         return conn.execute(sql, params).fetchall()
 
 
+def _frequencies_agree(url) -> bool:
+    """The kept document frequencies are those of the chunks actually stored."""
+    kept = dict(_rows(url, "SELECT lexeme, df FROM paragraf_terms WHERE df <> 0"))
+    actual = dict(_rows(url, "SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u GROUP BY 1"))
+    return kept == actual and len(kept) > 100
+
+
+def _ingest_process(corpus, url, *paths):
+    env = {**os.environ, "PARAGRAF_INGEST_WORKERS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "rag", "ingest", *map(str, paths or [corpus]), "--root", str(corpus),
+                             "--index", url, "--quiet"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
 def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
     pg_report = rag.ingest([small_corpus], index_dir=pg_url)
     rag.ingest([small_corpus], index_dir=tmp_path / "index")
@@ -101,9 +115,7 @@ def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):
     for doc in SMALL:  # every document changes
         path = small_corpus / doc
         path.write_text(path.read_text(encoding="utf-8") + "\n\nTillägg: ändrad version.\n", encoding="utf-8")
-    env = {**os.environ, "PARAGRAF_INGEST_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(small_corpus), "--index", pg_url, "--quiet"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _ingest_process(small_corpus, pg_url)
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
@@ -122,8 +134,20 @@ def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):
     assert sorted(r[0] for r in rows) == sorted(SMALL)  # nothing lost
     assert all(sha in (old[doc], new[doc]) and chunks == n for doc, sha, chunks, n in rows)
     assert 0 < sum(sha == new[doc] for doc, sha, _, _ in rows) < len(SMALL)  # stopped midway
+    assert _frequencies_agree(pg_url)
     finished = rag.ingest([small_corpus], index_dir=pg_url)  # and a new run does the rest only
     assert 0 < len(finished.updated) < len(SMALL) and len(finished.unchanged) == len(SMALL) - len(finished.updated)
+
+
+def test_two_ingests_at_once(small_corpus, pg_url):
+    """Two processes ingest different documents into one database at the same time: both finish, every
+    document is there once, and the shared word statistics are right."""
+    first = _ingest_process(small_corpus, pg_url, *(small_corpus / d for d in SMALL[:3]))
+    second = _ingest_process(small_corpus, pg_url, *(small_corpus / d for d in SMALL[3:]))
+    for proc in (first, second):
+        assert proc.wait(timeout=600) == 0, proc.stderr.read()[-800:]
+    assert sorted(d for (d,) in _rows(pg_url, "SELECT doc_id FROM paragraf_documents")) == sorted(SMALL)
+    assert _frequencies_agree(pg_url)
 
 
 def test_an_upload_on_one_instance_is_answered_by_another(small_corpus, tmp_path, pg_url):
