@@ -159,6 +159,7 @@ def chunk_document(doc: ParsedDocument, source: str) -> list[Chunk]:
                     groups[-1][1].append(piece)
                     continue
             groups.append((b, [piece]))
+    spans: dict[str, int] = {}
     for b, pieces in groups:
         start, end = pieces[0].start, pieces[-1].end
         pages = [p for pc in pieces for p in (pc.page_start, pc.page_end) if p is not None]
@@ -166,7 +167,10 @@ def chunk_document(doc: ParsedDocument, source: str) -> list[Chunk]:
         loc = locator(doc.doc_id, b.organ, b.date, b.paragraf, b.bilaga, b.part, b.section, ps, pe, b.beteckning)
         if ps is not None and any(ps <= n <= (pe or ps) for n in scanned):
             loc += " · OCR"  # read from a scan by Tesseract: the words may be misread
-        cid = hashlib.sha1(f"{doc.doc_id}:{start}:{end}:{CHUNKER_VERSION}".encode()).hexdigest()[:16]
+        key = f"{doc.doc_id}:{start}:{end}:{CHUNKER_VERSION}"
+        repeat = spans.get(key, 0)  # a long table cut into pieces that share one span: each its own id
+        spans[key] = repeat + 1
+        cid = hashlib.sha1((key + (f":{repeat}" if repeat else "")).encode()).hexdigest()[:16]
         chunks.append(Chunk(
             id=cid, doc=doc.doc_id, locator=loc, organ=b.organ, date=b.date, paragraf=b.paragraf,
             title=b.title, dnr=b.dnr, section=b.section, bilaga=b.bilaga, part=b.part,

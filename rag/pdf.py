@@ -20,7 +20,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-LAYOUT_VERSION = "2"  # bump when the text made from a page changes (it names cached OCR text)
+LAYOUT_VERSION = "3"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
 COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
 PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's usual leading ends a paragraph
@@ -33,6 +33,7 @@ BETTER = 0.2  # ... and OCR's text is taken if this much more of its words are
 MIN_JUDGED = 12  # words (3 letters or more) a page needs for its text layer to be judged
 TOUCH = 0.08  # words closer than this (in font sizes) are one word split where its font changes
 MAX_LEADING = 1.4  # line spacing (in font sizes) above which a step is a paragraph gap anyway
+LIST_BULLETS = ("•", "●", "▪", "◦", "‣", "– ", "- ", "* ")  # a line beginning so is a list item
 _BREAK_HYPHEN = ("\u2010", "\u00ad")  # hyphens a typesetter adds where it breaks a word ('Sverige‐⏎demokraterna')
 
 
@@ -271,10 +272,11 @@ def _joined(group: list[_Line]) -> str:
     """A paragraph's lines: a wrapped line runs on in the next (one line per sentence, as the parser reads
     it); a line that ended by itself (a list item, a name, a table row) stays a line."""
     right = max(ln.x1 for ln in group)  # the paragraph's own edge: a quote or a cell is narrower than the page
+    left = min(ln.x0 for ln in group)
     out = group[0].text()
     for prev, ln in zip(group, group[1:]):
         text = ln.text()
-        if _wrapped(prev, ln, right) and not text.startswith("|") and not out.endswith("|"):
+        if _wrapped(prev, ln, right) and _continues(prev, ln, left) and not out.endswith("|"):
             out = _run_on(out, text)
         else:
             out += "\n" + text
@@ -292,6 +294,18 @@ def _run_on(line: str, more: str) -> str:
 
 
 _CONJUNCTION = re.compile(r"(?:och|eller|samt|resp\.?|respektive|till)\b")
+
+
+def _continues(prev: _Line, ln: _Line, left: float) -> bool:
+    """A wrapped line goes on where lines of the paragraph start: its left edge, under the previous line,
+    or under the text of a list item. A list item, a table row or a line set in elsewhere (a right-aligned
+    'Bilaga 12') begins a line of its own."""
+    if ln.text().startswith(("|", *LIST_BULLETS)):
+        return False
+    words = sorted(prev.words, key=lambda w: w["x0"])
+    starts = [left, prev.x0] + ([words[1]["x0"]] if prev.text().startswith(LIST_BULLETS) and len(words) > 1 else [])
+    slack = (0.4 if ln.ocr else 0.15) * (ln.size or 10.0)
+    return any(abs(ln.x0 - x) <= slack for x in starts)
 
 
 def _wrapped(prev: _Line, ln: _Line, right: float) -> bool:

@@ -325,6 +325,7 @@ def ingest(paths: list[Path], url: str, root: Path, embed_model: str, max_file_m
     in its own transaction, so an interrupted ingest keeps what it finished and a re-run goes on."""
     import sys
 
+    import psycopg
     from tqdm import tqdm
 
     from .embed import load_embedder
@@ -375,8 +376,13 @@ def ingest(paths: list[Path], url: str, root: Path, embed_model: str, max_file_m
                 seen.discard(result.doc_id)  # a file indexed before that no longer reads goes, as in the folder index
                 continue
             vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
-            write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
-                           vectors, result.facts, analyzer)
+            try:
+                write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
+                               vectors, result.facts, analyzer)
+            except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
+                report.errors.append(f"{result.doc_id}: could not be written ({type(exc).__name__}: "
+                                     f"{str(exc).splitlines()[0][:120]})")
+                continue
             report.embedded += len(result.chunks)
             (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
         bar.close()

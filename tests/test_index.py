@@ -152,3 +152,13 @@ def test_parallel_reading_gives_what_one_process_gives():
         assert [c.__dict__ for c in a.chunks] == [c.__dict__ for c in b.chunks]
         assert [f.__dict__ for f in a.facts] == [f.__dict__ for f in b.facts]
     assert sum(len(p.chunks) for p in serial) > 500 and sum(len(p.facts) for p in serial) > 20
+
+
+def test_chunk_ids_are_unique_in_every_bundled_document():
+    """The Postgres index keys chunks by id; a long table cut into pieces of one span must not share one."""
+    from rag.prepare import prepare_all
+    from rag.read import walk
+
+    for got in prepare_all(sorted(walk([CORPUS], CORPUS)), CORPUS, 50_000_000, n_workers=1):
+        ids = [c.id for c in got.chunks]
+        assert len(ids) == len(set(ids)), got.doc_id
