@@ -29,9 +29,9 @@ class Settings:
     embed_model: str = field(default_factory=lambda: os.environ.get("PARAGRAF_EMBED_MODEL", "e5-small"))
     # PARAGRAF_MAX_FILE_MB
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("PARAGRAF_MAX_FILE_MB", "50")))
-    # PARAGRAF_EMBED_RUNTIME: 'torch', or 'onnx-int8' (ONNX Runtime, int8 weights exported from the folder:
-    # ~5x faster encoding, SweFAQ hybrid nDCG@10 0.011 lower; see the README)
-    embed_runtime: str = field(default_factory=lambda: os.environ.get("PARAGRAF_EMBED_RUNTIME", "torch"))
+    # PARAGRAF_EMBED_RUNTIME: 'openvino' (the folder converted once, bf16 where the CPU has it: 4-6x torch's
+    # encoding, the same vectors within float noise; see the README) or 'torch' (sentence-transformers)
+    embed_runtime: str = field(default_factory=lambda: os.environ.get("PARAGRAF_EMBED_RUNTIME", "openvino"))
     # PARAGRAF_OCR_CACHE: scanned PDFs' OCR text, by file sha256
     ocr_cache: Path = field(
         default_factory=lambda: _env_path("PARAGRAF_OCR_CACHE", Path.home() / ".cache" / "paragraf" / "ocr"))
