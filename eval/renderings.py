@@ -30,6 +30,9 @@ def print_pdf(body: str, out: Path, title: str) -> bytes:
                     "<style>@page { size: A4; margin: 20mm 18mm; } body { font: 11pt serif; }"
                     " table { border-collapse: collapse; } td, th { padding: 2pt 14pt 2pt 0; text-align: left; }"
                     " pre { font: 11pt serif; white-space: pre-wrap; }"
+                    # a Markdown paragraph's line breaks and column gaps are the layout of the PDF it was
+                    # converted from (a cover page's two columns): printed as they stand, not reflowed
+                    " .layout p, .layout li, .layout td { white-space: pre-wrap; }"
                     f"</style></head><body>{body}</body></html>", encoding="utf-8")
     try:
         subprocess.run([str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={out}",
@@ -46,7 +49,7 @@ def document_html(path: Path) -> str:
     if path.suffix == ".md":
         from markdown_it import MarkdownIt
 
-        return MarkdownIt("commonmark").enable("table").render(_FRONT_MATTER.sub("", text))
+        return f"<div class='layout'>{MarkdownIt('commonmark').enable('table').render(_FRONT_MATTER.sub('', text))}</div>"
     if path.suffix in {".html", ".htm"}:
         return text
     return "".join(f"<pre>{html.escape(page)}</pre><div style='break-after: page'></div>" for page in text.split("\f"))

@@ -20,7 +20,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-LAYOUT_VERSION = "3"  # bump when the text made from a page changes (it names cached OCR text)
+LAYOUT_VERSION = "4"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
 COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
 PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's usual leading ends a paragraph
@@ -33,6 +33,7 @@ BETTER = 0.2  # ... and OCR's text is taken if this much more of its words are
 MIN_JUDGED = 12  # words (3 letters or more) a page needs for its text layer to be judged
 TOUCH = 0.08  # words closer than this (in font sizes) are one word split where its font changes
 MAX_LEADING = 1.4  # line spacing (in font sizes) above which a step is a paragraph gap anyway
+TAB = "   "  # what a tab stop's gap becomes in a line's text (the cover page reader splits at it)
 LIST_BULLETS = ("•", "●", "▪", "◦", "‣", "– ", "- ", "* ")  # a line beginning so is a list item
 _BREAK_HYPHEN = ("\u2010", "\u00ad")  # hyphens a typesetter adds where it breaks a word ('Sverige‐⏎demokraterna')
 
@@ -45,6 +46,7 @@ class _Line:
     words: list[dict] = field(default_factory=list)
     columns: set[int] = field(default_factory=set)  # x positions (rounded) where a cell starts after a gap
     ocr: bool = False  # read by Tesseract: sizes are box heights, only roughly the print's
+    lone: bool = False  # cells with no row of cells above or below: text at tab stops, not a table
 
     @property
     def x0(self) -> float:
@@ -76,7 +78,11 @@ class _Line:
         cells = self.cells()
         if len(cells) > 1 and _LIST_MARK.match(cells[0]):  # '1.   Lag om …': a hanging list number, not a column
             cells = [f"{cells[0]} {cells[1]}", *cells[2:]]
-        return cells[0] if len(cells) == 1 else "| " + " | ".join(cells) + " |"
+        if len(cells) == 1:
+            return cells[0]
+        # '§ 203      Dnr KS-2025-00123', 'Beslutande   Ledamöter   Tjänstgörande ersättare': a line set at
+        # tab stops reads as text with its gaps, as a converter's layout text has it
+        return TAB.join(cells) if self.lone else "| " + " | ".join(cells) + " |"
 
 
 _LIST_MARK = re.compile(r"^(?:\*\*)?(?:\d{1,3}[.)]|[a-zåäö][.)]|[–•\-*])(?:\*\*)?$")
@@ -245,12 +251,19 @@ def _align_columns(lines: list[_Line]) -> None:
         ln.columns = {x for x in gaps[i] if any(abs(x - y) <= 2 for y in near)}
 
 
+def _mark_lone_rows(lines: list[_Line]) -> None:
+    many = [len(ln.cells()) > 1 for ln in lines]
+    for i, ln in enumerate(lines):
+        ln.lone = many[i] and not any(many[j] for j in (i - 1, i + 1) if 0 <= j < len(lines))
+
+
 def _page_text(lines: list[_Line], height: float, furniture: set[str], first: bool) -> str:
     """The page's paragraphs without its furniture; the first page keeps its head, which says what the
     document is (organ, date)."""
     body = [ln for ln in lines if not (_in_margin(ln, height) and _shape(ln.text()) in furniture
                                        and not (first and ln.top < height / 2))]
     _align_columns(body)
+    _mark_lone_rows(body)
     return "\n\n".join(p for p in _paragraphs(body) if p.strip())
 
 

@@ -35,6 +35,8 @@ _DNR_SHAPE = (
 _DNR = re.compile(rf"(?:\b(?:Dnr|Diarienummer|Ärendenummer|Ärende nr)\.?\s*:?\s*)?\b({_DNR_SHAPE})\b")
 _DNR_ONLY = re.compile(rf"^(?:(?:Dnr|Diarienummer|Ärendenummer)\.?\s*:?\s*)?(?:{_DNR_SHAPE})(?:\s+\d+)?$")
 _TOC_LEADER = re.compile(r"\.{2,}\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
+# the § line itself ending in a page number after a tab stop's gap: '§166   Informationsärenden   14'
+_TOC_TAB = re.compile(r"^§.*\S {3,}\d+(?:\s*[-–]\s*\d+)?\s*$")
 _OFFICIAL_START = re.compile(r"^[A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäöé\-]+){1,3},\s")
 _BILAGA = re.compile(r"^Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
 ATTENDANCE_SECTIONS = {"Beslutande", "Ersättare", "Övriga närvarande", "Underskrifter", "Justering"}
@@ -215,7 +217,7 @@ class _Walk:
                 self.flush()
             return i + 1
         pm = _PARAGRAF.match(l.plain)
-        if pm and (l.table or _is_toc_entry(self.lines, i)):
+        if pm and (l.table and not _lone_row(self.lines, i) or _is_toc_entry(self.lines, i)):
             if self.first_heading is None:
                 self.listed.append(pm.group(2))
             self.current.append(l)
@@ -360,6 +362,17 @@ class _Walk:
         return True
 
 
+def _lone_row(lines: list[Line], i: int) -> bool:
+    """A table row with no row above or below it and no page number in its last cell: a heading whose
+    cells a PDF set at tab stops ('§ 203          Dnr KS-2025-00123'), not a row of a table of §§
+    ('§159 | Yttrande över … | 6', whose wrapped title stands between the rows)."""
+    if re.fullmatch(r"\d{1,4}", lines[i].norm.strip().strip("|").split("|")[-1].strip()):
+        return False
+    near = [next((x for x in seq if x.kind not in {"blank", "marker"}), None)
+            for seq in (reversed(lines[max(0, i - 3):i]), lines[i + 1:i + 4])]
+    return not any(x is not None and x.table for x in near)
+
+
 def _is_toc_entry(lines: list[Line], i: int) -> bool:
     """A '§ 199 Dnr …' line of a table of contents: a dot leader and page number follow before the next §."""
     seen = 0
@@ -368,7 +381,7 @@ def _is_toc_entry(lines: list[Line], i: int) -> bool:
             continue
         if seen and _PARAGRAF.match(x.plain):
             return False
-        if _TOC_LEADER.search(x.plain):
+        if _TOC_LEADER.search(x.plain) or not seen and _TOC_TAB.search(x.norm.strip()):
             return True
         seen += 1
         if seen > 4:

@@ -138,3 +138,37 @@ def test_garbage_text_layer_is_read_by_ocr(tmp_path, repair, monkeypatch):
     assert "Justerande Anna Carlsson" in src.text and _shifted("Justerande") not in src.text
     got = parse(src, repair)
     assert got.organ == "Barn- och utbildningsnämnden" and len(got.attendance.beslutande) == 16
+
+
+def test_heading_set_at_tab_stops_opens_its_paragraf(tmp_path):
+    """'§ 203 ⇥ Dnr KS-2025-00123': a lone line of cells is text at tab stops, not a table row, so the §
+    opens; a contents line ending in its page number does not."""
+    pre = "<p style='white-space: pre'>{}</p>".format
+    html = ("<p>Kommunstyrelsen</p><p>Sammanträdesdatum 2025-10-21</p><p>Innehåll</p>"
+            + pre("§ 203                 Arrendeavtal för tennisklubben                 11")
+            + "<p>Sammanträdet</p>"
+            + pre("§ 203                                        Dnr KS-2025-00123")
+            + "<p><b>Arrendeavtal för tennisklubben</b></p><p><b>Beslut</b></p>"
+            + "<p>Kommunstyrelsen godkänner arrendeavtalet.</p>"
+            + pre("§ 204                                        Dnr KS-2025-00598")
+            + "<p><b>Uppstart av projekt i lokalplan</b></p><p><b>Beslut</b></p>"
+            + "<p>Kommunstyrelsen beslutar att starta projektet.</p>")
+    print_pdf(html, tmp_path / "ks.pdf", "Kommunstyrelsen")
+    src, doc, _ = _parsed(tmp_path, "ks.pdf")
+    assert "§ 203   Dnr KS-2025-00123" in src.text
+    assert [(p.number, p.dnr) for p in doc.paragrafer] == [("203", "KS-2025-00123"), ("204", "KS-2025-00598")]
+
+
+def test_cover_page_layout_printed_to_pdf_reads_as_its_markdown(tmp_path):
+    """A Kungsbacka protocol converted to Markdown with its layout (two-column cover page, '§ 179 ⇥ Dnr')
+    and printed back to PDF: the same §§, titles and beslutande (a title the Markdown cut at its line
+    break may read whole from the PDF)."""
+    rel = "kungsbacka/vo/2025/2025-01-23/protokoll.md"
+    (tmp_path / "vo").mkdir()
+    print_pdf(document_html(CORPUS / rel), tmp_path / "vo" / "protokoll.pdf", "protokoll")
+    _, want, _ = _parsed(CORPUS, rel)
+    _, got, _ = _parsed(tmp_path, "vo/protokoll.pdf")
+    assert [(p.number, p.dnr) for p in got.paragrafer] == [(p.number, p.dnr) for p in want.paragrafer]
+    assert len(want.paragrafer) == 20
+    assert all(g.title.startswith(w.title) for g, w in zip(got.paragrafer, want.paragrafer))
+    assert {m.name for m in got.attendance.beslutande} == {m.name for m in want.attendance.beslutande}
