@@ -308,7 +308,10 @@ def avg_terms(conn) -> float:
 def vector(conn, chunk_id: str) -> np.ndarray | None:
     row = conn.execute("SELECT embedding FROM paragraf_chunks WHERE id = %s", (chunk_id,)).fetchone()
     conn.commit()
-    return None if row is None else np.asarray(row[0], dtype=np.float32)
+    if row is None:
+        return None
+    value = row[0].to_numpy() if hasattr(row[0], "to_numpy") else row[0]  # pgvector's Vector, or an array
+    return np.asarray(value, dtype=np.float32)
 
 
 def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) -> dict:

@@ -201,14 +201,10 @@ def pg_server():
         shutil.rmtree(data, ignore_errors=True)
 
 
-@pytest.fixture()
-def pg_url(pg_server, request):
-    """A fresh database on the session's server for one test, dropped after it."""
-    import re
-
+def _database(pg_server: str, name: str):
+    """A fresh database `name` on the session's server, dropped after."""
     import psycopg
 
-    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50]
     admin = pg_server.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -216,3 +212,34 @@ def pg_url(pg_server, request):
     yield pg_server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture()
+def pg_url(pg_server, request):
+    """A fresh database for one test."""
+    import re
+
+    yield from _database(pg_server, "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50])
+
+
+@pytest.fixture(scope="session")
+def pg_corpus_index(pg_server) -> rag.Retriever:
+    """The bundled corpus in the Postgres index, built once per session."""
+    for url in _database(pg_server, "t_session_corpus"):
+        report = rag.ingest([CORPUS], index_dir=url)
+        assert not report.errors, report.errors
+        yield rag.open_index(url)
+
+
+def index_env(index: rag.Retriever, **more: str) -> dict:
+    """The environment a `python -m rag …` process needs to open the same index, folder or Postgres."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PARAGRAF_INDEX", "PARAGRAF_INDEX_URL"}}
+    if hasattr(index, "url"):
+        return {**env, "PARAGRAF_INDEX_URL": index.url, **more}
+    return {**env, "PARAGRAF_INDEX": str(index.stored.folder.parent), **more}
+
+
+@pytest.fixture(scope="module", params=["folder", "postgres"])
+def any_index(request) -> rag.Retriever:
+    """The corpus index of either backend: what retrieval and answering promise holds on both."""
+    return request.getfixturevalue("corpus_index" if request.param == "folder" else "pg_corpus_index")

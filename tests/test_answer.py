@@ -1,6 +1,5 @@
 """Answering mechanics with the small test model: streaming, markers, checks, refusal, follow-ups, injection."""
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,14 +12,14 @@ from rag.answer import EVIDENCE_TOKENS, REFUSAL, Answer, Answerer, Preview
 from rag.cite import Passage, check, split_sentences
 from rag.llm import load_llm
 
-from conftest import CORPUS, KS16, ROOT
+from conftest import CORPUS, KS16, ROOT, index_env
 
 TEST_LLM = "smollm2-135m"
 
 
 @pytest.fixture(scope="module")
-def answerer(corpus_index):
-    return Answerer(corpus_index, load_llm(TEST_LLM, n_ctx=4096))
+def answerer(any_index):
+    return Answerer(any_index, load_llm(TEST_LLM, n_ctx=4096))
 
 
 def _passages(index, *needles):
@@ -36,8 +35,8 @@ def test_marker_parsing():
     assert got == [("JM AB vann tävlingen.", [2]), ("Avtalet skrevs 2026.", [1, 3]), ("Det framgår av protokollet.", [4])]
 
 
-def test_check_repairs_adds_and_removes(corpus_index):
-    passages = _passages(corpus_index, "JM AB till vinnare", "Med instämmande av")
+def test_check_repairs_adds_and_removes(any_index):
+    passages = _passages(any_index, "JM AB till vinnare", "Med instämmande av")
     answer = ("Kommunstyrelsen beslutar att utse JM AB till vinnare av markanvisningstävlingen [2]. "
               "Anders Pripp (SD) instämde i yttrandet. "
               "Busskortet kostar 450 kronor för ungdomar [1].")
@@ -125,8 +124,8 @@ def test_planted_instructions_do_not_change_answers(tmp_path):
     assert planted[1] == (REFUSAL, True) and "Anders Pripp" in planted[0][0]
 
 
-def test_ask_cli_json(corpus_index):
-    env = dict(os.environ, PARAGRAF_INDEX=str(corpus_index.stored.folder.parent), PARAGRAF_LLM=TEST_LLM)
+def test_ask_cli_json(any_index):
+    env = index_env(any_index, PARAGRAF_LLM=TEST_LLM)
     out = subprocess.run([sys.executable, "-m", "rag", "ask", "--json", "Vem instämde i Sverigedemokraternas särskilda yttrande?"],
                          capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     data = json.loads(out.stdout)
@@ -141,9 +140,9 @@ def test_klarsprak_explains_terms(answerer):
     assert any("Bilaga 13" in c.locator for c in final.citations)
 
 
-def test_records_must_fit_the_questions_organ_date_and_matter(corpus_index):
+def test_records_must_fit_the_questions_organ_date_and_matter(any_index):
     """A record of the right kind but about another organ, meeting or matter does not answer the question."""
-    records_only = Answerer(corpus_index, None)  # no LLM: fact questions answered from records or refused
+    records_only = Answerer(any_index, None)  # no LLM: fact questions answered from records or refused
     fits = records_only.ask("Vem var justerare vid arbetsutskottets möte i mars 2025?")
     assert "Helena Nanne" in fits.answer and "Storckenfeldt" not in fits.answer
     kf = records_only.ask("Vem lämnade särskilt yttrande i kommunfullmäktige?")
@@ -157,9 +156,9 @@ def test_records_must_fit_the_questions_organ_date_and_matter(corpus_index):
     assert named.facts_used and all("Losman" in str(f) for f in named.facts_used)
 
 
-def test_records_must_be_about_the_questions_matter_and_month(corpus_index):
+def test_records_must_be_about_the_questions_matter_and_month(any_index):
     """Organ and date words alone do not make a record fit; a month named must be the meeting's month."""
-    records_only = Answerer(corpus_index, None)
+    records_only = Answerer(any_index, None)
     # the nämnd's reservations are about maxtaxa, a verksamhetsplan and a naturreservat, not its ordningsföreskrifter
     other = records_only.ask("Vilka reserverade sig mot ordningsföreskrifterna i barn- och utbildningsnämnden?")
     assert other.facts_used == [] and other.refused
@@ -179,13 +178,13 @@ def test_records_must_be_about_the_questions_matter_and_month(corpus_index):
     assert "Karin Hannus (KD) för §§ 85-88" in part.answer
 
 
-def test_select_reader_quotes_only_evidence_sentences(answerer, corpus_index):
+def test_select_reader_quotes_only_evidence_sentences(answerer, any_index):
     """The model's choice is constrained to the evidence list; what is shown is a quoted, cited sentence."""
-    select = Answerer(corpus_index, answerer.llm, reader="select")
+    select = Answerer(any_index, answerer.llm, reader="select")
     final = select.ask("Vilket företag vann markanvisningstävlingen för Aranäs etapp 4?")
     assert final.route in {"select", "decision"}
     if not final.refused:
-        by_id = {c.id: c for c in corpus_index.chunks}
+        by_id = {c.id: c for c in any_index.chunks}
         for c in final.citations:
             assert c.quote == by_id[c.chunk_id].text
         quoted = re.findall(r"”([^”]+)”", final.answer)

@@ -61,6 +61,9 @@ def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
         sorted(json.dumps(f.to_dict(), sort_keys=True) for f in folder.stored.facts)
     assert pg.documents.keys() == folder.documents.keys()
     assert pg.source(KSAU141).text == (small_corpus / KSAU141).read_text(encoding="utf-8")
+    by_id = {c.id: row for row, c in enumerate(folder.chunks)}
+    for row in (0, len(pg.chunks) // 2, len(pg.chunks) - 1):  # the stored vector the answer checks compare with
+        assert float(pg.vector(row) @ folder.vector(by_id[pg.chunks[row].id])) > 0.9999
     for question in QUESTIONS:
         a = [h.chunk.id for h in pg.search(question, k=5).hits]
         b = [h.chunk.id for h in folder.search(question, k=5).hits]
