@@ -103,32 +103,27 @@ class AppServer:
     early: dict  # the answer to a question asked through /ask before the app was ready, or its error
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> AppServer:
-    """`python app.py` over the Malmö documents plus a document full of markup, with no index yet."""
-    base = tmp_path_factory.mktemp("app")
-    corpus = base / "corpus"
-    shutil.copytree(CORPUS / "malmo", corpus / "malmo")
-    (corpus / EVIL_DOC).write_text(EVIL_TEXT, encoding="utf-8")
+def launch_app(base: Path, corpus: Path, index: str, *extra: str) -> tuple[subprocess.Popen, str, object]:
+    """`python app.py` as a user starts it, on a free loopback port, its output in `base/app.log`."""
     port = free_port()
     log = open(base / "app.log", "w+")  # a file: a full pipe would stall the server
     env = {**os.environ, "PARAGRAF_STAFF_PASSWORD": STAFF_PASSWORD}
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus", str(corpus), "--index",
-         str(base / "index"), "--llm", "smollm2-135m", "--staff", "--feedback", str(base / "feedback.jsonl")],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base)
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus", str(corpus),
+                             "--index", index, "--llm", "smollm2-135m", *extra],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base)
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def wait_ready(proc: subprocess.Popen, url: str, log, seen=None, timeout: float = 300) -> list[dict]:
+    """/status until the app is ready; `seen(statuses)` is called on each answer."""
     statuses: list[dict] = []
-    early: dict = {}
-    asker = None
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/status", timeout=2) as r:
                 statuses.append(json.load(r))
-            if asker is None and not statuses[-1]["ready"]:  # a script that asks as soon as the page answers
-                asker = threading.Thread(target=_ask_early, args=(url, early), daemon=True)
-                asker.start()
+            if seen is not None:
+                seen(statuses)
             if statuses[-1]["ready"] or statuses[-1]["error"]:
                 break
         except OSError:
@@ -140,16 +135,41 @@ def app_server(tmp_path_factory) -> AppServer:
     if not statuses or not statuses[-1]["ready"]:
         proc.kill()
         log.seek(0)
-        pytest.fail(f"app.py not ready within 300 s: {statuses[-1:]} {log.read()[-2000:]}")
-    if asker is not None:
-        asker.join(timeout=300)
-    yield AppServer(url, corpus, base / "index", base / "feedback.jsonl", statuses, early)
+        pytest.fail(f"app.py not ready within {timeout:g} s: {statuses[-1:]} {log.read()[-2000:]}")
+    return statuses
+
+
+def stop_app(proc: subprocess.Popen, log) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> AppServer:
+    """`python app.py` over the Malmö documents plus a document full of markup, with no index yet."""
+    base = tmp_path_factory.mktemp("app")
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS / "malmo", corpus / "malmo")
+    (corpus / EVIL_DOC).write_text(EVIL_TEXT, encoding="utf-8")
+    proc, url, log = launch_app(base, corpus, str(base / "index"), "--staff", "--feedback",
+                                str(base / "feedback.jsonl"))
+    early: dict = {}
+    askers: list[threading.Thread] = []
+
+    def ask_while_starting(statuses: list[dict]) -> None:  # a script that asks as soon as the page answers
+        if not askers and not statuses[-1]["ready"]:
+            askers.append(threading.Thread(target=_ask_early, args=(url, early), daemon=True))
+            askers[0].start()
+
+    statuses = wait_ready(proc, url, log, ask_while_starting)
+    for asker in askers:
+        asker.join(timeout=300)
+    yield AppServer(url, corpus, base / "index", base / "feedback.jsonl", statuses, early)
+    stop_app(proc, log)
 
 
 def _ask_early(url: str, out: dict) -> None:

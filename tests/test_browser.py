@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import EVIL_DOC, ROOT, STAFF_PASSWORD
+from conftest import EVIL_DOC, ROOT, STAFF_PASSWORD, launch_app, stop_app, wait_ready
 
 WAIT = 240  # seconds; generous, the machine is shared
 PRIPP = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
@@ -237,3 +237,47 @@ def test_a_second_user_waits_for_the_first_and_conversations_stay_apart(page, ap
     _wait_final(page, 1)
     first = page.find_element(By.ID, "pg-chat").text
     assert "Sverigedemokraternas särskilda yttrande?" not in first and len(_answers(page)) == 1
+
+
+def test_an_upload_on_one_app_is_answered_by_another_over_one_postgres(browser, pg_url, tmp_path):
+    """Two `python app.py` on loopback share one Postgres index: a document uploaded in the staff tab of
+    the first is cited by the second's /ask, with no restart."""
+    from gradio_client import Client
+
+    name = "kf-2026-01-22-p8-aterrapportering-kraftsamlande-insatser-ocr.txt"
+    question = "Vilka lämnade särskilt yttrande när kommunfullmäktige behandlade kraftsamlande insatser?"
+    apps = []
+    try:
+        for which, docs in (("a", ["ks-2026-01-07-p16-aterrapportering-kraftsamlande-insatser.txt"]), ("b", [])):
+            (tmp_path / which / "corpus").mkdir(parents=True)
+            for doc in docs:
+                shutil.copy(ROOT / "corpus" / "malmo" / doc, tmp_path / which / "corpus" / doc)
+            apps.append(launch_app(tmp_path / which, tmp_path / which / "corpus", pg_url,
+                                   *(["--staff"] if which == "a" else [])))
+            wait_ready(*apps[-1])  # the first builds the shared index, the second finds it
+        (_, first, _), (_, second, _) = apps
+        other = Client(second + "/", verbose=False)
+        assert not any(c["doc"].endswith(name) for c in other.predict(question, api_name="/ask")["citations"])
+        browser.get(first + "/")
+        WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.XPATH, "//button[@role='tab' and contains(., 'Personal')]"))
+        browser.find_element(By.XPATH, "//button[@role='tab' and contains(., 'Personal')]").click()
+        WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#pg-staff input[type=password]")).send_keys(STAFF_PASSWORD)
+        browser.find_element(By.XPATH, "//button[normalize-space()='Logga in']").click()
+        upload = WebDriverWait(browser, 10).until(
+            lambda d: d.find_element(By.XPATH, "//button[normalize-space()='Ladda upp och indexera']"))
+        browser.find_element(By.CSS_SELECTOR, "#pg-staff input[type=file]").send_keys(str(ROOT / "corpus" / "malmo" / name))
+        time.sleep(2)
+        upload.click()
+        WebDriverWait(browser, WAIT).until(lambda d: "✓" in d.find_element(By.ID, "pg-staff").text)
+        deadline = time.monotonic() + 30  # the second instance looks every PARAGRAF_REFRESH_S (2 s)
+        while True:
+            answer = other.predict(question, api_name="/ask")
+            if any(c["doc"].endswith(name) for c in answer["citations"]) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert any(c["doc"].endswith(name) for c in answer["citations"]), answer
+        assert "Kay Wictorin" in answer["answer"]
+    finally:
+        for proc, _, log in apps:
+            stop_app(proc, log)
