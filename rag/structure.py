@@ -217,7 +217,7 @@ class _Walk:
                 self.flush()
             return i + 1
         pm = _PARAGRAF.match(l.plain)
-        if pm and (l.table and not _lone_row(self.lines, i) or _is_toc_entry(self.lines, i)):
+        if pm and (l.table or _is_toc_entry(self.lines, i)):
             if self.first_heading is None:
                 self.listed.append(pm.group(2))
             self.current.append(l)
@@ -360,17 +360,6 @@ class _Walk:
         st.bilaga, st.section, st.part = None, None, "Tjänsteskrivelse"
         nxt.kind = "heading"
         return True
-
-
-def _lone_row(lines: list[Line], i: int) -> bool:
-    """A table row with no row above or below it and no page number in its last cell: a heading whose
-    cells a PDF set at tab stops ('§ 203          Dnr KS-2025-00123'), not a row of a table of §§
-    ('§159 | Yttrande över … | 6', whose wrapped title stands between the rows)."""
-    if re.fullmatch(r"\d{1,4}", lines[i].norm.strip().strip("|").split("|")[-1].strip()):
-        return False
-    near = [next((x for x in seq if x.kind not in {"blank", "marker"}), None)
-            for seq in (reversed(lines[max(0, i - 3):i]), lines[i + 1:i + 4])]
-    return not any(x is not None and x.table for x in near)
 
 
 def _is_toc_entry(lines: list[Line], i: int) -> bool:
