@@ -33,6 +33,9 @@ def print_pdf(body: str, out: Path, title: str) -> bytes:
                     # a Markdown paragraph's line breaks and column gaps are the layout of the PDF it was
                     # converted from (a cover page's two columns): printed as they stand, not reflowed
                     " .layout p, .layout li, .layout td { white-space: pre-wrap; }"
+                    # Chromium draws list markers as shapes, not text; a word processor's PDF has the
+                    # bullet glyph in its text layer, so the markers are printed as text
+                    " ul { list-style: none; } ul > li::before { content: '\\2022\\00a0\\00a0'; }"
                     f"</style></head><body>{body}</body></html>", encoding="utf-8")
     try:
         subprocess.run([str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={out}",

@@ -13,16 +13,19 @@ import re
 from dataclasses import dataclass
 
 from .genre import BANNER, organ_in, party_case
-from .normalize import OcrRepair, nfc
+from .normalize import OCR_SECTION_SIGN_READS, OcrRepair, nfc
 from .read import SourceText
 
 PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
 _PAGE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d{0,3})\s*\)\s*$")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
+_HEADER_PAGE = re.compile(r"\b\d{1,3}\s*\(\s*\d{1,3}\s*\)")
 _BR = re.compile(r"<br\s*/?>", re.I)
 _CELL_PAGE_BR = 6  # a table cell holding this many <br> is a whole page converted into one cell
 DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _BOLD = re.compile(r"(?:\*\*|__)(.+?)(?:\*\*|__)")
+_SIGNED = re.compile(r"^(Forts\.?\s*)?§\s*(\d{1,3})\b", re.I)
+_MISREAD_SIGN = re.compile(rf"^(Forts\.?\s*)?[{re.escape(OCR_SECTION_SIGN_READS)}]\s?(\d{{1,3}})$", re.I)
 
 
 @dataclass
@@ -82,6 +85,43 @@ def split_lines(src: SourceText, repair: OcrRepair | None) -> list[Line]:
             pos += len(piece)
         pos += 1
     return lines
+
+
+def restore_section_signs(lines: list[Line]) -> None:
+    """In OCR'd text, '81', '$2', '83' alone on their lines are §§ 1-3 whose sign Tesseract misread: a
+    candidate is taken when its number runs on from the § before it or into the one after. Where a number
+    is taken twice (a contents list, then the §§ themselves), only the last stands as a heading."""
+    found = []  # (line, number, continued, misread)
+    for i, l in enumerate(lines):
+        m = _SIGNED.match(l.plain) or _MISREAD_SIGN.match(l.plain.strip()) if l.kind == "text" else None
+        if m and (l.plain.startswith("§") or _inside_page(lines, i)):
+            found.append((i, int(m.group(2)), bool(m.group(1)), not l.plain.startswith("§")))
+    taken: dict[int, int] = {}  # number -> line of its heading
+    for k, (i, n, continued, misread) in enumerate(found):
+        before = found[k - 1][1] if k else None
+        after = found[k + 1][1] if k + 1 < len(found) else None
+        if misread and (before == n - 1 or continued and before == n or after == n + 1):
+            if continued:
+                _resign(lines[i], n, "Forts. ")
+            else:
+                taken[n] = i
+    for n, i in taken.items():
+        _resign(lines[i], n, "")
+
+
+def _inside_page(lines: list[Line], i: int) -> bool:
+    """Neither the first nor the last line of its page, where a lone number is the page's number."""
+    def neighbour(step: int) -> Line | None:
+        j = i + step
+        while 0 <= j < len(lines) and lines[j].kind == "blank":
+            j += step
+        return lines[j] if 0 <= j < len(lines) else None
+
+    return all(x is not None and x.kind != "formfeed" for x in (neighbour(-1), neighbour(1)))
+
+
+def _resign(l: Line, number: int, lead: str) -> None:
+    l.norm = l.plain = f"{lead}§ {number}"
 
 
 def _pieces(piece: str, pos: int) -> list[tuple[int, str, bool]]:
@@ -159,6 +199,10 @@ def assign_pages(lines: list[Line]) -> int | None:
     A page number right after a page header opens its page; one standing alone at
     the foot of a page closes it.
     """
+    if any(PAGE_MARKER.match(l.text) or l.kind == "formfeed" for l in lines):
+        for i, l in enumerate(lines):  # pages known: a number under a page header is only the header's
+            if l.kind == "text" and (_PAGE_NUMBER.match(l.text) or _BARE_NUMBER.match(l.text)) and _under_header(lines, i):
+                l.kind = "footer" if not _header_numbered(lines, i) else l.kind
     if any(PAGE_MARKER.match(l.text) for l in lines):
         page = None
         for l in lines:
@@ -181,10 +225,9 @@ def assign_pages(lines: list[Line]) -> int | None:
         if bare and not m:
             before = i == 0 or lines[i - 1].kind == "blank"
             after = sum(1 for x in lines[i + 1:i + 3] if x.kind == "blank") == 2 or i + 1 == len(lines)
-            m = bare if before and after else None
+            m = bare if before and (after or _under_header(lines, i)) else None
         if m:
-            prev = next((x for x in reversed(lines[max(0, i - 4):i]) if x.kind != "blank"), None)
-            numbers.append((i, int(m.group(1)), prev is not None and prev.kind == "header"))
+            numbers.append((i, int(m.group(1)), _under_header(lines, i)))
             l.kind = "footer"
     if not numbers:
         return None
@@ -206,6 +249,21 @@ def assign_pages(lines: list[Line]) -> int | None:
                 lines[j].page = page
                 j -= 1
     return max(l.page for l in lines if l.page is not None)
+
+
+def _under_header(lines: list[Line], i: int) -> bool:
+    prev = next((x for x in reversed(lines[max(0, i - 4):i]) if x.kind != "blank"), None)
+    return prev is not None and prev.kind == "header"
+
+
+def _header_numbered(lines: list[Line], i: int) -> bool:
+    """The page header above line i already names its page ('SAMMANTRÄDESPROTOKOLL 10 (21)')."""
+    j = i - 1
+    while j >= 0 and lines[j].kind in {"header", "blank", "footer"}:
+        if lines[j].kind == "footer" or _HEADER_PAGE.search(lines[j].plain):
+            return True
+        j -= 1
+    return False
 
 
 def _shape(l: Line) -> str:

@@ -23,6 +23,9 @@ CONFUSIONS: dict[str, tuple[str, ...]] = {
 OCR_FUNCTION_WORDS = {"ar": "är", "for": "för", "dr": "är", "4r": "är", "f6r": "för",
                       "aven": "även", "dven": "även", "nar": "när", "sa": "så", "da": "då", "pa": "på",
                       "fa": "få", "ga": "gå", "bade": "både", "an": "än", "4n": "än", "fran": "från"}
+# What Tesseract reads a '§' as in print fonts; a line of only that and a number is a § heading when the
+# numbers run on (lines.restore_section_signs), as '81', '$2', '83' for §§ 1-3
+OCR_SECTION_SIGN_READS = "8$3S5{"
 _SECTION_SIGN = re.compile(r"(?<![\w§])[{$]\s?(?=\d)")
 _SECTION_SIGNS = re.compile(r"(?<![\w§])[8$] [8$] (?=\d)")  # '§§ 1-5' read as '8 8 1-5'
 _ONE_FOR_I = re.compile(r"(?<=[a-zåäö,] )1(?= [a-zåäö])")

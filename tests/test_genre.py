@@ -201,3 +201,45 @@ def test_members_named_without_their_party_and_a_sentence_cut_by_a_page_break(fa
     yrkande = next(f for f in records if f.kind == "yrkande" and "Tolinsson" in f.text)
     assert yrkande.persons == [{"name": "Johan Tolinsson", "party": "S"}]  # his party from the cover page
     assert "utgå från ärendelistan" in yrkande.text
+
+
+def _scanned(pages: list[str], repair) -> object:
+    """Pages as Tesseract gave them (form feeds between), parsed as an OCR'd PDF is."""
+    name = "okand-kommun/skannat-protokoll.pdf"
+    return parse(SourceText(name, Path(name), "\f".join(pages), "0" * 64, "pdf", "utf-8",
+                            {"ocr_pages": len(pages), "ocr_seconds": {n + 1: 1.0 for n in range(len(pages))}}, 0), repair)
+
+
+_HEAD = "Justerandes sign\nUtdragsbestyrkande\nJÖNKÖPINGS KOMMUN Barn- och utbildningsnämnden\nSAMMANTRÄDESPROTOKOLL 2016-01-26\n"
+
+
+def test_ocr_misread_section_signs_are_restored_where_the_numbers_run_on(repair):
+    """Tesseract read the scan's '§ 1', '§ 2', 'Forts § 2' as '81', '32', 'Forts 8 2' (Jönköping 2016, 200 dpi):
+    the run of numbers makes them §§; the contents list's entries do not open §§ of their own."""
+    doc = _scanned([
+        _HEAD + "3 (21)\nInnehåll\nInformationsärenden\n81\n4\nMeddelanden\n32\n5\nAnmälan om delegationsbeslut\n83\n6\n",
+        _HEAD + "4 (21)\n81\nInformationsärenden\nUtbildningsdirektören redogör för organisationen.\n",
+        _HEAD + "5 (21)\n32\nMeddelanden\nSammanfattning\nFörteckning över meddelanden.\n"
+                "Barn- och utbildningsnämndens beslut\n- Redovisning av meddelanden godkänns.\n",
+        _HEAD + "6 (21)\nForts 8 2\nBeslutet expedieras till: Utbildningsdirektör\n",
+        _HEAD + "7 (21)\nSAMMANTRÄDESPROTOKOLL 2016-01-26\n83\nAnmälan om delegationsbeslut\nSammanfattning\nFörteckning.\n",
+    ], repair)
+    assert [(p.number, p.title) for p in doc.paragrafer] == [
+        ("1", "Informationsärenden"), ("2", "Meddelanden"), ("3", "Anmälan om delegationsbeslut")]
+    assert any(b.paragraf == "2" and "Utbildningsdirektör" in b.text for b in doc.blocks)  # 'Forts § 2' goes back to § 2
+
+
+def test_ocr_page_numbers_alone_are_not_section_signs(repair):
+    """A scan's page numbers standing alone at the top or foot of their pages ('32', '33', '34') run on too,
+    but they are the pages' own numbers, not §§."""
+    doc = _scanned([f"{n}\nTexten på sidan {n} fortsätter här med ett beslut om budgeten.\n{n}" for n in (32, 33, 34)]
+                   + ["§ 5 Budget\nNämnden beslutar att anta budgeten.\n"], repair)
+    assert [p.number for p in doc.paragrafer] == ["5"]
+
+
+def test_page_furniture_under_a_numbered_page_header_stays_out_of_the_decision(records):
+    """Markdown converted from a PDF keeps each page's foot and head ('Justerandes signatur', the banner, a page
+    number with a single blank line after it): repeated on every page, they are furniture, not part of a decision."""
+    texts = [f.text for f in records(J2019) if f.kind == "beslut"]
+    assert texts and not any(t.strip() in {"Justerandes signatur", "Utdragsbestyrkande"} or t.strip().isdigit()
+                             for t in texts)
