@@ -74,8 +74,7 @@ def render_corpus(src: Path, out: Path, scan: list[str] = (), dpi: int = 200) ->
     """Every document under `src` as a PDF under `out`, by the same relative path (suffix .pdf); those
     matching a `scan` pattern as image-only PDFs."""
     made = []
-    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".html", ".htm", ".txt"}
-                       and p.name not in {"SOURCES.md", "README.md"}):
+    for path in originals(src):
         rel = path.relative_to(src)
         target = (out / rel).with_suffix(".pdf")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,40 +89,58 @@ def render_corpus(src: Path, out: Path, scan: list[str] = (), dpi: int = 200) ->
 
 
 def _parsed(path: Path, root: Path) -> dict:
-    """What the parser found in one file: §§, organ, date, attendance and the records by kind."""
+    """What the parser found in one file: §§, organ, date, attendance, and each record kind's content per §
+    (its persons and its words: a decision read as one sentence or as three is the same decision)."""
     from rag.prepare import prepare
 
     got = prepare(path, root, 1 << 30)
     if got.error:
         return {"error": got.error}
-    kinds: dict[str, int] = {}
+    records: dict[tuple[str, str], tuple[list[str], str]] = {}
     for fact in got.facts:
-        kinds[fact.kind] = kinds.get(fact.kind, 0) + 1
+        persons, words = records.get((fact.kind, fact.paragraf or ""), ([], ""))
+        records[fact.kind, fact.paragraf or ""] = (
+            sorted(persons + [p["name"] for p in fact.persons]), f"{words} {' '.join(_WORDS.findall(fact.text))}".strip())
     people = {role: sorted(p["name"] if isinstance(p, dict) else str(p) for p in people)
               for role, people in got.summary["attendance"].items() if isinstance(people, list)}
     return {"organ": got.summary["organ"], "date": got.summary["date"], "§§": got.summary["paragrafer"],
-            "records": dict(sorted(kinds.items())), "attendance": people}
+            "records": records, "attendance": people}
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def differences(a: dict, b: dict) -> list[str]:
+    """What the rendering's parse `b` says differently from the original's `a`, one line each."""
+    diffs = [f"{key}: {a.get(key)} → {b.get(key)}" for key in ("error", "organ", "date", "§§") if a.get(key) != b.get(key)]
+    ra, rb = a.get("records", {}), b.get("records", {})
+    for kind, paragraf in sorted(set(ra) | set(rb)):
+        (pa, wa), (pb, wb) = ra.get((kind, paragraf), ([], "")), rb.get((kind, paragraf), ([], ""))
+        if pa != pb:
+            diffs.append(f"{kind} § {paragraf}: personer −{sorted(set(pa) - set(pb))} +{sorted(set(pb) - set(pa))}")
+        elif wa != wb:
+            at = next((n for n, (x, y) in enumerate(zip(wa.split(), wb.split())) if x != y), min(len(wa.split()), len(wb.split())))
+            diffs.append(f"{kind} § {paragraf}: text «{' '.join(wa.split()[at:at + 8])}» → «{' '.join(wb.split()[at:at + 8])}»")
+    aa, ab = a.get("attendance", {}), b.get("attendance", {})
+    diffs += [f"{role}: −{sorted(set(aa.get(role, [])) - set(ab.get(role, [])))} +{sorted(set(ab.get(role, [])) - set(aa.get(role, [])))}"
+              for role in sorted(set(aa) | set(ab)) if aa.get(role) != ab.get(role)]
+    return diffs
+
+
+def originals(src: Path) -> list[Path]:
+    return sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".html", ".htm", ".txt"}
+                  and p.name not in {"SOURCES.md", "README.md"})
 
 
 def check(src: Path, rendered: Path) -> int:
     """Each original and its rendering parsed side by side; prints what differs, returns how many differ."""
     differing = 0
-    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".html", ".htm", ".txt"}
-                       and p.name not in {"SOURCES.md", "README.md"}):
+    for path in originals(src):
         rel = path.relative_to(src)
         target = (rendered / rel).with_suffix(".pdf")
         if not target.exists():
             continue
-        a, b = _parsed(path, src), _parsed(target, rendered)
-        diffs = [f"{key}: {a.get(key)} → {b.get(key)}" for key in ("error", "organ", "date", "§§")
-                 if a.get(key) != b.get(key)]
-        diffs += [f"{kind}: {a.get('records', {}).get(kind, 0)} → {b.get('records', {}).get(kind, 0)}"
-                  for kind in sorted(set(a.get("records", {})) | set(b.get("records", {})))
-                  if a.get("records", {}).get(kind, 0) != b.get("records", {}).get(kind, 0)]
-        diffs += [f"{role}: −{sorted(set(a['attendance'].get(role, [])) - set(b['attendance'].get(role, [])))} "
-                  f"+{sorted(set(b['attendance'].get(role, [])) - set(a['attendance'].get(role, [])))}"
-                  for role in sorted(set(a.get("attendance", {})) | set(b.get("attendance", {})))
-                  if a.get("attendance", {}).get(role) != b.get("attendance", {}).get(role)]
+        diffs = differences(_parsed(path, src), _parsed(target, rendered))
         differing += bool(diffs)
         print(f"{'SKILLNAD' if diffs else 'SAMMA   '} {rel}" + "".join(f"\n    {d}" for d in diffs))
     print(f"renderings-check: {differing} dokument skiljer sig från originalet")

@@ -58,6 +58,7 @@ def plain_of(norm: str) -> tuple[str, bool, list[tuple[str, str]]]:
         s = " ".join(c.strip() for c in s.strip("|").split("|") if c.strip())
     s = s.replace("**", "").replace("__", "")
     s = re.sub(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "", s)
+    s = re.sub(r"(?<!\w)_(?=\S)|(?<=\S)_(?!\w)", "", s)  # '_Beslutet expedieras till:_' in italics
     s = " ".join(_BR.sub(" ", s).split())
     return s, table, spans
 
@@ -95,7 +96,7 @@ def restore_section_signs(lines: list[Line]) -> None:
     for i, l in enumerate(lines):
         m = _SIGNED.match(l.plain) or _MISREAD_SIGN.match(l.plain.strip()) if l.kind == "text" else None
         if m and (l.plain.startswith("§") or _inside_page(lines, i)):
-            found.append((i, int(m.group(2)), bool(m.group(1)), not l.plain.startswith("§")))
+            found.append((i, int(m.group(2)), bool(m.group(1)), "§" not in l.text))  # '$2' was repaired to '§2'
     taken: dict[int, int] = {}  # number -> line of its heading
     for k, (i, n, continued, misread) in enumerate(found):
         before = found[k - 1][1] if k else None
@@ -107,6 +108,9 @@ def restore_section_signs(lines: list[Line]) -> None:
                 taken[n] = i
     for n, i in taken.items():
         _resign(lines[i], n, "")
+    for i, n, continued, misread in found:  # the contents list's entries, where the sign was repaired
+        if misread and not continued and n in taken and taken[n] != i and lines[i].plain.startswith("§"):
+            lines[i].norm = lines[i].plain = lines[i].text.strip()
 
 
 def _inside_page(lines: list[Line], i: int) -> bool:

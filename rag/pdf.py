@@ -20,7 +20,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-LAYOUT_VERSION = "4"  # bump when the text made from a page changes (it names cached OCR text)
+LAYOUT_VERSION = "8"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
 COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
 PARAGRAPH_GAP = 0.55  # extra vertical space (in font sizes) beyond the page's usual leading ends a paragraph
@@ -63,7 +63,10 @@ class _Line:
     def cells(self) -> list[str]:
         out: list[list[dict]] = [[]]
         last = None
-        for w in sorted(self.words, key=lambda w: w["x0"]):
+        words = sorted(self.words, key=lambda w: w["x0"])
+        if words and _UNMAPPED_MARK.match(words[0]["text"]):  # a bullet in a font without its character map
+            words[0] = {**words[0], "text": "•"}
+        for w in words:
             if last is not None and (w["x0"] - last > CELL_GAP * self.size or round(w["x0"]) in self.columns):
                 out.append([])
             if last is not None and out[-1] and w["x0"] - last < TOUCH * self.size:
@@ -85,6 +88,7 @@ class _Line:
         return TAB.join(cells) if self.lone else "| " + " | ".join(cells) + " |"
 
 
+_UNMAPPED_MARK = re.compile(r"^(?:\(cid:\d+\)|[\uf0a7\uf0b7\uf0d8\uf0fc])$")
 _LIST_MARK = re.compile(r"^(?:\*\*)?(?:\d{1,3}[.)]|[a-zåäö][.)]|[–•\-*])(?:\*\*)?$")
 
 
@@ -217,7 +221,11 @@ def _lines(words: list[dict]) -> list[_Line]:
 
 
 def _shape(text: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+    """A margin line as it repeats: numbers, spaces, punctuation and accents aside ('file:///tmp/jonkoping…'
+    read by OCR as 'file t mp jönköping …' on the next page is the same footer)."""
+    from .normalize import fold
+
+    return re.sub(r"[\W_]+", "", re.sub(r"\d+", "0", fold(text)))
 
 
 def _in_margin(line: _Line, height: float) -> bool:
@@ -225,14 +233,27 @@ def _in_margin(line: _Line, height: float) -> bool:
 
 
 def _repeated_margin_lines(pages: list[tuple[list[_Line], float]]) -> set[str]:
-    """Shapes of margin lines found on at least half of the pages (three or more)."""
+    """Shapes of margin lines found (alike) on at least half of the pages (three or more)."""
     if len(pages) < 3:
         return set()
-    counts: dict[str, int] = {}
-    for lines, height in pages:
-        for shape in {_shape(ln.text()) for ln in lines if _in_margin(ln, height)}:
-            counts[shape] = counts.get(shape, 0) + 1
-    return {s for s, n in counts.items() if n >= max(3, len(pages) / 2)}
+    per_page = [{_shape(ln.text()) for ln in lines if _in_margin(ln, height)} for lines, height in pages]
+    shapes = set().union(*per_page)
+    return {s for s in shapes if sum(any(_alike(s, t) for t in page) for page in per_page) >= max(3, len(pages) / 2)}
+
+
+def _is_furniture(shape: str, furniture: set[str]) -> bool:
+    return shape in furniture or any(_alike(shape, f) for f in furniture)
+
+
+def _alike(a: str, b: str) -> bool:
+    """The same margin line read twice: equal, or (a long one) with a few letters read otherwise by OCR."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 12 or abs(len(a) - len(b)) > 3:
+        return False
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
 
 
 def _gaps(line: _Line, width: float) -> dict[int, float]:
@@ -260,7 +281,7 @@ def _mark_lone_rows(lines: list[_Line]) -> None:
 def _page_text(lines: list[_Line], height: float, furniture: set[str], first: bool) -> str:
     """The page's paragraphs without its furniture; the first page keeps its head, which says what the
     document is (organ, date)."""
-    body = [ln for ln in lines if not (_in_margin(ln, height) and _shape(ln.text()) in furniture
+    body = [ln for ln in lines if not (_in_margin(ln, height) and _is_furniture(_shape(ln.text()), furniture)
                                        and not (first and ln.top < height / 2))]
     _align_columns(body)
     _mark_lone_rows(body)
@@ -278,13 +299,13 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
         if _breaks(prev, ln, leading, left, right):
             groups.append([])
         groups[-1].append(ln)
-    return [_joined(g) for g in groups]
+    return [_joined(g, right) for g in groups]
 
 
-def _joined(group: list[_Line]) -> str:
+def _joined(group: list[_Line], page_right: float) -> str:
     """A paragraph's lines: a wrapped line runs on in the next (one line per sentence, as the parser reads
     it); a line that ended by itself (a list item, a name, a table row) stays a line."""
-    right = max(ln.x1 for ln in group)  # the paragraph's own edge: a quote or a cell is narrower than the page
+    right = _edge(group, page_right)
     left = min(ln.x0 for ln in group)
     out = group[0].text()
     for prev, ln in zip(group, group[1:]):
@@ -294,6 +315,15 @@ def _joined(group: list[_Line]) -> str:
         else:
             out += "\n" + text
     return out
+
+
+def _edge(group: list[_Line], page_right: float) -> float:
+    """Where the paragraph's lines break: its own right edge (a quote or a cell is narrower than the page)
+    when two of its lines before the last end there, else the page's. One line cannot show an edge:
+    'Beslutet skickas till' over 'Kommunstyrelsen' is a label and its value, not a wrapped line."""
+    own = max(ln.x1 for ln in group)
+    at_edge = sum(1 for ln in group[:-1] if own - ln.x1 <= (ln.size or 10.0))
+    return own if at_edge >= 2 else page_right
 
 
 def _run_on(line: str, more: str) -> str:

@@ -215,9 +215,10 @@ _HEAD = "Justerandes sign\nUtdragsbestyrkande\nJÖNKÖPINGS KOMMUN Barn- och utb
 
 def test_ocr_misread_section_signs_are_restored_where_the_numbers_run_on(repair):
     """Tesseract read the scan's '§ 1', '§ 2', 'Forts § 2' as '81', '32', 'Forts 8 2' (Jönköping 2016, 200 dpi):
-    the run of numbers makes them §§; the contents list's entries do not open §§ of their own."""
+    the run of numbers makes them §§; the contents list's entries (its '$2' repaired to '§2', as any OCR'd '$')
+    do not open §§ of their own."""
     doc = _scanned([
-        _HEAD + "3 (21)\nInnehåll\nInformationsärenden\n81\n4\nMeddelanden\n32\n5\nAnmälan om delegationsbeslut\n83\n6\n",
+        _HEAD + "3 (21)\nInnehåll\nInformationsärenden\n81\n4\nMeddelanden\n$2\n5\nAnmälan om delegationsbeslut\n83\n6\n",
         _HEAD + "4 (21)\n81\nInformationsärenden\nUtbildningsdirektören redogör för organisationen.\n",
         _HEAD + "5 (21)\n32\nMeddelanden\nSammanfattning\nFörteckning över meddelanden.\n"
                 "Barn- och utbildningsnämndens beslut\n- Redovisning av meddelanden godkänns.\n",
