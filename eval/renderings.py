@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -88,7 +89,7 @@ def render_corpus(src: Path, out: Path, scan: list[str] = (), dpi: int = 200) ->
     return made
 
 
-def _parsed(path: Path, root: Path) -> dict:
+def parsed(path: Path, root: Path) -> dict:
     """What the parser found in one file: §§, organ, date, attendance, and each record kind's content per §
     (its persons and its words: a decision read as one sentence or as three is the same decision)."""
     from rag.prepare import prepare
@@ -127,6 +128,40 @@ def differences(a: dict, b: dict) -> list[str]:
     return diffs
 
 
+# records that say who did what: a rendering must give the same persons for every one of them
+WHO_RECORDS = {"reservation", "särskilt yttrande", "protokollsanteckning", "yrkande", "omröstning", "jäv",
+               "återremiss", "bordläggning", "deltar inte i beslutet", "omedelbar justering"}
+
+
+@dataclass
+class Agreement:
+    """How far the renderings' parses agree with the originals', over many documents."""
+    records: int = 0  # (kind, §) records in either
+    records_same: int = 0  # the same persons and words in both
+    attendance: int = 0  # (role, name) in either
+    attendance_same: int = 0
+    structure: list[str] = field(default_factory=list)  # 'doc: §§ …' where organ, date or §§ differ
+    who: list[str] = field(default_factory=list)  # 'doc: reservation § 18 …' where persons differ
+
+    def add(self, name: str, a: dict, b: dict) -> None:
+        self.structure += [f"{name}: {key}" for key in ("error", "organ", "date", "§§") if a.get(key) != b.get(key)]
+        ra, rb = a.get("records", {}), b.get("records", {})
+        for key in set(ra) | set(rb):
+            self.records += 1
+            self.records_same += ra.get(key) == rb.get(key)
+            if key[0] in WHO_RECORDS and ra.get(key, ([], ""))[0] != rb.get(key, ([], ""))[0]:
+                self.who.append(f"{name}: {key[0]} § {key[1]}")
+        na = {(role, n) for role, names in a.get("attendance", {}).items() for n in names}
+        nb = {(role, n) for role, names in b.get("attendance", {}).items() for n in names}
+        self.attendance += len(na | nb)
+        self.attendance_same += len(na & nb)
+
+    def line(self) -> str:
+        return (f"records_same={self.records_same / max(1, self.records):.3f} ({self.records_same}/{self.records}) "
+                f"attendance_same={self.attendance_same / max(1, self.attendance):.3f} "
+                f"({self.attendance_same}/{self.attendance}) structure_diffs={len(self.structure)} who_diffs={len(self.who)}")
+
+
 def originals(src: Path) -> list[Path]:
     return sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".html", ".htm", ".txt"}
                   and p.name not in {"SOURCES.md", "README.md"})
@@ -134,16 +169,18 @@ def originals(src: Path) -> list[Path]:
 
 def check(src: Path, rendered: Path) -> int:
     """Each original and its rendering parsed side by side; prints what differs, returns how many differ."""
-    differing = 0
+    differing, agreement = 0, Agreement()
     for path in originals(src):
         rel = path.relative_to(src)
         target = (rendered / rel).with_suffix(".pdf")
         if not target.exists():
             continue
-        diffs = differences(_parsed(path, src), _parsed(target, rendered))
+        a, b = parsed(path, src), parsed(target, rendered)
+        agreement.add(rel.as_posix(), a, b)
+        diffs = differences(a, b)
         differing += bool(diffs)
         print(f"{'SKILLNAD' if diffs else 'SAMMA   '} {rel}" + "".join(f"\n    {d}" for d in diffs))
-    print(f"renderings-check: {differing} dokument skiljer sig från originalet")
+    print(f"renderings-check: {differing} dokument skiljer sig från originalet; {agreement.line()}")
     return differing
 
 
