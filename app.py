@@ -22,6 +22,7 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Query, Request  # noqa: E402
 from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 
+import openai_api  # noqa: E402
 from rag import is_index_url, settings  # noqa: E402
 from rag.answer import REFUSAL, Answer, Preview  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
@@ -395,9 +396,12 @@ def staff_tab(service: Paragraf, door: StaffDoor) -> None:
                      api_visibility="private")
 
 
-def create_app(service: Paragraf, staff_password: str | None = None) -> FastAPI:
+def create_app(service: Paragraf, staff_password: str | None = None, api_key: str | None = None) -> FastAPI:
+    """The chat page, `/ask`, the document view, `/status` and the OpenAI-compatible `/v1` (with `api_key`,
+    only for clients that send it)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     door = StaffDoor(staff_password) if staff_password else None
+    app.include_router(openai_api.router(service, api_key, HISTORY_TURNS))
 
     @app.get("/dokument", response_class=HTMLResponse)
     def dokument(doc: str = Query(...), stycke: str = Query("")) -> HTMLResponse:
@@ -456,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     print(f"Paragraf: http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(create_app(service, password), host=args.host, port=args.port, log_level="warning")
+    api_key = os.environ.get("PARAGRAF_API_KEY") or None
+    uvicorn.run(create_app(service, password, api_key), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

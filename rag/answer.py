@@ -10,7 +10,7 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .cite import Passage, check, content_terms, names_in
 from .evidence import TYPED, Evidence, rank, stated, supported_value, term_weights
@@ -83,6 +83,23 @@ class Answer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def with_sources(self, link: Callable[[Citation], str] | None = None) -> str:
+        """The answer as plain text with its 'Källor' list, each [n] with its document and locator (and a
+        link to the passage, when given): what a chat client shows and what 'Kopiera svar' copies."""
+        return answer_with_sources(self.to_dict(), link)
+
+
+def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = None) -> str:
+    """`Answer.with_sources` for an answer already turned into a dict (the chat keeps them so)."""
+    if not answer["citations"]:
+        return answer["answer"]
+    lines = [answer["answer"], "", "Källor:"]
+    for c in answer["citations"]:
+        where = f"{c['locator']} ({c['doc']})" if c["doc"] not in c["locator"] else c["locator"]
+        url = link(Citation(**c)) if link else ""
+        lines.append(f"[{c['n']}] {where}" + (f" {url}" if url else ""))
+    return "\n".join(lines)
 
 
 EVIDENCE_TOKENS = 420  # the evidence the LLM reads: with system prompt and question about 600 tokens

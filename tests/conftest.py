@@ -79,6 +79,7 @@ def corpus_index(tmp_path_factory) -> rag.Retriever:
 
 # -- the web app, started as a user starts it, on loopback ---------------------------------------------------
 STAFF_PASSWORD = "testlösen-123"
+API_KEY = "test-nyckel-456"  # PARAGRAF_API_KEY of the apps tests start: /v1 answers only clients that send it
 EVIL_DOC = "tekniska-namnden-2026-02-03-snorojning.md"
 EVIL_TEXT = """# Tekniska nämnden 2026-02-03
 
@@ -107,7 +108,7 @@ def launch_app(base: Path, corpus: Path, index: str, *extra: str) -> tuple[subpr
     """`python app.py` as a user starts it, on a free loopback port, its output in `base/app.log`."""
     port = free_port()
     log = open(base / "app.log", "w+")  # a file: a full pipe would stall the server
-    env = {**os.environ, "PARAGRAF_STAFF_PASSWORD": STAFF_PASSWORD}
+    env = {**os.environ, "PARAGRAF_STAFF_PASSWORD": STAFF_PASSWORD, "PARAGRAF_API_KEY": API_KEY}
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus", str(corpus),
                              "--index", index, "--llm", "smollm2-135m", *extra],
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base)

@@ -1,0 +1,86 @@
+"""Paragraf as an OpenAI-compatible model: the `openai` SDK against the running app, streaming and not, and
+the same answer and citations as `/ask`."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from gradio_client import Client
+from openai import AuthenticationError, BadRequestError, OpenAI
+
+from conftest import API_KEY
+from openai_api import conversation
+
+PRIPP = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
+
+
+@pytest.fixture(scope="module")
+def sdk(app_server) -> OpenAI:
+    return OpenAI(base_url=app_server.url + "/v1", api_key=API_KEY, max_retries=0, timeout=300)
+
+
+def _ask(sdk: OpenAI, question: str, **kw):
+    return sdk.chat.completions.create(model="paragraf", messages=[{"role": "user", "content": question}], **kw)
+
+
+def test_models_lists_paragraf_and_wants_the_key(sdk, app_server):
+    assert [m.id for m in sdk.models.list().data] == ["paragraf"]
+    with pytest.raises(AuthenticationError, match="API-nyckel"):
+        OpenAI(base_url=app_server.url + "/v1", api_key="fel", max_retries=0).models.list()
+    with pytest.raises(urllib.error.HTTPError) as no_key:
+        urllib.request.urlopen(urllib.request.Request(app_server.url + "/v1/chat/completions", method="POST",
+                                                      data=json.dumps({"messages": []}).encode()), timeout=30)
+    assert no_key.value.code == 401
+
+
+def test_chat_completion_is_the_answer_of_ask_with_its_sources(sdk, app_server):
+    got = _ask(sdk, PRIPP)
+    content = got.choices[0].message.content
+    citations = got.model_extra["citations"]
+    ask = Client(app_server.url + "/", verbose=False).predict(PRIPP, api_name="/ask")
+    assert "Anders Pripp" in content and got.choices[0].finish_reason == "stop"
+    assert content.split("\n\nKällor:\n")[0] == ask["answer"]  # the same text, [n] markers and all
+    assert [(c["n"], c["doc"], c["locator"], c["quote"]) for c in citations] == [
+        (c["n"], c["doc"], c["locator"], c["quote"]) for c in ask["citations"]]
+    assert any("Bilaga 13" in c["locator"] for c in citations)
+    for c in citations:  # each source is listed under 'Källor' and its link opens the document at it
+        assert f"[{c['n']}] {c['locator']}" in content and c["url"] in content
+        with urllib.request.urlopen(c["url"], timeout=30) as page:
+            assert page.status == 200 and 'id="stycke"' in page.read().decode()
+
+
+def test_streamed_answer_equals_the_whole_one(sdk):
+    whole = _ask(sdk, PRIPP)
+    pieces, last = [], None
+    for event in _ask(sdk, PRIPP, stream=True):
+        pieces.append(event.choices[0].delta.content or "")
+        last = event
+    assert len(pieces) > 3 and "".join(pieces) == whole.choices[0].message.content
+    assert last.choices[0].finish_reason == "stop"
+    assert last.model_extra["citations"] == whole.model_extra["citations"]
+
+
+def test_refusal_and_bad_requests(sdk):
+    refused = _ask(sdk, "Vad kostar ett busskort för ungdomar i Malmö?")
+    assert refused.choices[0].message.content == "Det framgår inte av dokumenten."
+    assert refused.model_extra["citations"] == [] and refused.model_extra["paragraf"]["refused"]
+    with pytest.raises(BadRequestError, match="sista meddelandet"):
+        sdk.chat.completions.create(model="paragraf", messages=[{"role": "assistant", "content": "Hej"}])
+    with pytest.raises(BadRequestError, match="Från datum"):
+        _ask(sdk, PRIPP, extra_body={"paragraf": {"date_from": "7 januari"}})
+    with pytest.raises(BadRequestError, match="Frågan är för lång"):
+        _ask(sdk, "Vem? " * 1000)
+    assert "Anders Pripp" in _ask(sdk, PRIPP).choices[0].message.content  # and it serves on
+
+
+def test_earlier_turns_are_the_conversation_without_their_source_lists():
+    question, history = conversation([
+        {"role": "system", "content": "Du är en hjälpsam assistent."},
+        {"role": "user", "content": PRIPP},
+        {"role": "assistant", "content": "Anders Pripp (SD) instämde. [1]\n\nKällor:\n[1] Kommunstyrelsen § 16"},
+        {"role": "user", "content": [{"type": "text", "text": "Vilket parti tillhör han?"}]},
+    ], turns=3)
+    assert question == "Vilket parti tillhör han?"
+    assert history == [(PRIPP, "Anders Pripp (SD) instämde. [1]")]
