@@ -10,10 +10,12 @@ the same heading.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from .genre import BANNER, organ_in, party_case
-from .normalize import OCR_SECTION_SIGN_READS, OcrRepair, nfc
+from .normalize import OCR_SECTION_SIGN_READS, OcrRepair, fold, nfc
 from .read import SourceText
 
 PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
@@ -111,6 +113,28 @@ def restore_section_signs(lines: list[Line]) -> None:
     for i, n, continued, misread in found:  # the contents list's entries, where the sign was repaired
         if misread and not continued and n in taken and taken[n] != i and lines[i].plain.startswith("§"):
             lines[i].norm = lines[i].plain = lines[i].text.strip()
+
+
+def settle_header_organs(lines: list[Line], known: Callable[[str], bool]) -> None:
+    """In OCR'd text the page headers name one organ in several readings ('Bearn- och utbildningsnämnden'
+    beside 'Barn- och utbildningsnämnden'): readings alike are one organ, spelt as the reading with the most
+    known words (then the most frequent)."""
+    names = Counter(l.organ for l in lines if l.kind == "header" and l.organ)
+
+    def score(name: str) -> tuple[float, int]:
+        words = re.findall(r"[^\W\d_]+", name)
+        return sum(map(known, words)) / max(1, len(words)), names[name]
+
+    spelt = {name: max((o for o in names if _alike_names(name, o)), key=score) for name in names}
+    for l in lines:
+        if l.organ in spelt:
+            l.organ = spelt[l.organ]
+
+
+def _alike_names(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return a == b or SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio() >= 0.9
 
 
 def _inside_page(lines: list[Line], i: int) -> bool:

@@ -85,6 +85,11 @@ class OcrRepair:
         self._cache[word] = result
         return result
 
+    def known(self, word: str) -> bool:
+        """A Swedish word form, or a compound of them."""
+        low = word.lower()
+        return low in self.lex.words or self._compound(low)
+
     def _compound(self, word: str) -> bool:
         parts = self.lex.split_compound(word) if len(word) > 8 else []
         return bool(parts) and all(len(p) >= 4 for p in parts)

@@ -17,7 +17,9 @@ from .genre import (
     BANNER, DATE_IN_WORDS, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_ORGAN,
     front_matter_value, is_known_party, iso_date, organ_from_value, organ_in,
 )
-from .lines import DATE, Line, assign_pages, mark_boilerplate, mark_headers, restore_section_signs, split_lines
+from .lines import (
+    DATE, Line, assign_pages, mark_boilerplate, mark_headers, restore_section_signs, settle_header_organs, split_lines,
+)
 from .normalize import OCR_THRESHOLD, OcrRepair, fold, ocr_noise
 from .read import SourceText
 from . import betankande as _betankande
@@ -461,6 +463,7 @@ def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
     pages = assign_pages(lines)
     if ocr:
         restore_section_signs(lines)
+        settle_header_organs(lines, repair.known)
     report = _betankande.recognise(_plain_blocks(src, lines[:60])) and _betankande.read(_plain_blocks(src, lines))
     if report:  # Riksdagen's committee report: its own parts, no §§
         bet, blocks = report

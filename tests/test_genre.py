@@ -222,9 +222,12 @@ def test_ocr_misread_section_signs_are_restored_where_the_numbers_run_on(repair)
         _HEAD + "4 (21)\n81\nInformationsärenden\nUtbildningsdirektören redogör för organisationen.\n",
         _HEAD + "5 (21)\n32\nMeddelanden\nSammanfattning\nFörteckning över meddelanden.\n"
                 "Barn- och utbildningsnämndens beslut\n- Redovisning av meddelanden godkänns.\n",
-        _HEAD + "6 (21)\nForts 8 2\nBeslutet expedieras till: Utbildningsdirektör\n",
-        _HEAD + "7 (21)\nSAMMANTRÄDESPROTOKOLL 2016-01-26\n83\nAnmälan om delegationsbeslut\nSammanfattning\nFörteckning.\n",
+        _HEAD.replace("Barn-", "Bearn-") + "6 (21)\nForts 8 2\nBeslutet expedieras till: Utbildningsdirektör\n",
+        _HEAD.replace("Barn-", "Bearn-") + "7 (21)\nSAMMANTRÄDESPROTOKOLL 2016-01-26\n83\nAnmälan om delegationsbeslut\n"
+                                           "Sammanfattning\nFörteckning.\n",
     ], repair)
+    # the header's organ misread on some pages ('Bearn-') is the organ the other pages name
+    assert {p.organ for p in doc.paragrafer} == {"Barn- och utbildningsnämnden"}
     assert [(p.number, p.title) for p in doc.paragrafer] == [
         ("1", "Informationsärenden"), ("2", "Meddelanden"), ("3", "Anmälan om delegationsbeslut")]
     assert any(b.paragraf == "2" and "Utbildningsdirektör" in b.text for b in doc.blocks)  # 'Forts § 2' goes back to § 2
