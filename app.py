@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 
 import openai_api  # noqa: E402
 from rag import is_index_url, settings  # noqa: E402
-from rag.answer import REFUSAL, Answer, Preview  # noqa: E402
+from rag.answer import REFUSAL, Answer, Preview, answer_with_sources  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
 from rag.question import MAX_QUESTION  # noqa: E402
 from rag.read import ReadError  # noqa: E402
@@ -39,6 +39,14 @@ EXAMPLES = [
     "Vad hette kraftsamlande insatser tidigare?",
 ]
 STAFF_COOKIE = "paragraf_staff"
+# the last answer with its sources to the clipboard; without the Clipboard API (a plain-http address other
+# than localhost) through a selected text area
+COPY_JS = """(t) => {
+  if (!t) return;
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(t); return; }
+  const area = document.createElement('textarea'); area.value = t; document.body.appendChild(area);
+  area.select(); document.execCommand('copy'); area.remove();
+}"""
 WAITING = "Väntar på tur: Paragraf svarar på en fråga i taget"
 HISTORY_TURNS = 3
 ALL = "Alla"
@@ -178,21 +186,22 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
                         send = gr.Button("Fråga", variant="primary", scale=1, elem_id="pg-send")
                     with gr.Row():
                         new = gr.Button("Ny konversation", size="sm")
+                        copy = gr.Button("Kopiera svar med källor", size="sm", elem_id="pg-copy")
                         klarsprak = gr.Checkbox(label="Klarspråk (enklare svar, ord förklaras)", value=False)
+                    copy_text = gr.Textbox(visible=False)  # the last answer as plain text with its sources
                     feedback_note = gr.Markdown(elem_id="pg-feedback-note")
                     with gr.Accordion("Synpunkt på senaste svaret", open=False):
                         comment = gr.Textbox(label="Kommentar (frivillig)", lines=2, max_length=2000)
                         send_comment = gr.Button("Skicka synpunkt", size="sm")
                 with gr.Column(scale=1, min_width=220):
                     gr.Markdown("### Avgränsa sökningen")
-                    organ = gr.Dropdown([ALL], value=ALL, label="Organ")
+                    organ = gr.Dropdown([ALL], value=ALL, label="Organ", elem_id="pg-organ")
                     date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
                     date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
-                    doc = gr.Dropdown([ALL], value=ALL, label="Dokument")
+                    doc = gr.Dropdown([ALL], value=ALL, label="Dokument", elem_id="pg-doc")
                     # shown when the index holds Riksdagen's committee reports
                     bet = gr.Dropdown([ALL], value=ALL, label="Betänkande (beteckning)", visible=False)
-        if door:
-            staff_tab(service, door)
+        staff_events = staff_tab(service, door) if door else []
 
         def refresh():
             ready = service.status.ready or service.status.error is not None
@@ -204,6 +213,11 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
 
         timer.tick(refresh, outputs=[status, timer, organ, doc, bet], queue=False, show_progress="hidden")
         demo.load(refresh, outputs=[status, timer, organ, doc, bet], queue=False)
+        for event in staff_events:  # an upload, re-index or removal: the filters offer what the index now holds
+            event.then(refresh, outputs=[status, timer, organ, doc, bet], queue=False, show_progress="hidden")
+        for menu in (organ, doc):  # another user's upload: the menus are current when opened
+            menu.focus(refresh, outputs=[status, timer, organ, doc, bet], queue=False, show_progress="hidden",
+                       api_visibility="private")
 
         pending = gr.State("")  # the question between showing it and answering it
 
@@ -243,20 +257,34 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
             yield chat, [*past, {"question": q, "answer": answer}]
 
         settings_in = [klarsprak, organ, date_from, date_to, doc, bet]
+
+        def answered(past: list) -> str:
+            return answer_with_sources(past[-1]["answer"]) if past and past[-1]["answer"] else ""
+
+        def answer_after(event) -> None:
+            event.then(respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="llm",
+                       concurrency_limit=1, api_visibility="private").then(
+                answered, [turns], [copy_text], queue=False, api_visibility="private")
+
         for trigger in (send.click, question.submit):
-            trigger(enqueue, [question, chatbot], [question, chatbot, pending], queue=False,
-                    api_visibility="private").then(
-                respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="llm",
-                concurrency_limit=1, api_visibility="private")
+            answer_after(trigger(enqueue, [question, chatbot], [question, chatbot, pending], queue=False,
+                                 api_visibility="private"))
+
         def example(evt: gr.SelectData, chat: list):
             return enqueue(evt.value["text"], chat)
 
-        chatbot.example_select(example, [chatbot],
-                               [question, chatbot, pending], queue=False, api_visibility="private").then(
-            respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="llm",
-            concurrency_limit=1, api_visibility="private")
-        new.click(lambda: ("", [], [], ""), outputs=[question, chatbot, turns, feedback_note], queue=False,
-                  api_visibility="private")
+        answer_after(chatbot.example_select(example, [chatbot], [question, chatbot, pending], queue=False,
+                                            api_visibility="private"))
+
+        def linked(chat: list, request: gr.Request):
+            """A link to a question (`/?fraga=…`) opens the chat with it asked."""
+            asked = (request.query_params.get("fraga") or "") if request else ""
+            return enqueue(asked, chat) if asked.strip() else (gr.update(), chat, "")
+
+        answer_after(demo.load(linked, [chatbot], [question, chatbot, pending], queue=False, api_visibility="private"))
+        copy.click(None, [copy_text], None, api_visibility="private", js=COPY_JS)
+        new.click(lambda: ("", [], [], "", ""), outputs=[question, chatbot, turns, feedback_note, copy_text],
+                  queue=False, api_visibility="private")
         chatbot.clear(lambda: ([], ""), outputs=[turns, feedback_note], queue=False, api_visibility="private")
 
         def like(evt: gr.LikeData, past: list, request: gr.Request):
@@ -306,7 +334,7 @@ def _swedish_error(exc: Exception) -> str:
     return f"Frågan kunde inte besvaras just nu ({type(exc).__name__}). Försök igen."
 
 
-def staff_tab(service: Paragraf, door: StaffDoor) -> None:
+def staff_tab(service: Paragraf, door: StaffDoor) -> list:
     """Upload, list, re-index and remove documents; every action checks this session's login on the server."""
     columns = ["Dokument", "Organ", "Datum", "§§", "Bilagor", "Sidor", "OCR", "Stycken"]
 
@@ -388,12 +416,14 @@ def staff_tab(service: Paragraf, door: StaffDoor) -> None:
             report = service.reindex()
             return text(f"{doc_id} är borttaget. ") + "<br>".join(text(line) for line in report.lines())
 
-        upload.click(guarded(do_upload), [token, files], [result, docs, to_remove], concurrency_id="staff",
-                     api_visibility="private")
-        reindex.click(guarded(do_reindex), [token], [result, docs, to_remove], concurrency_id="staff",
-                      api_visibility="private")
-        remove.click(guarded(do_remove), [token, to_remove], [result, docs, to_remove], concurrency_id="staff",
-                     api_visibility="private")
+        return [
+            upload.click(guarded(do_upload), [token, files], [result, docs, to_remove], concurrency_id="staff",
+                         api_visibility="private"),
+            reindex.click(guarded(do_reindex), [token], [result, docs, to_remove], concurrency_id="staff",
+                          api_visibility="private"),
+            remove.click(guarded(do_remove), [token, to_remove], [result, docs, to_remove], concurrency_id="staff",
+                         api_visibility="private"),
+        ]
 
 
 def create_app(service: Paragraf, staff_password: str | None = None, api_key: str | None = None) -> FastAPI:

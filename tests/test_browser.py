@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -198,6 +200,14 @@ def test_staff_tab_needs_the_password_then_uploads_lists_and_removes(page, app_s
     assert not list(gradio_temp.rglob(good.name))  # no copy left to fetch through /gradio_api/file=
     assert not (app_server.corpus / "uppladdade" / "tom.txt").exists()
 
+    # the chat tab's filters offer the new document and its organ, without a reload
+    page.find_element(By.XPATH, "//button[@role='tab' and contains(., 'Fråga')]").click()
+    for menu, choice in (("pg-doc", f"uppladdade/{good.name}"), ("pg-organ", "Kommunstyrelsen")):
+        page.find_element(By.CSS_SELECTOR, f"#{menu} input").click()
+        WebDriverWait(page, 10).until(lambda d: d.find_element(By.XPATH, f"//li[contains(., '{choice}')]"))
+        page.find_element(By.CSS_SELECTOR, "#pg-question textarea").click()  # closes the menu
+    page.find_element(By.XPATH, "//button[@role='tab' and contains(., 'Personal')]").click()
+
     # the remove menu lists the new document; removing it takes it out of the folder and the index
     page.find_element(By.CSS_SELECTOR, "#pg-remove input").click()
     option = WebDriverWait(page, 10).until(
@@ -209,6 +219,25 @@ def test_staff_tab_needs_the_password_then_uploads_lists_and_removes(page, app_s
     status = json.loads(page.execute_script(
         "return fetch('/status').then(r => r.text())"))
     assert status["ready"] and "4 dokument" in status["message"]
+
+
+def test_a_link_asks_its_question_and_the_answer_copies_with_its_sources(browser, app_server):
+    browser.get(app_server.url + "/?fraga=" + quote(PRIPP))
+    answer = _wait_final(browser, 1).text
+    assert "Anders Pripp" in answer and browser.find_element(By.CSS_SELECTOR, "#pg-chat").text.count(PRIPP) == 1
+    # the copy button puts the plain answer with its 'Källor' list where the browser's clipboard API would
+    browser.execute_script("window.__copied = null; navigator.clipboard.writeText = "
+                           "t => { window.__copied = t; return Promise.resolve(); };")
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "pg-copy").is_enabled())
+    time.sleep(1)  # the copy text follows the answer by one event
+    browser.find_element(By.ID, "pg-copy").click()
+    copied = WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.__copied"))
+    assert "Anders Pripp" in copied, copied
+    said, sources = copied.split("\n\nKällor:\n")
+    markers = re.findall(r"\[\d+\]", said)
+    assert markers and [line.split()[0] for line in sources.splitlines()] == sorted(set(markers), key=markers.index)
+    assert "<" not in copied, copied
+    assert "Bilaga 13" in copied.split("Källor:")[1]
 
 
 def test_a_second_user_waits_for_the_first_and_conversations_stay_apart(page, app_server):
