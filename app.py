@@ -38,6 +38,28 @@ EXAMPLES = [
     "Vem var ordförande på sammanträdet?",
     "Vad hette kraftsamlande insatser tidigare?",
 ]
+# gradio's own strings follow the browser's language: the page is Swedish for every visitor (gradio ships
+# Swedish), and says so to screen readers; written into the page before gradio's scripts read it
+HEAD = """<meta name="description" content="Paragraf svarar på frågor om kommunala protokoll och riksdagens
+betänkanden, med hänvisningar till paragraf och bilaga.">
+<script>
+(() => {
+  for (const [name, value] of [["language", "sv-SE"], ["languages", ["sv-SE", "sv"]]]) {
+    try { Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true}); } catch (e) {}
+  }
+  document.documentElement.lang = "sv";
+  // the few labels gradio writes in English whatever the language (its copy buttons)
+  const swedish = {"Copy": "Kopiera", "Copied": "Kopierat", "Copied!": "Kopierat!"};
+  const translate = (root) => root.querySelectorAll?.("[aria-label],[title]").forEach((el) => {
+    for (const name of ["aria-label", "title"]) {
+      const value = el.getAttribute(name);
+      if (value in swedish) el.setAttribute(name, swedish[value]);
+    }
+  });
+  new MutationObserver((changes) => changes.forEach((c) => translate(c.target.parentNode || c.target)))
+    .observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label", "title"]});
+})();
+</script>"""
 STAFF_COOKIE = "paragraf_staff"
 # the last answer with its sources to the clipboard; without the Clipboard API (a plain-http address other
 # than localhost) through a selected text area
@@ -181,7 +203,7 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
                         examples=[{"text": q} for q in EXAMPLES], feedback_options=("Like", "Dislike"),
                     )
                     with gr.Row():
-                        question = gr.Textbox(show_label=False, placeholder="Skriv din fråga …", scale=6,
+                        question = gr.Textbox(label="Din fråga", show_label=False, placeholder="Skriv din fråga …", scale=6,
                                               max_length=MAX_QUESTION, elem_id="pg-question", submit_btn=False)
                         send = gr.Button("Fråga", variant="primary", scale=1, elem_id="pg-send")
                     with gr.Row():
@@ -445,6 +467,18 @@ def create_app(service: Paragraf, staff_password: str | None = None, api_key: st
         st = service.status
         return {"ready": st.ready, "message": st.message, "progress": st.progress, "error": st.error,
                 "last_error": st.last_error, "warning": st.warning}
+
+    @app.middleware("http")
+    async def swedish_page(request: Request, call_next):
+        """The page as gradio serves it, with `lang="sv"` and HEAD at the top of its head."""
+        response = await call_next(request)
+        if request.method != "GET" or request.url.path != "/" or \
+                not response.headers.get("content-type", "").startswith("text/html"):
+            return response
+        body = b"".join([part async for part in response.body_iterator]).decode("utf-8")
+        body = body.replace('lang="en"', 'lang="sv"', 1).replace("<head>", "<head>\n" + HEAD, 1)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return HTMLResponse(body, status_code=response.status_code, headers=headers)
 
     @app.middleware("http")
     async def uploads_by_staff_only(request: Request, call_next):

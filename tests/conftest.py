@@ -194,9 +194,10 @@ def browser():
             pytest.fail(f"{binary} is missing: run `bash scripts/setup.sh tests` (installs chromium and chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
+    # an English browser: the page must speak Swedish anyway
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-                 "--window-size=1400,1000", "--lang=sv-SE"):
+                 "--window-size=1400,1000", "--lang=en-US"):
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="paragraf-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
