@@ -100,8 +100,9 @@ def parsed(path: Path, root: Path) -> dict:
     records: dict[tuple[str, str], tuple[list[str], str]] = {}
     for fact in got.facts:
         persons, words = records.get((fact.kind, fact.paragraf or ""), ([], ""))
-        records[fact.kind, fact.paragraf or ""] = (
-            sorted(persons + [p["name"] for p in fact.persons]), f"{words} {' '.join(_WORDS.findall(fact.text))}".strip())
+        more = " ".join(_WORDS.findall(fact.text))
+        records[fact.kind, fact.paragraf or ""] = (sorted(persons + [p["name"] for p in fact.persons]),
+                                                   f"{words} {more}".strip())
     people = {role: sorted(p["name"] if isinstance(p, dict) else str(p) for p in people)
               for role, people in got.summary["attendance"].items() if isinstance(people, list)}
     return {"organ": got.summary["organ"], "date": got.summary["date"], "§§": got.summary["paragrafer"],
@@ -113,19 +114,25 @@ _WORDS = re.compile(r"[^\W_]+")
 
 def differences(a: dict, b: dict) -> list[str]:
     """What the rendering's parse `b` says differently from the original's `a`, one line each."""
-    diffs = [f"{key}: {a.get(key)} → {b.get(key)}" for key in ("error", "organ", "date", "§§") if a.get(key) != b.get(key)]
+    diffs = [f"{key}: {a.get(key)} → {b.get(key)}" for key in ("error", "organ", "date", "§§")
+             if a.get(key) != b.get(key)]
     ra, rb = a.get("records", {}), b.get("records", {})
     for kind, paragraf in sorted(set(ra) | set(rb)):
         (pa, wa), (pb, wb) = ra.get((kind, paragraf), ([], "")), rb.get((kind, paragraf), ([], ""))
         if pa != pb:
-            diffs.append(f"{kind} § {paragraf}: personer −{sorted(set(pa) - set(pb))} +{sorted(set(pb) - set(pa))}")
+            diffs.append(f"{kind} § {paragraf}: personer {_gained_lost(pa, pb)}")
         elif wa != wb:
-            at = next((n for n, (x, y) in enumerate(zip(wa.split(), wb.split())) if x != y), min(len(wa.split()), len(wb.split())))
-            diffs.append(f"{kind} § {paragraf}: text «{' '.join(wa.split()[at:at + 8])}» → «{' '.join(wb.split()[at:at + 8])}»")
+            xa, xb = wa.split(), wb.split()
+            at = next((n for n, (x, y) in enumerate(zip(xa, xb)) if x != y), min(len(xa), len(xb)))
+            diffs.append(f"{kind} § {paragraf}: text «{' '.join(xa[at:at + 8])}» → «{' '.join(xb[at:at + 8])}»")
     aa, ab = a.get("attendance", {}), b.get("attendance", {})
-    diffs += [f"{role}: −{sorted(set(aa.get(role, [])) - set(ab.get(role, [])))} +{sorted(set(ab.get(role, [])) - set(aa.get(role, [])))}"
+    diffs += [f"{role}: {_gained_lost(aa.get(role, []), ab.get(role, []))}"
               for role in sorted(set(aa) | set(ab)) if aa.get(role) != ab.get(role)]
     return diffs
+
+
+def _gained_lost(a: list[str], b: list[str]) -> str:
+    return f"−{sorted(set(a) - set(b))} +{sorted(set(b) - set(a))}"
 
 
 # records that say who did what: a rendering must give the same persons for every one of them
@@ -157,9 +164,10 @@ class Agreement:
         self.attendance_same += len(na & nb)
 
     def line(self) -> str:
-        return (f"records_same={self.records_same / max(1, self.records):.3f} ({self.records_same}/{self.records}) "
-                f"attendance_same={self.attendance_same / max(1, self.attendance):.3f} "
-                f"({self.attendance_same}/{self.attendance}) structure_diffs={len(self.structure)} who_diffs={len(self.who)}")
+        records = f"{self.records_same / max(1, self.records):.3f} ({self.records_same}/{self.records})"
+        people = f"{self.attendance_same / max(1, self.attendance):.3f} ({self.attendance_same}/{self.attendance})"
+        return (f"records_same={records} attendance_same={people} structure_diffs={len(self.structure)} "
+                f"who_diffs={len(self.who)}")
 
 
 def originals(src: Path) -> list[Path]:

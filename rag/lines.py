@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .genre import BANNER, organ_in, party_case
-from .normalize import OCR_SECTION_SIGN_READS, OcrRepair, fold, nfc
+from .normalize import OCR_SECTION_SIGN_READS, OcrRepair, fold, nfc, similarity
 from .read import SourceText
 
 PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
@@ -132,9 +132,7 @@ def settle_header_organs(lines: list[Line], known: Callable[[str], bool]) -> Non
 
 
 def _alike_names(a: str, b: str) -> bool:
-    from difflib import SequenceMatcher
-
-    return a == b or SequenceMatcher(None, fold(a), fold(b), autojunk=False).ratio() >= 0.9
+    return a == b or similarity(fold(a), fold(b)) >= 0.9
 
 
 def _inside_page(lines: list[Line], i: int) -> bool:
@@ -229,8 +227,9 @@ def assign_pages(lines: list[Line]) -> int | None:
     """
     if any(PAGE_MARKER.match(l.text) or l.kind == "formfeed" for l in lines):
         for i, l in enumerate(lines):  # pages known: a number under a page header is only the header's
-            if l.kind == "text" and (_PAGE_NUMBER.match(l.text) or _BARE_NUMBER.match(l.text)) and _under_header(lines, i):
-                l.kind = "footer" if not _header_numbered(lines, i) else l.kind
+            number = _PAGE_NUMBER.match(l.text) or _BARE_NUMBER.match(l.text)
+            if l.kind == "text" and number and _under_header(lines, i) and not _header_numbered(lines, i):
+                l.kind = "footer"
     if any(PAGE_MARKER.match(l.text) for l in lines):
         page = None
         for l in lines:

@@ -43,6 +43,13 @@ def fold(text: str) -> str:
     return text.translate(str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"}))
 
 
+def similarity(a: str, b: str) -> float:
+    """How alike two readings of one text are (0-1): OCR reads a header or a name a little otherwise."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
 def _match_case(src: str, dst: str) -> str:
     if src.isupper() and len(src) > 1:
         return dst.upper()

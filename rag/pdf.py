@@ -251,9 +251,9 @@ def _alike(a: str, b: str) -> bool:
         return True
     if min(len(a), len(b)) < 12 or abs(len(a) - len(b)) > 3:
         return False
-    from difflib import SequenceMatcher
+    from .normalize import similarity
 
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
+    return similarity(a, b) >= 0.9
 
 
 def _gaps(line: _Line, width: float) -> dict[int, float]:
