@@ -23,6 +23,7 @@ from fastapi import FastAPI, Query, Request  # noqa: E402
 from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 
 import openai_api  # noqa: E402
+import page_sv  # noqa: E402
 from rag import is_index_url, settings  # noqa: E402
 from rag.answer import REFUSAL, Answer, Preview, answer_with_sources  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
@@ -38,28 +39,6 @@ EXAMPLES = [
     "Vem var ordförande på sammanträdet?",
     "Vad hette kraftsamlande insatser tidigare?",
 ]
-# gradio's own strings follow the browser's language: the page is Swedish for every visitor (gradio ships
-# Swedish), and says so to screen readers; written into the page before gradio's scripts read it
-HEAD = """<meta name="description" content="Paragraf svarar på frågor om kommunala protokoll och riksdagens
-betänkanden, med hänvisningar till paragraf och bilaga.">
-<script>
-(() => {
-  for (const [name, value] of [["language", "sv-SE"], ["languages", ["sv-SE", "sv"]]]) {
-    try { Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true}); } catch (e) {}
-  }
-  document.documentElement.lang = "sv";
-  // the few labels gradio writes in English whatever the language (its copy buttons)
-  const swedish = {"Copy": "Kopiera", "Copied": "Kopierat", "Copied!": "Kopierat!"};
-  const translate = (root) => root.querySelectorAll?.("[aria-label],[title]").forEach((el) => {
-    for (const name of ["aria-label", "title"]) {
-      const value = el.getAttribute(name);
-      if (value in swedish) el.setAttribute(name, swedish[value]);
-    }
-  });
-  new MutationObserver((changes) => changes.forEach((c) => translate(c.target.parentNode || c.target)))
-    .observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label", "title"]});
-})();
-</script>"""
 STAFF_COOKIE = "paragraf_staff"
 # the last answer with its sources to the clipboard; without the Clipboard API (a plain-http address other
 # than localhost) through a selected text area
@@ -76,13 +55,14 @@ ALL = "Alla"
 CSS = """
 .pg-answer p { margin: 0 0 .5em 0; }
 .pg-refusal { border-left: 4px solid #b45309; background: #fffbeb; padding: .5em .8em; border-radius: 4px; }
-.pg-refusal strong { color: #92400e; }
+.pg-refusal strong { color: #78350f; }
 .pg-error { border-left: 4px solid #b91c1c; background: #fef2f2; padding: .5em .8em; border-radius: 4px; }
 .pg-sources { margin-top: .8em; border-top: 1px solid #d1d5db; padding-top: .4em; font-size: .92em; }
 .pg-source { margin: .5em 0; padding: .4em .6em; background: #f9fafb; border-radius: 4px; }
 .pg-source:target { outline: 2px solid #2563eb; }
 .pg-locator { font-weight: 600; }
 .pg-quote { max-height: 9em; overflow-y: auto; margin: .3em 0; color: #1f2937; }
+.pg-side-title h2 { font-size: 1.1em; margin: 0; }
 .pg-quote mark { background: #fde68a; padding: 0 1px; }
 .pg-marker { text-decoration: none; font-weight: 600; }
 .pg-status { padding: .4em .8em; border-radius: 4px; background: #eff6ff; }
@@ -120,7 +100,7 @@ def _doc_link(doc: str, chunk_id: str) -> str:
 
 def _source(item: dict, anchor: str, label: str, answer: str) -> str:
     return (f'<div class="pg-source" id="{anchor}"><span class="pg-locator">{label} {text(item["locator"])}</span>'
-            f'<div class="pg-quote">{_marked(item["quote"], answer)}</div>'
+            f'<div class="pg-quote" tabindex="0">{_marked(item["quote"], answer)}</div>'
             f'<small>{text(item["doc"])} · {_doc_link(item["doc"], item["chunk_id"])}</small></div>')
 
 
@@ -171,20 +151,27 @@ def render_document(service: Paragraf, doc: str, chunk_id: str) -> tuple[str, in
     chunk = chunk if chunk and chunk.doc == doc else None
     body = src.text
     if chunk:
-        parts = [text(body[: chunk.start], False), f'<mark id="stycke">{text(body[chunk.start: chunk.end], False)}</mark>',
-                 text(body[chunk.end:], False)]
+        # the passage is focused on opening, so a screen reader starts there; hidden words say where it ends
+        parts = [text(body[: chunk.start], False), '<span class="sr-only">Det citerade stycket börjar.</span>',
+                 f'<mark id="stycke" tabindex="-1">{text(body[chunk.start: chunk.end], False)}</mark>',
+                 '<span class="sr-only">Det citerade stycket slutar.</span>', text(body[chunk.end:], False)]
     else:
         parts = [text(body, False)]
     page_break = '<hr title="sidbrytning">'
-    head = f"<h1>{text(doc, False)}</h1>" + (f"<p><strong>{text(chunk.locator, False)}</strong></p>" if chunk else "")
+    head = f"<h1>{text(doc, False)}</h1>" + (
+        f'<p><strong>{text(chunk.locator, False)}</strong> · <a href="#stycke">Gå till det citerade stycket</a></p>'
+        if chunk else "")
     return _page(doc, head + f'<div class="doc">{"".join(parts).replace(chr(12), page_break)}</div>'), 200
 
 
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>{text(title, False)} – Paragraf</title>'
             "<style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.5}"
-            ".doc{white-space:normal;overflow-wrap:anywhere}mark{background:#fde68a;scroll-margin-top:30vh}</style></head>"
-            f"<body>{body}</body></html>")
+            ".doc{white-space:normal;overflow-wrap:anywhere}mark{background:#fde68a;scroll-margin-top:30vh}"
+            ":focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}mark:focus{outline:none;text-decoration:underline 2px #1d4ed8}"
+            ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+            "</style></head>"
+            f"<body><main>{body}</main><script>document.getElementById('stycke')?.focus()</script></body></html>")
 
 
 # ---------------------------------------------------------------------------------------------- the page
@@ -216,7 +203,7 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
                         comment = gr.Textbox(label="Kommentar (frivillig)", lines=2, max_length=2000)
                         send_comment = gr.Button("Skicka synpunkt", size="sm")
                 with gr.Column(scale=1, min_width=220):
-                    gr.Markdown("### Avgränsa sökningen")
+                    gr.Markdown("## Avgränsa sökningen", elem_classes="pg-side-title")
                     organ = gr.Dropdown([ALL], value=ALL, label="Organ", elem_id="pg-organ")
                     date_from = gr.Textbox(label="Från datum", placeholder="ÅÅÅÅ-MM-DD")
                     date_to = gr.Textbox(label="Till datum", placeholder="ÅÅÅÅ-MM-DD")
@@ -377,13 +364,13 @@ def staff_tab(service: Paragraf, door: StaffDoor) -> list:
             login = gr.Button("Logga in")
             login_note = gr.Markdown()
         with gr.Column(visible=False) as panel:
-            gr.Markdown("### Ladda upp dokument\nPDF, DOCX, Markdown, text eller HTML. "
+            gr.Markdown("## Ladda upp dokument\nPDF, DOCX, Markdown, text eller HTML. "
                         f"Högst {service.max_upload_mb:g} MB per fil. Ett namn som redan finns ersätts inte.")
             files = gr.File(file_count="multiple", label="Filer", file_types=[".pdf", ".docx", ".md", ".txt",
                                                                              ".html", ".htm", ".markdown"])
             upload = gr.Button("Ladda upp och indexera", variant="primary")
             result = gr.Markdown()
-            gr.Markdown("### Dokument i indexet")
+            gr.Markdown("## Dokument i indexet")
             docs = gr.Dataframe(headers=columns, datatype="str", interactive=False, wrap=True)
             with gr.Row():
                 reindex = gr.Button("Indexera om dokumentmappen")
@@ -401,10 +388,11 @@ def staff_tab(service: Paragraf, door: StaffDoor) -> list:
             return issued, issued, gr.Column(visible=False), gr.Column(visible=True), "", table(), \
                 gr.Dropdown(choices=service.removable())
 
-        login.click(do_login, [pw], [token, cookie, login_box, panel, login_note, docs, to_remove],
+        for trigger in (login.click, pw.submit):  # Enter in the password field logs in too
+            trigger(do_login, [pw], [token, cookie, login_box, panel, login_note, docs, to_remove],
                     api_visibility="private").then(
-            None, [cookie], None, api_visibility="private",
-            js=f"(t) => {{ if (t) document.cookie = '{STAFF_COOKIE}=' + t + '; path=/; SameSite=Strict'; }}")
+                None, [cookie], None, api_visibility="private",
+                js=f"(t) => {{ if (t) document.cookie = '{STAFF_COOKIE}=' + t + '; path=/; SameSite=Strict'; }}")
 
         def guarded(action):
             def run(held: str, *args):
@@ -476,7 +464,7 @@ def create_app(service: Paragraf, staff_password: str | None = None, api_key: st
                 not response.headers.get("content-type", "").startswith("text/html"):
             return response
         body = b"".join([part async for part in response.body_iterator]).decode("utf-8")
-        body = body.replace('lang="en"', 'lang="sv"', 1).replace("<head>", "<head>\n" + HEAD, 1)
+        body = body.replace('lang="en"', 'lang="sv"', 1).replace("<head>", "<head>\n" + page_sv.HEAD, 1)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return HTMLResponse(body, status_code=response.status_code, headers=headers)
 
@@ -489,9 +477,9 @@ def create_app(service: Paragraf, staff_password: str | None = None, api_key: st
                 return PlainTextResponse("Uppladdning kräver inloggning i personalfliken.", status_code=403)
         return await call_next(request)
 
-    theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     return gr.mount_gradio_app(app, build(service, door).queue(default_concurrency_limit=4), path="/",
-                               theme=theme, css=CSS, footer_links=["api"],
+                               theme=page_sv.theme(), css=CSS + page_sv.FOCUS_CSS, i18n=page_sv.I18N,
+                               footer_links=["api"],
                                max_file_size=f"{int(service.max_upload_mb)}mb")
 
 
