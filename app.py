@@ -151,7 +151,8 @@ def render_document(service: Paragraf, doc: str, chunk_id: str) -> tuple[str, in
     chunk = chunk if chunk and chunk.doc == doc else None
     body = src.text
     if chunk:
-        # the passage is focused on opening, so a screen reader starts there; hidden words say where it ends
+        # the link's #stycke focuses the passage on opening (tabindex), so a screen reader starts there (no
+        # script: the page's CSP allows none); hidden words say where it starts and ends
         parts = [text(body[: chunk.start], False), '<span class="sr-only">Det citerade stycket börjar.</span>',
                  f'<mark id="stycke" tabindex="-1">{text(body[chunk.start: chunk.end], False)}</mark>',
                  '<span class="sr-only">Det citerade stycket slutar.</span>', text(body[chunk.end:], False)]
@@ -171,7 +172,7 @@ def _page(title: str, body: str) -> str:
             ":focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}mark:focus{outline:none;text-decoration:underline 2px #1d4ed8}"
             ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
             "</style></head>"
-            f"<body><main>{body}</main><script>document.getElementById('stycke')?.focus()</script></body></html>")
+            f"<body><main>{body}</main></body></html>")
 
 
 # ---------------------------------------------------------------------------------------------- the page
