@@ -19,13 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHUNKS_PER_DOC = 100
 # filters as users set them: one organ, a date range
 FILTERS = [{"organ": "Kommunstyrelsen"}, {"date_from": "2025-01-01", "date_to": "2025-12-31"}]
-_OPEN = """import json, resource, sys, time
+# the peak memory of the process itself (VmHWM: ru_maxrss would keep the parent's peak across exec)
+_OPEN = """import json, re, sys, time
 t = time.perf_counter()
 import rag
 index = rag.open_index(sys.argv[1])
 index.search("Vem var ordförande?", k=5)
 print(json.dumps({"chunks": len(index.chunks), "open_s": time.perf_counter() - t,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"""
+                  "rss_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1]) / 1024}))"""
 
 
 def grow(conn, n: int, gaussian_like, seed: int) -> float:
