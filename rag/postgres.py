@@ -23,7 +23,6 @@ from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, 
 from .lexical import SwedishAnalyzer
 from .normalize import fold
 
-SCHEMA_VERSION = 1
 HNSW_EF_SEARCH = 256  # as the folder index's efSearch (README, Speed)
 BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
 MATCH_DF = (0.2, 5000)  # a word in more chunks than both (share, count) only scores, it does not select
@@ -50,6 +49,11 @@ CREATE INDEX IF NOT EXISTS paragraf_chunks_organ_date ON paragraf_chunks (organ_
 CREATE INDEX IF NOT EXISTS paragraf_chunks_tsv ON paragraf_chunks USING gin (tsv);
 CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw ON paragraf_chunks USING hnsw (embedding vector_cosine_ops);
 """
+# Numbered schema changes: a database at version v runs MIGRATIONS[v:] in order, once, under the lock. A
+# change is a new entry, never an edit of an old one; one that touches paragraf_chunks says IF EXISTS (that
+# table waits for the embedding's dimension, _CHUNKS).
+MIGRATIONS: list[str] = [_SCHEMA]
+SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
 _WRITE_LOCK = 0x5041_5257
 
@@ -80,14 +84,24 @@ def _safe(url: str) -> str:
 
 
 def migrate(conn, dim: int | None) -> None:
-    """Create or update the tables (under an advisory lock: two instances may start at once)."""
+    """Bring the tables to SCHEMA_VERSION (under an advisory lock: two instances may start at once)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute(_SCHEMA)
+        version = schema_version(manifest(conn))
+        for number, sql in enumerate(MIGRATIONS[version:], version + 1):
+            conn.execute(sql)
+            set_manifest(conn, {"schema_version": number})
         if dim:
             conn.execute(_CHUNKS.format(dim=int(dim)))
-        conn.execute("INSERT INTO paragraf_meta VALUES ('schema_version', %s) ON CONFLICT (key) DO NOTHING",
-                     (json.dumps(SCHEMA_VERSION),))
+
+
+def schema_version(meta: dict) -> int:
+    """The database's schema version; one newer than this code is refused, not misread."""
+    version = int(meta.get("schema_version", 0))
+    if version > SCHEMA_VERSION:
+        raise IndexError_(f"the Postgres index has schema version {version}, this Paragraf knows up to "
+                          f"{SCHEMA_VERSION}: update Paragraf on this machine")
+    return version
 
 
 def manifest(conn) -> dict:
@@ -185,6 +199,7 @@ def load(conn) -> PgContents:
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         meta = manifest(conn)
+        schema_version(meta)
         docs = documents(conn)
         chunks = [Chunk(**data) for (data,) in conn.execute(
             "SELECT data FROM paragraf_chunks ORDER BY doc_id, ord")] if docs else []
@@ -268,9 +283,13 @@ def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl
     return Bm25Query([r[0] for r in rows], idf, match, max(avgdl, 1.0))
 
 
+# Only the question's lexemes are unnested: setweight marks them 'A' in the chunk's tsvector (all others stay
+# 'D', as to_tsvector writes them) and ts_filter keeps those, both in C, so a chunk yields a few rows, not
+# one per word it holds.
 _BM25 = f"""SELECT c.id, sum(q.idf * t.tf * {BM25_K1 + 1} / (t.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_terms / %s)))
 FROM paragraf_chunks c
-CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM unnest(c.tsv) u) t
+CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf
+                    FROM unnest(ts_filter(setweight(c.tsv, 'A', %s::text[]), '{{{{a}}}}')) u) t
 JOIN unnest(%s::text[], %s::float8[]) AS q(lexeme, idf) ON q.lexeme = t.lexeme
 WHERE {{where}} GROUP BY c.id"""
 
@@ -281,7 +300,7 @@ def lexical(conn, bm: Bm25Query | None, condition: tuple[str, list], n: int) -> 
         return []
     sql, params = condition
     rows = conn.execute(_BM25.format(where=f"c.tsv @@ %s::tsquery AND {sql}") + " ORDER BY 2 DESC, c.id LIMIT %s",
-                        [bm.avgdl, bm.lexemes, bm.idf, bm.match, *params, n]).fetchall()
+                        [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, bm.match, *params, n]).fetchall()
     conn.commit()
     return [r[0] for r in rows]
 
@@ -293,7 +312,7 @@ def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> 
         for i, cos in conn.execute("SELECT id, 1 - (embedding <=> %s) FROM paragraf_chunks WHERE id = ANY(%s)", [q, ids]):
             out[i][0] = float(cos)
     if bm is not None:
-        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.lexemes, bm.idf, ids]):
+        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, ids]):
             out[i][1] = float(score)
     conn.commit()
     return {i: (v[0], v[1]) for i, v in out.items()}

@@ -98,7 +98,7 @@ Se även <a href="javascript:window.__pwned=3">länken</a> och [klicka här](jav
 class AppServer:
     url: str
     corpus: Path
-    index: Path
+    index: str  # the folder or the Postgres URL it was started with
     feedback: Path
     statuses: list[dict]  # what /status said while the app started
     early: dict  # the answer to a question asked through /ask before the app was ready, or its error
@@ -153,11 +153,21 @@ def stop_app(proc: subprocess.Popen, log) -> None:
 def app_server(tmp_path_factory) -> AppServer:
     """`python app.py` over the Malmö documents plus a document full of markup, with no index yet."""
     base = tmp_path_factory.mktemp("app")
+    yield from _serve(base, str(base / "index"))
+
+
+@pytest.fixture(scope="session")
+def pg_app_server(tmp_path_factory, pg_server) -> AppServer:
+    """The same app on an empty Postgres database: it builds the shared index there."""
+    for url in _database(pg_server, "t_session_app"):
+        yield from _serve(tmp_path_factory.mktemp("pg-app"), url)
+
+
+def _serve(base: Path, index: str):
     corpus = base / "corpus"
     shutil.copytree(CORPUS / "malmo", corpus / "malmo")
     (corpus / EVIL_DOC).write_text(EVIL_TEXT, encoding="utf-8")
-    proc, url, log = launch_app(base, corpus, str(base / "index"), "--staff", "--feedback",
-                                str(base / "feedback.jsonl"))
+    proc, url, log = launch_app(base, corpus, index, "--staff", "--feedback", str(base / "feedback.jsonl"))
     early: dict = {}
     askers: list[threading.Thread] = []
 
@@ -166,11 +176,13 @@ def app_server(tmp_path_factory) -> AppServer:
             askers.append(threading.Thread(target=_ask_early, args=(url, early), daemon=True))
             askers[0].start()
 
-    statuses = wait_ready(proc, url, log, ask_while_starting)
-    for asker in askers:
-        asker.join(timeout=300)
-    yield AppServer(url, corpus, base / "index", base / "feedback.jsonl", statuses, early)
-    stop_app(proc, log)
+    try:
+        statuses = wait_ready(proc, url, log, ask_while_starting)
+        for asker in askers:
+            asker.join(timeout=300)
+        yield AppServer(url, corpus, index, base / "feedback.jsonl", statuses, early)
+    finally:
+        stop_app(proc, log)
 
 
 def _ask_early(url: str, out: dict) -> None:

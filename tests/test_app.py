@@ -8,32 +8,44 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from gradio_client import Client
 
 from conftest import EVIL_DOC, ROOT
+from rag import postgres
 
 PRIPP = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
 
 
+@pytest.fixture(scope="module", params=["folder", "postgres"])
+def served(request):
+    """The app on either index backend: users see the same app on both."""
+    return request.getfixturevalue("app_server" if request.param == "folder" else "pg_app_server")
+
+
 @pytest.fixture(scope="module")
-def client(app_server) -> Client:
-    return Client(app_server.url + "/", verbose=False)
+def client(served) -> Client:
+    return Client(served.url + "/", verbose=False)
 
 
-def test_start_builds_the_index_and_shows_progress(app_server):
-    messages = [s["message"] for s in app_server.statuses]
+def test_start_builds_the_index_and_shows_progress(served):
+    messages = [s["message"] for s in served.statuses]
     assert any(m.startswith("Bygger index") for m in messages), messages
-    assert any(s["progress"] is not None and 0 <= s["progress"] <= 1 for s in app_server.statuses)
-    assert app_server.statuses[-1]["ready"] and "4 dokument" in messages[-1]
-    assert (app_server.index / "CURRENT").exists()
+    assert any(s["progress"] is not None and 0 <= s["progress"] <= 1 for s in served.statuses)
+    assert served.statuses[-1]["ready"] and "4 dokument" in messages[-1]
+    if postgres.is_url(served.index):
+        with postgres.connect(served.index) as conn:
+            assert conn.execute("SELECT count(*) FROM paragraf_documents").fetchone()[0] == 4
+    else:
+        assert (Path(served.index) / "CURRENT").exists()
 
 
-def test_a_question_asked_during_start_up_waits_and_is_answered(app_server):
-    assert "error" not in app_server.early, app_server.early
-    assert "Anders Pripp" in app_server.early["answer"]["answer"]
+def test_a_question_asked_during_start_up_waits_and_is_answered(served):
+    assert "error" not in served.early, served.early
+    assert "Anders Pripp" in served.early["answer"]["answer"]
 
 
 def test_ask_answers_pripp_with_bilaga_13(client):
@@ -43,8 +55,8 @@ def test_ask_answers_pripp_with_bilaga_13(client):
     assert all(f"[{c['n']}]" in answer["answer"] for c in answer["citations"])
 
 
-def test_ask_returns_the_same_json_as_the_cli(client, app_server):
-    cli = subprocess.run([sys.executable, "-m", "rag", "ask", "--json", "--index", str(app_server.index), "--llm",
+def test_ask_returns_the_same_json_as_the_cli(client, served):
+    cli = subprocess.run([sys.executable, "-m", "rag", "ask", "--json", "--index", served.index, "--llm",
                           "smollm2-135m", PRIPP], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert cli.returncode == 0, cli.stderr
     expected = json.loads(cli.stdout)
@@ -76,12 +88,12 @@ def test_ask_filters_and_swedish_errors(client):
     assert "Anders Pripp" in client.predict(PRIPP, api_name="/ask")["answer"]
 
 
-def test_ten_simultaneous_questions_no_errors_no_cross_talk(app_server):
+def test_ten_simultaneous_questions_no_errors_no_cross_talk(served):
     questions = [PRIPP, "Vilka partier lämnade särskilda yttranden?", "Vem var ordförande på sammanträdet?",
                  "Vad kostar ett busskort för ungdomar i Malmö?", "Vad beslutade nämnden om snöröjningen i Testby?"]
-    solo = {q: Client(app_server.url + "/", verbose=False).predict(q, api_name="/ask") for q in questions}
+    solo = {q: Client(served.url + "/", verbose=False).predict(q, api_name="/ask") for q in questions}
     asked = [questions[i % len(questions)] for i in range(10)]
-    clients = [Client(app_server.url + "/", verbose=False) for _ in asked]  # ten users, ten sessions
+    clients = [Client(served.url + "/", verbose=False) for _ in asked]  # ten users, ten sessions
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=10) as pool:
         futures = [pool.submit(c.predict, q, api_name="/ask") for c, q in zip(clients, asked)]
@@ -95,8 +107,8 @@ def test_ten_simultaneous_questions_no_errors_no_cross_talk(app_server):
         assert [r["id"] for r in got["retrieved"]] == [r["id"] for r in want["retrieved"]]
 
 
-def test_document_view_shows_markup_as_text(app_server):
-    with urllib.request.urlopen(f"{app_server.url}/dokument?doc={quote(EVIL_DOC)}") as r:
+def test_document_view_shows_markup_as_text(served):
+    with urllib.request.urlopen(f"{served.url}/dokument?doc={quote(EVIL_DOC)}") as r:
         page = r.read().decode()
         csp = r.headers["Content-Security-Policy"]
     assert "script-src" not in csp and "default-src 'none'" in csp  # no script runs on this page at all
@@ -104,26 +116,26 @@ def test_document_view_shows_markup_as_text(app_server):
     assert "&lt;script&gt;window.__pwned = 1" in page and "snöröjningen i Testby" in page
 
 
-def test_document_view_refuses_paths_outside_the_index(app_server):
+def test_document_view_refuses_paths_outside_the_index(served):
     for doc in ("../../etc/passwd", "/etc/passwd", "malmo/../../app.log", "finns-inte.md"):
         with pytest.raises(urllib.error.HTTPError) as err:
-            urllib.request.urlopen(f"{app_server.url}/dokument?doc={quote(doc)}")
+            urllib.request.urlopen(f"{served.url}/dokument?doc={quote(doc)}")
         page = err.value.read().decode()
         assert err.value.code == 404 and "finns inte i indexet" in page and "root:" not in page
 
 
-def test_anonymous_uploads_are_refused(app_server):
+def test_anonymous_uploads_are_refused(served):
     """gradio's upload route would take anyone's files into its temporary folder and serve them back."""
     boundary = "paragrafgrans"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n"
             f"Content-Type: text/plain\r\n\r\nhej\r\n--{boundary}--\r\n").encode()
     for path in ("/gradio_api/upload", "/gradio_api/upload?upload_id=abc", "/gradio_api/upload/"):
-        request = urllib.request.Request(app_server.url + path, data=body, method="POST", headers={
+        request = urllib.request.Request(served.url + path, data=body, method="POST", headers={
             "Content-Type": f"multipart/form-data; boundary={boundary}"})
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(request)
         assert err.value.code == 403, path
-    request = urllib.request.Request(app_server.url + "/gradio_api/upload", data=body, method="POST", headers={
+    request = urllib.request.Request(served.url + "/gradio_api/upload", data=body, method="POST", headers={
         "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": "paragraf_staff=gissad"})
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request)
@@ -140,17 +152,17 @@ def test_questions_and_dates_the_api_refuses(client):
         client.predict(PRIPP, False, "", "", "2025-13-45", "", api_name="/ask")
 
 
-def test_status_is_json_for_scripts(app_server):
-    with urllib.request.urlopen(app_server.url + "/status") as r:
+def test_status_is_json_for_scripts(served):
+    with urllib.request.urlopen(served.url + "/status") as r:
         status = json.load(r)
     assert status["ready"] is True and status["error"] is None and status["last_error"] is None
 
 
-def test_unknown_api_name_is_an_error_not_a_crash(client, app_server):
+def test_unknown_api_name_is_an_error_not_a_crash(client, served):
     with pytest.raises(Exception):
         client.predict("x", api_name="/finns_inte")
     with pytest.raises(urllib.error.HTTPError):
-        urllib.request.urlopen(app_server.url + "/dokument")  # doc is required
+        urllib.request.urlopen(served.url + "/dokument")  # doc is required
 
 
 def test_soak_twenty_users_with_an_upload_and_a_reindex():

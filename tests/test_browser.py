@@ -94,7 +94,7 @@ def test_answer_with_highlighted_sources_markers_and_document_view(page, app_ser
     user = page.find_element(By.CSS_SELECTOR, "#pg-chat .user-row")
     page.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollTo(0, 0)", user)
     time.sleep(0.5)
-    shots = Path(os.environ.get("PARAGRAF_SCREENSHOTS") or app_server.index.parent)  # docs/ for the README
+    shots = Path(os.environ.get("PARAGRAF_SCREENSHOTS") or Path(app_server.index).parent)  # docs/ for the README
     page.save_screenshot(str(shots / "chat.png"))
     assert (shots / "chat.png").stat().st_size > 10_000
 

@@ -191,7 +191,9 @@ def test_reports_and_comparison(tmp_path):
     assert "Rätt i dense men inte i hybrid (1): q3" in text
 
 
-def test_eval_run_end_to_end_with_the_test_model(tmp_path):
+@pytest.mark.parametrize("backend", ["folder", "postgres"])
+def test_eval_run_end_to_end_with_the_test_model(tmp_path, backend, request):
+    index = request.getfixturevalue("pg_url") if backend == "postgres" else str(tmp_path / "index")
     corpus = tmp_path / "corpus"
     (corpus / "malmo").mkdir(parents=True)
     (corpus / "malmo" / KS16.split("/")[1]).write_bytes((CORPUS / KS16).read_bytes())
@@ -207,7 +209,7 @@ def test_eval_run_end_to_end_with_the_test_model(tmp_path):
     questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out"
     run = subprocess.run([sys.executable, "-m", "eval.run", "--questions", str(questions), "--corpus", str(corpus),
-                          "--index", str(tmp_path / "index"), "--out", str(out), "--llm", "smollm2-135m"],
+                          "--index", index, "--out", str(out), "--llm", "smollm2-135m"],
                          capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert run.returncode == 0, run.stderr[-2000:]
     last = run.stdout.strip().splitlines()[-1]

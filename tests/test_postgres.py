@@ -112,6 +112,23 @@ def test_another_model_is_refused(small_corpus, pg_url):
         rag.open_index("postgresql://postgres@127.0.0.1:1/paragraf")
 
 
+def test_schema_migrations_are_numbered_and_a_newer_schema_is_refused(tmp_path, pg_url):
+    from rag import postgres
+
+    one = tmp_path / "one"
+    (one / "malmo").mkdir(parents=True)
+    shutil.copy(CORPUS / KS16, one / KS16)
+    rag.ingest([one], index_dir=pg_url)
+    assert _rows(pg_url, "SELECT value FROM paragraf_meta WHERE key = 'schema_version'") == [(postgres.SCHEMA_VERSION,)]
+    with psycopg.connect(pg_url) as conn:
+        postgres.migrate(conn, None)  # again: nothing to do, nothing lost
+        conn.execute("UPDATE paragraf_meta SET value = '99' WHERE key = 'schema_version'")
+    assert _rows(pg_url, "SELECT count(*) FROM paragraf_chunks")[0][0] > 0
+    for attempt in (lambda: rag.open_index(pg_url), lambda: rag.ingest([one], index_dir=pg_url)):
+        with pytest.raises(rag.IndexError, match=f"schema version 99, this Paragraf knows up to {postgres.SCHEMA_VERSION}"):
+            attempt()
+
+
 def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):
     rag.ingest([small_corpus], index_dir=pg_url)
     old = dict(_rows(pg_url, "SELECT doc_id, sha256 FROM paragraf_documents"))
