@@ -289,6 +289,39 @@ def same_file(path: Path, sha256: str) -> bool:
         return False  # reading it again will say why
 
 
+@dataclass
+class Scan:
+    """The files an ingest over some folders finds, against what the index holds."""
+
+    files: list[Path]
+    todo: list[Path]  # new or changed: to be read
+    unchanged: list[str]  # doc ids whose file is the one indexed: never parsed again
+
+
+def scan(paths: list[Path], root: Path, indexed: dict[str, dict]) -> Scan:
+    found = Scan(list(walk([Path(p) for p in paths], root)), [], [])
+    queued: set[str] = set()
+    for path in found.files:
+        doc_id = doc_id_of(path, root)
+        if doc_id in queued:
+            continue
+        queued.add(doc_id)
+        prev = indexed.get(doc_id)
+        if prev and same_file(path, prev["sha256"]):
+            found.unchanged.append(doc_id)
+        else:
+            found.todo.append(path)
+    return found
+
+
+def kept_out_of_scope(doc_id: str, root: Path, paths: list[Path]) -> bool:
+    """A document this ingest did not read stays only if its file exists outside the folders it was given
+    (an upload's ingest of one file must not drop the rest)."""
+    source = root / doc_id
+    scanned = [Path(p).absolute() for p in paths]
+    return source.exists() and not any(source == s or source.is_relative_to(s) for s in scanned)
+
+
 def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
                      lexical: LexicalIndex, facts: list[Fact], previous: Path | None = None) -> Path:
     """Write a complete generation, then switch CURRENT to it in one rename. `previous` (the intact
@@ -361,8 +394,6 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             for i, c in enumerate(old.chunks):
                 by_doc.setdefault(c.doc, []).append(i)
 
-        files = list(walk([Path(p) for p in paths], root))
-        seen: set[str] = set()
         keep_chunks: list[Chunk] = []
         keep_vecs: list[np.ndarray] = []
         new_chunks: list[Chunk] = []
@@ -371,35 +402,26 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
         for f in (old.facts if old else []):
             old_facts.setdefault(f.doc, []).append(f)
         documents: dict[str, dict] = {}
-        todo: list[Path] = []
-        queued: set[str] = set()
-        for path in files:  # unchanged files keep their chunks, vectors and facts without being parsed
-            doc_id = doc_id_of(path, root)
-            if doc_id in queued:
-                continue
-            queued.add(doc_id)
-            prev = old_docs.get(doc_id)
-            if prev and doc_id in by_doc and same_file(path, prev["sha256"]):
-                idx = by_doc[doc_id]
-                keep_chunks.extend(old.chunks[i] for i in idx)
-                keep_vecs.append(old.vectors[idx])
-                documents[doc_id] = prev
-                facts.extend(old_facts.get(doc_id, []))
-                report.unchanged.append(doc_id)
-                seen.add(doc_id)
-            else:
-                todo.append(path)
+        found = scan(paths, root, {d: info for d, info in old_docs.items() if d in by_doc})
+        for doc_id in found.unchanged:  # unchanged files keep their chunks, vectors and facts without being parsed
+            idx = by_doc[doc_id]
+            keep_chunks.extend(old.chunks[i] for i in idx)
+            keep_vecs.append(old.vectors[idx])
+            documents[doc_id] = old_docs[doc_id]
+            facts.extend(old_facts.get(doc_id, []))
+        report.unchanged.extend(found.unchanged)
+        seen = set(found.unchanged)
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), unit="fil", desc="läser", disable=not show_bar or step is not None or not todo)
-        n_unchanged = len(report.unchanged)
+        bar = tqdm(total=len(found.todo), unit="fil", desc="läser",
+                   disable=not show_bar or step is not None or not found.todo)
 
         def read_step(done: int) -> None:
             bar.update(1)
             if step:
-                step("läser", n_unchanged + done, len(files))
+                step("läser", len(found.unchanged) + done, len(found.files))
 
-        for result in prepare_all(todo, root, int(max_file_mb * 1_000_000), step=read_step):
+        for result in prepare_all(found.todo, root, int(max_file_mb * 1_000_000), step=read_step):
             if result.error:
                 report.errors.append(result.error)
                 continue
@@ -410,13 +432,10 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
         bar.close()
         # documents indexed before whose files are gone
-        scanned = [Path(p).absolute() for p in paths]
         for doc_id, info in old_docs.items():
             if doc_id in seen:
                 continue
-            source = root / doc_id
-            out_of_scope = not any(source == s or source.is_relative_to(s) for s in scanned)
-            if source.exists() and out_of_scope:
+            if kept_out_of_scope(doc_id, root, paths):
                 idx = by_doc.get(doc_id, [])
                 keep_chunks.extend(old.chunks[i] for i in idx)
                 keep_vecs.append(old.vectors[idx])

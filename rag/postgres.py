@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from .chunk import CHUNKER_VERSION, Chunk
 from .facts import Fact
 from .genre import beteckning_key
-from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, check_compatible, same_file
+from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, check_compatible
 from .lexical import SwedishAnalyzer
 from .normalize import fold
 
@@ -188,26 +188,41 @@ class PgContents:
     folder: Path | None = None
     warning: str | None = None
     revision: tuple[int, int] = (0, 0)
+    revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
 
     @property
     def documents(self) -> dict[str, dict]:
         return self.manifest["documents"]
 
 
-def load(conn) -> PgContents:
-    """Everything but the vectors and the source texts, in one snapshot."""
+def load(conn, previous: PgContents | None = None) -> PgContents:
+    """Everything but the vectors and the source texts, in one snapshot. Given what was loaded before, only
+    the documents added or replaced since are read: a change to a million-chunk index reads one document."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         meta = manifest(conn)
         schema_version(meta)
-        docs = documents(conn)
-        chunks = [Chunk(**data) for (data,) in conn.execute(
-            "SELECT data FROM paragraf_chunks ORDER BY doc_id, ord")] if docs else []
-        facts = [Fact(**data) for (data,) in conn.execute(
-            "SELECT data FROM paragraf_facts ORDER BY doc_id, ord")] if docs else []
-        rev = conn.execute("SELECT coalesce(max(revision), 0), count(*) FROM paragraf_documents").fetchone()
+        rows = conn.execute("SELECT doc_id, sha256, summary, revision FROM paragraf_documents").fetchall() \
+            if meta else []
+        revisions = {d: int(rev) for d, _, _, rev in rows}
+        kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
+        changed = [d for d in revisions if d not in kept]
+        chunks = _by_doc(previous.chunks if previous else [], kept, [Chunk(**data) for (data,) in conn.execute(
+            "SELECT data FROM paragraf_chunks WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
+        facts = _by_doc(previous.facts if previous else [], kept, [Fact(**data) for (data,) in conn.execute(
+            "SELECT data FROM paragraf_facts WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
+    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _ in rows}
     return PgContents({**meta, "documents": docs, "chunks": len(chunks), "facts": len(facts)}, chunks, facts,
-                      revision=(int(rev[0]), int(rev[1])))
+                      revision=(max(revisions.values(), default=0), len(revisions)), revisions=revisions)
+
+
+def _by_doc(old: list, kept: set[str], new: list) -> list:
+    """Kept documents' items and the newly read ones, by document id then in their order: the same list
+    however the contents were read."""
+    by_doc: dict[str, list] = {}
+    for item in [x for x in old if x.doc in kept] + new:
+        by_doc.setdefault(item.doc, []).append(item)
+    return [x for d in sorted(by_doc) for x in by_doc[d]]
 
 
 def source(conn, doc_id: str) -> tuple[str, str] | None:
@@ -347,83 +362,91 @@ def ingest(paths: list[Path], url: str, root: Path, embed_model: str, max_file_m
     in its own transaction, so an interrupted ingest keeps what it finished and a re-run goes on."""
     import sys
 
-    import psycopg
-    from tqdm import tqdm
-
     from .embed import load_embedder
-    from .lexicon import default_lexicon
-    from .prepare import prepare_all
-    from .read import doc_id_of, walk
+    from .index import kept_out_of_scope, scan
 
     say = progress or (lambda msg: print(msg, file=sys.stderr))
     report, t0, root = IngestReport(), time.perf_counter(), root.absolute()
     embedder = load_embedder(embed_model)
-    analyzer = SwedishAnalyzer(default_lexicon())
     conn = connect(url)
     try:
-        if rebuild:
-            drop_all(conn)
-        old = manifest(conn)
-        if old.get("embedding_model"):
-            try:
-                check_compatible({**old, "documents": {}}, embed_model, embedder.fingerprint, Path(_safe(url)))
-            except IndexError_ as exc:
-                raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
-                                                   f"python -m rag ingest --index {_safe(url)} --rebuild")) from exc
-        migrate(conn, embedder.dim)
-        with conn.transaction():
-            set_manifest(conn, {**manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
-                                "corpus_root": str(root)})
+        _prepare_tables(conn, url, embed_model, embedder, root, rebuild)
         old_docs = documents(conn)
         conn.commit()  # no transaction (and its locks) stays open during the long part
-        files, todo, seen = list(walk([Path(p) for p in paths], root)), [], set()
-        for path in files:
-            doc_id = doc_id_of(path, root)
-            if doc_id in seen:
-                continue
-            seen.add(doc_id)
-            if doc_id in old_docs and same_file(path, old_docs[doc_id]["sha256"]):
-                report.unchanged.append(doc_id)
-            else:
-                todo.append(path)
-        if todo:
-            say(f"läser, bäddar in och skriver {len(todo)} dokument till {_safe(url)} med {embed_model} …")
-        bar = tqdm(total=len(todo), unit="fil", desc="läser och bäddar in", disable=not show_bar or not todo)
-        for n, result in enumerate(prepare_all(todo, root, int(max_file_mb * 1_000_000)), 1):
-            bar.update(1)
-            if step:
-                step("läser", len(report.unchanged) + n, len(files))
-            if result.error:
-                report.errors.append(result.error)
-                seen.discard(result.doc_id)  # a file indexed before that no longer reads goes, as in the folder index
-                continue
-            vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
-            try:
-                write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
-                               vectors, result.facts, analyzer)
-            except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
-                report.errors.append(f"{result.doc_id}: could not be written ({type(exc).__name__}: "
-                                     f"{str(exc).splitlines()[0][:120]})")
-                continue
-            report.embedded += len(result.chunks)
-            (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
-        bar.close()
-        scanned = [Path(p).absolute() for p in paths]
+        found = scan(paths, root, old_docs)
+        report.unchanged.extend(found.unchanged)
+        if found.todo:
+            say(f"läser, bäddar in och skriver {len(found.todo)} dokument till {_safe(url)} med {embed_model} …")
+        seen = set(found.unchanged) | _write_changed(conn, found, root, embedder, old_docs, report,
+                                                     int(max_file_mb * 1_000_000), batch_size, show_bar, step)
         for doc_id in old_docs:
-            source_path = root / doc_id
-            in_scope = any(source_path == s or source_path.is_relative_to(s) for s in scanned)
-            if doc_id not in seen and (in_scope or not source_path.exists()):
+            if doc_id not in seen and not kept_out_of_scope(doc_id, root, paths):
                 remove_document(conn, doc_id)
                 report.removed.append(doc_id)
-        docs = documents(conn)
-        if not docs:
-            raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
-        report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
-        report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
-        conn.commit()
-        report.pages = sum(d.get("pages") or 0 for d in docs.values())
-        report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in docs.values())
+        _count(conn, report)
     finally:
         conn.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _prepare_tables(conn, url: str, embed_model: str, embedder, root: Path, rebuild: bool) -> None:
+    """Tables there and migrated, the manifest this ingest's; another embedding model is refused."""
+    if rebuild:
+        drop_all(conn)
+    old = manifest(conn)
+    if old.get("embedding_model"):
+        try:
+            check_compatible({**old, "documents": {}}, embed_model, embedder.fingerprint, Path(_safe(url)))
+        except IndexError_ as exc:
+            raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
+                                               f"python -m rag ingest --index {_safe(url)} --rebuild")) from exc
+    migrate(conn, embedder.dim)
+    with conn.transaction():
+        set_manifest(conn, {**manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
+                            "corpus_root": str(root)})
+
+
+def _write_changed(conn, found, root: Path, embedder, old_docs: dict, report: IngestReport, max_bytes: int,
+                   batch_size: int, show_bar: bool, step) -> set[str]:
+    """Read, embed and write each new or changed file, one transaction each; the doc ids written."""
+    import psycopg
+    from tqdm import tqdm
+
+    from .lexicon import default_lexicon
+    from .prepare import prepare_all
+
+    analyzer, written = SwedishAnalyzer(default_lexicon()), set()
+    bar = tqdm(total=len(found.todo), unit="fil", desc="läser och bäddar in", disable=not show_bar or not found.todo)
+    for n, result in enumerate(prepare_all(found.todo, root, max_bytes), 1):
+        bar.update(1)
+        if step:
+            step("läser", len(found.unchanged) + n, len(found.files))
+        if result.error:  # a file indexed before that no longer reads goes, as in the folder index
+            report.errors.append(result.error)
+            continue
+        vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
+        try:
+            write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
+                           vectors, result.facts, analyzer)
+        except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
+            report.errors.append(f"{result.doc_id}: could not be written ({type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0][:120]})")
+            written.add(result.doc_id)
+            continue
+        written.add(result.doc_id)
+        report.embedded += len(result.chunks)
+        (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
+    bar.close()
+    return written
+
+
+def _count(conn, report: IngestReport) -> None:
+    docs = documents(conn)
+    if not docs:
+        raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
+    report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
+    report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
+    conn.commit()
+    report.pages = sum(d.get("pages") or 0 for d in docs.values())
+    report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in docs.values())

@@ -244,16 +244,22 @@ class PgRetriever(Retriever):
     from SQL. The instance keeps the chunks without their vectors, and sees other instances' writes
     (`stale`)."""
 
-    def __init__(self, url: str, embedder: EmbeddingModel) -> None:
+    def __init__(self, url: str, embedder: EmbeddingModel, analyzer: SwedishAnalyzer | None = None,
+                 previous=None) -> None:
         import threading
 
         from . import postgres
 
         self.url, self._pg, self._db_lock = url, postgres, threading.Lock()
         self._conn = postgres.connect(url)
-        self.analyzer = SwedishAnalyzer(default_lexicon())
-        super().__init__(postgres.load(self._conn), embedder)
+        self.analyzer = analyzer or SwedishAnalyzer(default_lexicon())
+        super().__init__(postgres.load(self._conn, previous), embedder)
         self._avgdl = postgres.avg_terms(self._conn)
+
+    def refreshed(self) -> PgRetriever:
+        """The index as the database holds it now, for another instance's writes: only the documents changed
+        since are read, and the embedding model and analyzer are this one's."""
+        return PgRetriever(self.url, self.embedder, self.analyzer, self.stored)
 
     def _db(self, fn, *args):
         with self._db_lock:  # one connection, used by one thread at a time

@@ -165,8 +165,8 @@ class Paragraf:
         return self.answerer
 
     def _follow_shared_index(self) -> None:
-        """A shared (Postgres) index that another instance changed is loaded again, at most every
-        PARAGRAF_REFRESH_S seconds (default 2); the old one answers until the new one is loaded."""
+        """A shared (Postgres) index that another instance changed is read again, its changed documents only,
+        at most every PARAGRAF_REFRESH_S seconds (default 2); the old one answers until the new one is read."""
         stale = getattr(self.answerer.retriever, "stale", None)
         now = time.monotonic()
         if stale is None or now - self._checked < REFRESH_S or not self._staff_lock.acquire(blocking=False):
@@ -174,7 +174,7 @@ class Paragraf:
         try:
             self._checked = now
             if stale():
-                self._swap(open_index(self.index_dir, self.embed_model))
+                self._swap(self.answerer.retriever.refreshed())
         except Exception as exc:  # the loaded index goes on answering
             self.say(f"obs: kunde inte läsa om det delade indexet: {type(exc).__name__}: {exc}")
         finally:

@@ -15,7 +15,7 @@ import pytest
 import rag
 from rag.service import Paragraf
 
-from conftest import CORPUS, FG, KALLELSE, KS16, KS_2026, KSAU141, ROOT
+from conftest import CORPUS, FG, KALLELSE, KF8, KS16, KS_2026, KSAU141, ROOT
 
 SMALL = [KS16, KSAU141, FG, KS_2026, KALLELSE]
 QUESTIONS = ["Vem instämde i Sverigedemokraternas särskilda yttrande?", "Vilka reserverade sig mot beslutet?",
@@ -100,6 +100,28 @@ def test_one_document_changes_alone(small_corpus, pg_url):
     removed = rag.ingest([small_corpus], index_dir=pg_url)
     assert removed.removed == [KSAU141] and removed.chunks == first.chunks - len(
         [c for c in index.chunks if c.doc == KSAU141])
+
+
+def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpus, pg_url):
+    rag.ingest([small_corpus], index_dir=pg_url)
+    before = rag.open_index(pg_url)
+    with (small_corpus / KS_2026).open("a", encoding="utf-8") as f:
+        f.write("\n\nOrdföranden tackade ledamöterna för ett gott samarbete under året.\n")
+    (small_corpus / KALLELSE).unlink()
+    shutil.copy(CORPUS / KF8, small_corpus / KF8)
+    rag.ingest([small_corpus], index_dir=pg_url)
+    assert before.stale()
+    after, fresh = before.refreshed(), rag.open_index(pg_url)
+    assert not after.stale() and after.embedder is before.embedder
+    assert set(after.stored.revisions) - set(before.stored.revisions) == {KF8}
+    assert [c.to_dict() for c in after.chunks] == [c.to_dict() for c in fresh.chunks]
+    assert [f.to_dict() for f in after.stored.facts] == [f.to_dict() for f in fresh.stored.facts]
+    assert after.documents == fresh.documents and KALLELSE not in after.documents
+    assert any("gott samarbete" in c.text for c in after.chunks) and not any(c.doc == KALLELSE for c in after.chunks)
+    kept = {c.id: c for c in before.chunks if c.doc == KS16}
+    assert all(kept[c.id] is c for c in after.chunks if c.doc == KS16)  # not read again
+    for question in QUESTIONS:
+        assert [h.chunk.id for h in after.search(question, k=5).hits] == [h.chunk.id for h in fresh.search(question, k=5).hits]
 
 
 def test_another_model_is_refused(small_corpus, pg_url):
