@@ -25,7 +25,10 @@ from .normalize import fold
 
 HNSW_EF_SEARCH = 256  # as the folder index's efSearch (README, Speed)
 BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
-MATCH_DF = (0.2, 5000)  # a word in more chunks than both (share, count) only scores, it does not select
+# The question's words select BM25's candidates rarest first, while the chunks they are in add up to at most
+# MATCH_ROWS; the commoner words only score those. A search then reads about as many rows at a million chunks
+# as at a hundred thousand; in an index of a few thousand chunks (the bundled corpus) every word selects.
+MATCH_ROWS = 5_000
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
 CREATE TABLE IF NOT EXISTS paragraf_meta (key text PRIMARY KEY, value jsonb NOT NULL);
@@ -260,12 +263,16 @@ def where(f) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int) -> list[str]:
-    """Chunk ids nearest to `q` by HNSW; with filters, pgvector's iterative scan keeps looking until n match."""
+def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int, exact: bool = False) -> list[str]:
+    """Chunk ids nearest to `q` by HNSW; with filters, pgvector's iterative scan keeps looking until n match.
+    `exact` compares every chunk, as the folder index does below its FLAT_LIMIT."""
     sql, params = condition
     with conn.transaction():
-        conn.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, n)}")
-        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        if exact:
+            conn.execute("SET LOCAL enable_indexscan = off")
+        else:
+            conn.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, n)}")
+            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         rows = conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql} ORDER BY embedding <=> %s LIMIT %s",
                             [*params, q, n]).fetchall()
     return [r[0] for r in rows]
@@ -292,8 +299,12 @@ def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl
     if not rows:
         return None
     idf = [math.log(1 + (n_chunks - df + 0.5) / (df + 0.5)) for _, df in rows]
-    common = max(MATCH_DF[0] * n_chunks, MATCH_DF[1])
-    selecting = [lexeme for lexeme, df in rows if df <= common] or [min(rows, key=lambda r: r[1])[0]]
+    selecting, reads = [], 0
+    for lexeme, df in sorted(rows, key=lambda r: r[1]):
+        if selecting and reads + df > MATCH_ROWS:
+            break
+        selecting.append(lexeme)
+        reads += df
     match = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in selecting)
     return Bm25Query([r[0] for r in rows], idf, match, max(avgdl, 1.0))
 

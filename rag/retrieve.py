@@ -10,7 +10,7 @@ import numpy as np
 
 from .chunk import Chunk
 from .embed import EmbeddingModel, load_embedder
-from .index import IndexError_, StoredIndex, check_compatible, load
+from .index import FLAT_LIMIT, IndexError_, StoredIndex, check_compatible, load
 from .lexical import SwedishAnalyzer
 from .lexicon import default_lexicon
 from .normalize import fold, nfc
@@ -276,7 +276,7 @@ class PgRetriever(Retriever):
         return [self.row[i] for i in ids if i in self.row]
 
     def _dense(self, q: np.ndarray, where) -> list[int]:
-        return self._rows(self._db(self._pg.dense, q, where, CANDIDATES))
+        return self._rows(self._db(self._pg.dense, q, where, CANDIDATES, len(self.chunks) <= FLAT_LIMIT))
 
     def _lexical(self, query: str, where):
         """Rows best first, and the question's BM25 terms (for the candidates' scores)."""
