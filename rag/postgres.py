@@ -192,6 +192,12 @@ class PgContents:
     warning: str | None = None
     revision: tuple[int, int] = (0, 0)
     revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
+    terms: dict[str, int] = field(default_factory=dict)  # doc id -> words in its chunks (BM25's lengths)
+
+    @property
+    def avgdl(self) -> float:
+        """BM25's average chunk length, kept per document so that a change does not recount the table."""
+        return sum(self.terms.values()) / len(self.chunks) if self.chunks else 0.0
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -214,9 +220,13 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
             "SELECT data FROM paragraf_chunks WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
         facts = _by_doc(previous.facts if previous else [], kept, [Fact(**data) for (data,) in conn.execute(
             "SELECT data FROM paragraf_facts WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
+        terms = {d: previous.terms[d] for d in kept} if previous else {}
+        terms.update((d, int(n)) for d, n in conn.execute(
+            "SELECT doc_id, sum(n_terms) FROM paragraf_chunks WHERE doc_id = ANY(%s) GROUP BY doc_id", (changed,)))
     docs = {d: {**summary, "sha256": sha} for d, sha, summary, _ in rows}
     return PgContents({**meta, "documents": docs, "chunks": len(chunks), "facts": len(facts)}, chunks, facts,
-                      revision=(max(revisions.values(), default=0), len(revisions)), revisions=revisions)
+                      revision=(max(revisions.values(), default=0), len(revisions)), revisions=revisions,
+                      terms=terms)
 
 
 def _by_doc(old: list, kept: set[str], new: list) -> list:
@@ -342,12 +352,6 @@ def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> 
             out[i][1] = float(score)
     conn.commit()
     return {i: (v[0], v[1]) for i, v in out.items()}
-
-
-def avg_terms(conn) -> float:
-    row = conn.execute("SELECT coalesce(avg(n_terms), 0) FROM paragraf_chunks").fetchone()
-    conn.commit()
-    return float(row[0])
 
 
 def vector(conn, chunk_id: str) -> np.ndarray | None:

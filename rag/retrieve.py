@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -98,11 +99,17 @@ class Retriever:
         self.embedder = embedder
         chunks = stored.chunks
         self.row = {c.id: i for i, c in enumerate(chunks)}  # chunk id -> row in chunks and vectors
-        self._organ = np.array([fold(c.organ or "") for c in chunks], dtype=object)
-        self._date = np.array([c.date or "" for c in chunks], dtype=object)
-        self._doc = np.array([c.doc for c in chunks], dtype=object)
-        self._para = np.array([c.paragraf or "" for c in chunks], dtype=object)
-        self._bet = np.array([beteckning_key(c.beteckning or "") for c in chunks], dtype=object)
+
+    @cached_property
+    def _fields(self) -> dict[str, np.ndarray]:
+        """The chunks' filter fields as columns, built on the first filtered search (a store that filters
+        in its own queries never needs them)."""
+        chunks = self.chunks
+        return {"organ": np.array([fold(c.organ or "") for c in chunks], dtype=object),
+                "date": np.array([c.date or "" for c in chunks], dtype=object),
+                "doc": np.array([c.doc for c in chunks], dtype=object),
+                "paragraf": np.array([c.paragraf or "" for c in chunks], dtype=object),
+                "beteckning": np.array([beteckning_key(c.beteckning or "") for c in chunks], dtype=object)}
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -140,22 +147,21 @@ class Retriever:
     def _mask(self, f: Filters) -> np.ndarray | None:
         if not f.active():
             return None
-        m = np.ones(len(self.chunks), dtype=bool)
+        m, col = np.ones(len(self.chunks), dtype=bool), self._fields
         if f.organ:
-            want = fold(ORGAN_ABBREV.get(f.organ.lower(), f.organ))
-            m &= self._organ == want
+            m &= col["organ"] == fold(ORGAN_ABBREV.get(f.organ.lower(), f.organ))
         if f.date_from:
-            m &= self._date >= f.date_from
+            m &= col["date"] >= f.date_from
         if f.date_to:
-            m &= (self._date <= f.date_to) & (self._date != "")
+            m &= (col["date"] <= f.date_to) & (col["date"] != "")
         if f.doc:
-            m &= np.array([f.doc in d for d in self._doc], dtype=bool)
+            m &= np.array([f.doc in d for d in col["doc"]], dtype=bool)
         if f.paragraf:
-            m &= self._para == f.paragraf.strip().lstrip("§").strip()
+            m &= col["paragraf"] == f.paragraf.strip().lstrip("§").strip()
         if f.beteckning:
-            m &= self._bet == beteckning_key(f.beteckning)
+            m &= col["beteckning"] == beteckning_key(f.beteckning)
         if f.docs is not None:
-            m &= np.isin(self._doc, list(f.docs))
+            m &= np.isin(col["doc"], list(f.docs))
         return m
 
     def dense_ranking(self, q: np.ndarray, allowed: np.ndarray | None, n: int = CANDIDATES) -> list[int]:
@@ -254,7 +260,6 @@ class PgRetriever(Retriever):
         self._conn = postgres.connect(url)
         self.analyzer = analyzer or SwedishAnalyzer(default_lexicon())
         super().__init__(postgres.load(self._conn, previous), embedder)
-        self._avgdl = postgres.avg_terms(self._conn)
 
     def refreshed(self) -> PgRetriever:
         """The index as the database holds it now, for another instance's writes: only the documents changed
@@ -280,7 +285,7 @@ class PgRetriever(Retriever):
 
     def _lexical(self, query: str, where):
         """Rows best first, and the question's BM25 terms (for the candidates' scores)."""
-        bm = self._db(self._pg.bm25_query, self.analyzer, query, len(self.chunks), self._avgdl)
+        bm = self._db(self._pg.bm25_query, self.analyzer, query, len(self.chunks), self.stored.avgdl)
         return self._rows(self._db(self._pg.lexical, bm, where, CANDIDATES)), bm
 
     def _scores(self, q, query, cand, lexical):

@@ -118,6 +118,7 @@ def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpu
     assert [c.to_dict() for c in after.chunks] == [c.to_dict() for c in fresh.chunks]
     assert [f.to_dict() for f in after.stored.facts] == [f.to_dict() for f in fresh.stored.facts]
     assert after.documents == fresh.documents and KALLELSE not in after.documents
+    assert after.stored.avgdl == pytest.approx(float(_rows(pg_url, "SELECT avg(n_terms) FROM paragraf_chunks")[0][0]))
     assert any("gott samarbete" in c.text for c in after.chunks) and not any(c.doc == KALLELSE for c in after.chunks)
     kept = {c.id: c for c in before.chunks if c.doc == KS16}
     assert all(kept[c.id] is c for c in after.chunks if c.doc == KS16)  # not read again
