@@ -190,9 +190,13 @@ class PgContents:
     sources: dict[str, str] | None = None
     folder: Path | None = None
     warning: str | None = None
-    revision: tuple[int, int] = (0, 0)
     revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
     terms: dict[str, int] = field(default_factory=dict)  # doc id -> words in its chunks (BM25's lengths)
+
+    @property
+    def revision(self) -> tuple[int, int]:
+        """As `revision(conn)` says of the database when nothing has changed since this was read."""
+        return max(self.revisions.values(), default=0), len(self.revisions)
 
     @property
     def avgdl(self) -> float:
@@ -225,8 +229,7 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
             "SELECT doc_id, sum(n_terms) FROM paragraf_chunks WHERE doc_id = ANY(%s) GROUP BY doc_id", (changed,)))
     docs = {d: {**summary, "sha256": sha} for d, sha, summary, _ in rows}
     return PgContents({**meta, "documents": docs, "chunks": len(chunks), "facts": len(facts)}, chunks, facts,
-                      revision=(max(revisions.values(), default=0), len(revisions)), revisions=revisions,
-                      terms=terms)
+                      revisions=revisions, terms=terms)
 
 
 def _by_doc(old: list, kept: set[str], new: list) -> list:
@@ -424,7 +427,8 @@ def _prepare_tables(conn, url: str, embed_model: str, embedder, root: Path, rebu
 
 def _write_changed(conn, found, root: Path, embedder, old_docs: dict, report: IngestReport, max_bytes: int,
                    batch_size: int, show_bar: bool, step) -> set[str]:
-    """Read, embed and write each new or changed file, one transaction each; the doc ids written."""
+    """Read, embed and write each new or changed file, one transaction each; the doc ids that read (one whose
+    write failed stays as it was, so it is not removed either)."""
     import psycopg
     from tqdm import tqdm
 
@@ -440,6 +444,7 @@ def _write_changed(conn, found, root: Path, embedder, old_docs: dict, report: In
         if result.error:  # a file indexed before that no longer reads goes, as in the folder index
             report.errors.append(result.error)
             continue
+        written.add(result.doc_id)
         vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
         try:
             write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
@@ -447,9 +452,7 @@ def _write_changed(conn, found, root: Path, embedder, old_docs: dict, report: In
         except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
             report.errors.append(f"{result.doc_id}: could not be written ({type(exc).__name__}: "
                                  f"{str(exc).splitlines()[0][:120]})")
-            written.add(result.doc_id)
             continue
-        written.add(result.doc_id)
         report.embedded += len(result.chunks)
         (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
     bar.close()
