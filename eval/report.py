@@ -33,6 +33,8 @@ def markdown(report: dict) -> str:
         *[f"| {k} | {_fmt(v)} |" for k, v in m.items() if k not in {"n", "answerable", "unanswerable"}], "",
         "## Per kategori", "", "| kategori | frågor | rätt |", "|---|---|---|",
         *[f"| {k} | {v['n']} | {v['accuracy']:.2f} |" for k, v in report["by_category"].items()], "",
+        "## Per väg (Answer.route)", "", "| väg | frågor | rätt | median s |", "|---|---|---|---|",
+        *[f"| {k} | {v['n']} | {v['right']} | {_fmt(v['p50_s'])} |" for k, v in report.get("by_route", {}).items()], "",
         "## Per källa", "", "| källa | frågor | fact_recall | exact | citation_hit | refusal_accuracy |", "|---|---|---|---|---|---|",
         *[f"| {k} | {v['n']} | {_fmt(v.get('fact_recall'))} | {_fmt(v.get('exact'))} | {_fmt(v.get('citation_hit'))} | "
           f"{_fmt(v.get('refusal_accuracy'))} |" for k, v in report.get("by_source", {}).items()], "",

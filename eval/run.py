@@ -1,7 +1,7 @@
 """Run a gold question set (EVAL-FORMAT.md) against the product and score it.
 
     python -m eval.run --questions eval/sets/dev.jsonl --corpus corpus [--index DIR] [--out DIR]
-        [--mode hybrid|rrf|dense|bm25] [--no-facts] [--embed-model NAME] [--llm NAME] [--limit N]
+        [--mode hybrid|rrf|dense|bm25] [--without-records] [--embed-model NAME] [--llm NAME] [--limit N]
 
 Builds the index for the corpus (or brings a cached one up to date: unchanged files cost
 nothing), answers every question with the same code the chat uses, writes report.json,
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import ROOT, say
 from .report import write
-from .score import QuestionSetError, by_category, by_source, load_questions, metrics, metrics_line, score_one
+from .score import (QuestionSetError, answer_length, by_category, by_route, by_source, load_questions, metrics,
+                    metrics_line, score_one)
 
 
 def default_index(corpus: Path, embed_model: str) -> Path:
@@ -36,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "under .eval-cache/)")
     p.add_argument("--out", type=Path, help="report folder (default: eval-results/<set>-<time>)")
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "rrf", "dense", "bm25"], help="retrieval")
-    p.add_argument("--no-facts", action="store_true", help="switch the decision-facts layer off")
+    p.add_argument("--without-records", "--no-facts", dest="no_facts", action="store_true",
+                   help="no records and no record routes: the reading path alone, as on a layout the parser cannot read")
     p.add_argument("--reader", choices=["prose", "select"], default="prose",
                    help="free text: the LLM writes (checked), or picks evidence sentences (JSON schema)")
     p.add_argument("--embed-model", default=rag.settings().embed_model)
@@ -92,13 +94,15 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[{i}/{len(questions)}] {mark} {q.id} ({seconds:.1f} s)")
 
     m = metrics(scores, latencies)
+    m.update(answer_length(rows))
+    m["llm_refusals_overridden"] = answerer.overrides
     result = {
         "questions_file": str(args.questions), "corpus": str(args.corpus), "index": str(index_dir),
         "started": started,
         "settings": {"retrieval": args.mode, "facts_layer": not args.no_facts, "reader": args.reader,
                      "embedding_model": args.embed_model,
                      "llm": getattr(llm, "name", str(llm)), "k": answerer.k, "max_tokens": answerer.max_tokens},
-        "metrics": m, "by_category": by_category(questions, scores),
+        "metrics": m, "by_category": by_category(questions, scores), "by_route": by_route(rows),
         "by_source": by_source(rows, [p.relative_to(args.corpus).as_posix() for p in args.corpus.rglob("*") if p.is_file()]),
         "questions": rows,
     }

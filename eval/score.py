@@ -6,6 +6,7 @@ Independent of the system under test: it reads plain answer dicts (`answer`,
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
@@ -184,3 +185,27 @@ def by_source(rows: list[dict], files: list[str]) -> dict[str, dict]:
         scores.append(r["score"])
         seconds.append(r["seconds"])
     return {k: metrics(sc, sec) for k, (sc, sec) in sorted(groups.items())}
+
+
+def by_route(rows: list[dict]) -> dict[str, dict]:
+    """What answered each question (`Answer.route`): how many, how many right (exact for an answerable
+    question, refused for an unanswerable one), the median time."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["answer"].get("route") or "–", []).append(r)
+    out = {}
+    for route, rs in sorted(groups.items()):
+        right = [r["score"]["exact"] if r["answerable"] else r["score"]["refused"] for r in rs]
+        out[route] = {"n": len(rs), "right": sum(map(bool, right)), "p50_s": percentile([r["seconds"] for r in rs], 0.5)}
+    return out
+
+
+def answer_length(rows: list[dict]) -> dict[str, float | None]:
+    """Answers stay answers: the median words of an answer given (markers and quote marks aside) and the
+    median number of quoted sentences in it."""
+    given = [r["answer"]["answer"] for r in rows if not r["answer"]["refused"]]
+    words = [len(re.sub(r"\[\d+\]", " ", a).split()) for a in given]
+    quoted = [sum(len(re.findall(r"[.!?](?:\s|$)", q.strip() + " ")) or 1 for q in re.findall(r"”([^”]+)”", a))
+              for a in given]
+    return {"answer_words_p50": percentile(words, 0.5) if words else None,
+            "quoted_sentences_p50": percentile(quoted, 0.5) if quoted else None}

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Iterator
 
 from .cite import Passage, check, content_terms, names_in
-from .evidence import TYPED, Evidence, rank, stated, supported_value, term_weights
+from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, grounding, named_elsewhere, rank,
+                       stated, supported_value, term_weights)
+from .reading import asks, kind_of, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
@@ -122,7 +124,7 @@ class _Turn:
     """One question on its way: what it asks, whether the documents can hold it, what was found."""
     q: Question
     query: str
-    out_of_scope: bool
+    unscoped: bool  # what the question names is in no document as the scope reads it: searched everywhere
     hits: list[Hit]
     facts: list[Fact]
     decided: Chunk | None
@@ -242,7 +244,8 @@ class Answerer:
         self.k = k
         self.max_tokens = max_tokens
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
-        self.use_facts = use_facts  # False: every question goes to the LLM over passages (for comparisons)
+        self.use_facts = use_facts  # False: no records and no record routes (the reading path on any layout)
+        self.overrides = 0  # LLM refusals replaced by the span the evidence supports (reported by eval)
         self.rephrase = rephrase  # let the LLM rephrase record answers (slower; the record's sentence is exact)
         self.reader = reader  # free text: 'prose' (the LLM writes, code checks) or 'select' (it picks sentences)
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
@@ -250,6 +253,7 @@ class Answerer:
         self._scope: Scope | None = None
         self._by_paragraf: dict[tuple[str, str], Chunk] | None = None
         self._weights: dict[str, float] | None = None
+        self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
 
     def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
@@ -398,13 +402,14 @@ class Answerer:
         """Understand, scope, retrieve, fit records: what every route below reads."""
         q = analyze(question)
         query = self.search_query(question, history)
-        # what the question names must be in the documents, together (a follow-up names it earlier)
-        scope = self.scope.documents(analyze(query) if query != question else q) if self.use_facts else None
-        out_of_scope = scope is not None and not scope
-        within = filters if scope is None or out_of_scope else _within(filters, scope)
+        # the documents that hold what the question names narrow the search (a follow-up names it earlier);
+        # none means the names are written otherwise there, or not at all: the evidence decides, not the scope
+        scope = self.scope.documents(analyze(query) if query != question else q)
+        unscoped = scope is not None and not scope
+        within = filters if scope is None or unscoped else _within(filters, scope)
         hits = self.retriever.search(query, k=max(self.k, 20), filters=within, mode=self.mode).hits
-        facts = self._facts(q, hits) if self.use_facts and not out_of_scope else []
-        decided = self._decision(q, hits[: self.k]) if q.answer_type in DECIDED and not out_of_scope else None
+        facts = self._facts(q, hits) if self.use_facts else []
+        decided = self._decision(q, hits[: self.k]) if q.answer_type in DECIDED else None
         # passages: the decision's or the records' chunks first, then the best hits
         ordered: list[str] = [decided.id] if decided else []
         for f in facts:
@@ -412,20 +417,20 @@ class Answerer:
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
         passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm, c.title or "")
                     for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (self.retriever.chunk(cid),)]
-        return _Turn(q, query, out_of_scope, hits, facts, decided, passages)
+        return _Turn(q, query, unscoped, hits, facts, decided, passages)
 
     def _by_code(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply | None:
         """The answers code gives (records, a typed value, a decision) and the refusals it earns;
         None leaves the question to the LLM."""
         q, passages = turn.q, turn.passages
-        if turn.out_of_scope:
-            return _Reply(REFUSAL, True, route="scope")
         if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
                 q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
             return self._from_records(turn, klarsprak, timings)
-        if (self.use_facts and q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content
-                and q.record[0] not in CONTENT_RECORDS):
-            return _Reply(REFUSAL, True, route="no record")  # who, which party, how they voted: records, or nobody
+        if self._asks_for_record(q):  # who, which party, how they voted: the sentence that says it, or nobody
+            if not self.grounded(turn):
+                return _Reply(REFUSAL, True, route="evidence")
+            span = read_span(q, passages[: self.k], self.weights, kind_of(q), self.matter)
+            return self._from_span(span, q) if span else _Reply(REFUSAL, True, route="evidence")
         if turn.decided is not None and q.answer_type == "decision" and _covers(q.text, passages[:1]):
             return _Reply(_quote(_opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
         if turn.decided is not None and not q.content and q.answer_type in {"place", "person"}:
@@ -435,16 +440,50 @@ class Answerer:
                 return _Reply(_quote(said[0].text, passages[0].n), False, [passages[0].n], route="decision")
         if q.answer_type == "count" and q.beteckning and turn.facts and turn.facts[0].kind in COUNTED:
             return self._count(turn)  # 'Hur många reservationer finns i betänkande …': the report's own records
-        if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it, or nothing
+        if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it (else read on)
             best = supported_value(q, rank(q, passages[: self.k], self.weights))
-            if best is None:
-                return _Reply(REFUSAL, True, route="typed")
-            return _Reply(_typed(best, q.answer_type), False, [best.passage.n], route="typed")
-        if not passages or not _covers(q.text, passages[: self.k]):
-            return _Reply(REFUSAL, True, route="coverage")
+            if best is not None:
+                return _Reply(_typed(best, q.answer_type), False, [best.passage.n], route="typed")
+        if not self.grounded(turn):
+            return _Reply(REFUSAL, True, route="evidence")
         if self.llm is None:
             return _Reply(REFUSAL, True, route="no llm")
         return None
+
+    @staticmethod
+    def _asks_for_record(q: Question) -> bool:
+        return bool(q.record and q.answer_type in RECORD_ANSWERS - TYPED and not q.content
+                    and q.record[0] not in CONTENT_RECORDS)
+
+    def grounding(self, turn: _Turn) -> Grounding:
+        return grounding(turn.q, turn.passages[: self.k], self.weights)
+
+    def grounded(self, turn: _Turn) -> bool:
+        """The one refusal rule: the passages hold what the question names and most of its words; a name
+        found in no document in any form asks for more of them."""
+        doubt = turn.unscoped or bool(named_elsewhere(turn.q, turn.passages[: self.k]))
+        return self.grounding(turn).answers(GROUNDED_UNSCOPED if doubt else GROUNDED)
+
+    def matter(self, p: Passage) -> Passage:
+        """The whole § a passage stands in, as one passage: what its matter is, for the reading path."""
+        if self._paragrafer is None:
+            self._paragrafer = {}
+            for c in self.retriever.chunks:
+                if c.paragraf:
+                    self._paragrafer.setdefault((c.doc, c.paragraf), []).append(c)
+        c = self.retriever.chunk(p.chunk_id)
+        whole = self._paragrafer.get((c.doc, c.paragraf)) if c and c.paragraf else None
+        if not whole:
+            return p
+        return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
+
+    def _from_span(self, span: list[Evidence], q: Question, route: str = "reading") -> _Reply:
+        """The span quoted and cited; a vote's counts first, whatever notation the lines use."""
+        counts = vote_counts(span) if q.answer_type in {"vote", "count"} else ""
+        n = span[0].passage.n
+        quote = " ".join(_quotable(e.text) for e in span if e.passage.n == n)
+        text = (f"Omröstningen: {counts}. " if counts else "") + f"Dokumenten säger: ”{quote}” [{n}]"
+        return _Reply(text, False, [n], route=route)
 
     def _from_records(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply:
         """Code writes a sentence per record; the LLM may rephrase (if asked), never change a fact."""
@@ -501,10 +540,14 @@ class Answerer:
         checked = check(raw, passages, similarity=self.similarity())
         removed = [s.text for s in checked.removed]
         if "framgår inte" in raw.lower() or not checked.kept:
-            found = best_sentence(q.text, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
+            found = best_sentence(q, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
             if found:  # the model gave up, but a passage states it: quote it rather than refuse
                 sentence, p = found
                 return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
+            span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter)
+            if span:  # the first passages hold the question's words and a candidate: the model may not refuse
+                self.overrides += 1
+                return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
             return _Reply(REFUSAL, True, [], removed, "llm")
         return _Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")
 
@@ -645,10 +688,11 @@ def focus(question: str, text: str, keep: int = 3) -> list[str]:
     return [sentences[i] for i in sorted(ranked)]
 
 
-def best_sentence(question: str, passages: list[Passage], weights: dict[str, float] | None = None,
+def best_sentence(q: Question, passages: list[Passage], weights: dict[str, float] | None = None,
                   min_share: float = 0.6) -> tuple[str, Passage] | None:
     """A sentence that covers most of the question's words (weighted by rarity, so the word that says what
-    is asked counts most; synonyms count too), for an extractive answer."""
+    is asked counts most; synonyms count too), for an extractive answer; never one that only asks."""
+    question = q.text
     terms = _question_terms(question)
     core = content_terms(question)
     rare = max((weights or {}).values(), default=1.0)
@@ -663,7 +707,7 @@ def best_sentence(question: str, passages: list[Passage], weights: dict[str, flo
             have = content_terms(s)
             synonyms = len((terms - core) & have)
             share = sum(weight(t) for t in core & have) / total + 0.25 * synonyms
-            if share >= min_share and len(s) <= 400 and (best is None or share > best[0]):
+            if share >= min_share and len(s) <= 400 and (best is None or share > best[0]) and not asks(s, q):
                 best = (share, s, p)
     return (best[1], best[2]) if best else None
 

@@ -18,7 +18,7 @@ from .cite import Passage, passage_sentences
 from .genre import AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, SHARE_WORDS, TIME_UNITS
 from .lexical import QUERY_SYNONYMS, STOPWORDS
 from .normalize import fold
-from .question import Question
+from .question import Question, organs_in, same_organ
 
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's
@@ -187,3 +187,81 @@ def supported_value(q: Question, evidence: list[Evidence], min_relevance: float 
                  and (e.keyed or e.relevance >= KEYLESS_RELEVANCE)), None)
 
 
+
+
+GROUNDED = 0.5  # share of the question's (weighted) words its best passage must hold: README, "The refusal rule"
+GROUNDED_UNSCOPED = 0.7  # ... when something the question names is in no document in any form
+_PATH = re.compile(r"[/_.\-]")
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Whether the passages can answer a question at all: the one refusal rule every route uses."""
+    share: float  # the weighted share of the question's words that its best passage holds (with place and path)
+    keyed: bool  # a passage holds the question's rarest word (reported; the reading path asks for it)
+    missing: tuple[str, ...] = ()  # what the question names (date, organ, person, §) that no passage holds
+
+    def answers(self, threshold: float = GROUNDED) -> bool:
+        return not self.missing and self.share >= threshold
+
+
+def grounding(q: Question, passages: list[Passage], weights: dict[str, float] | None = None) -> Grounding:
+    """How much of what the question asks about the passages hold. A refusal is earned here, by the
+    evidence: the passages lack a date, an organ, a person or a § the question names, or most of its
+    (rarity-weighted) words."""
+    if not passages:
+        return Grounding(0.0, False, ("passages",))
+    held = [held_by(q, p, weights) for p in passages]
+    return Grounding(max(share for share, _ in held), any(keyed for _, keyed in held), tuple(_missing(q, passages)))
+
+
+def held_by(q: Question, p: Passage, weights: dict[str, float] | None = None) -> tuple[float, bool]:
+    """The weighted share of the question's words that one passage holds (in its text, place, § title and
+    document path), and whether it holds the rarest of them (five letters or more)."""
+    terms = _terms(q)
+    if not terms:
+        return 1.0, True
+    weight = {t: (weights or {}).get(t, max((weights or {}).values(), default=1.0)) for t in terms}
+    long = {t: w for t, w in weight.items() if len(t) >= STEM}
+    rarest = max(long.values(), default=0.0)
+    key = [terms[t] for t, w in long.items() if w >= rarest - 1e-9]
+    around = _stems(p.norm) | _stems(p.locator) | _stems(p.title) | _stems(_PATH.sub(" ", p.doc))
+    share = sum(weight[t] for t, alts in terms.items() if alts & around) / (sum(weight.values()) or 1.0)
+    return share, not key or any(alts & around for alts in key)
+
+
+def _missing(q: Question, passages: list[Passage]) -> list[str]:
+    """The dates, months, organs, persons, §§, bilagor and reports a question names that no passage
+    holds, in its text, its place (locator) or its document's path."""
+    texts = [fold(f"{_PATH.sub(' ', p.doc)} {p.locator} {p.title} {p.norm}") for p in passages]
+    heads = [fold(p.locator.split(" · ")[0]) for p in passages]  # 'kommunstyrelsen 2024-09-11 § 678'
+    out = []
+    for d in q.dates:
+        words = f"{int(d[8:10])} {MONTHS[int(d[5:7]) - 1]} {d[:4]}"
+        if not any(d in t or words in t for t in texts):
+            out.append(d)
+    for month, year in q.months:
+        iso = f"{year}-{month:02d}-" if year else f"-{month:02d}-"
+        said = f"{MONTHS[month - 1]} {year}" if year else MONTHS[month - 1]
+        if not any(iso in h for h in heads) and not any(said in t for t in texts):
+            out.append(said)
+    for organ in q.organs:
+        if not any(same_organ(organ, h) or any(same_organ(organ, o) for o in organs_in(t)) for h, t in zip(heads, texts)):
+            out.append(organ)
+    for person in q.persons:
+        last = fold(person.split()[-1])[:5]
+        if not any(re.search(rf"\b{re.escape(last)}", t) for t in texts):
+            out.append(person)
+    for label, value in (("§", q.paragraf), ("bilaga", q.bilaga)):
+        if value and not any(re.search(rf"{label}\s*{value}\b", t) for t in texts):
+            out.append(f"{label} {value}")
+    if q.beteckning and not any(fold(q.beteckning).replace(" ", "") in t.replace(" ", "") for t in texts):
+        out.append(q.beteckning)
+    return out
+
+
+def named_elsewhere(q: Question, passages: list[Passage]) -> list[str]:
+    """The other proper names a question states ('Hammarbadet', 'Göteborgs') that no passage holds in
+    any form (five-letter stems, so 'Göteborgs' finds 'Göteborg'): they lower confidence, not refuse."""
+    texts = [fold(f"{_PATH.sub(' ', p.doc)} {p.locator} {p.title} {p.norm}") for p in passages]
+    return [n for n in q.names if not any(re.search(rf"\b{re.escape(fold(n)[:5])}", t) for t in texts)]

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .genre import (ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
+from .genre import (ORGAN_ABBREV, ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
                     MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, RECORD_INTENTS, BETECKNING, iso_date,
                     party_of_word)
 from .lexical import STOPWORDS
@@ -84,7 +84,8 @@ def analyze(text: str) -> Question:
     folded = fold(text)
     persons = people_in(text)
     dates, months = _dates(folded)
-    organs = tuple(dict.fromkeys(m.group(0) for m in _ORGAN.finditer(folded) if not _GENERIC_ORGAN.match(m.group(0))))
+    organs = tuple(dict.fromkeys([m.group(0) for m in _ORGAN.finditer(folded) if not _GENERIC_ORGAN.match(m.group(0))]
+                                 + _abbreviated_organs(text)))
     paragraf = re.search(r"(?:§+|\bparagraf(?:en)?)\s*(\d+)", folded)
     bilaga = re.search(r"\bbilaga\s*(\d+)", folded)
     bet = BETECKNING.search(re.sub(r"\s*([/:])\s*", r"\1", text))
@@ -146,6 +147,11 @@ def _dates(folded: str) -> tuple[tuple[str, ...], tuple[tuple[int, str | None], 
     return tuple(dict.fromkeys(d for d in dates if d)), tuple(dict.fromkeys(months))
 
 
+def _abbreviated_organs(text: str) -> list[str]:
+    """'KF', 'KS', 'BUN' written in capitals name the organ they abbreviate ('kommunfullmaktige')."""
+    return [fold(ORGAN_ABBREV[w.lower()]) for w in re.findall(r"\b[A-ZÅÄÖ]{2,5}\b", text) if w.lower() in ORGAN_ABBREV]
+
+
 def _proper_names(text: str, persons: list[str], organs: tuple[str, ...]) -> tuple[str, ...]:
     """Capitalised words that are not the first word, a person, a party or an organ: 'Jönköping', 'Liljan', 'VIP'."""
     person_words = {w for p in persons for w in p.split()}
@@ -157,6 +163,8 @@ def _proper_names(text: str, persons: list[str], organs: tuple[str, ...]) -> tup
             continue
         if word in PARTY_NAMES or party_of_word(word) or any(f.startswith(p) for p in _PARTY_STEMS if len(p) > 4):
             continue
+        if word.isupper() and f in ORGAN_ABBREV:
+            continue  # 'KF': an organ, not a name
         if any(f in o.split() for o in organs) or _ORGAN.fullmatch(f) or f in {"bilaga", "ab"}:
             continue
         out.append(word)
@@ -181,6 +189,8 @@ def people_in(text: str) -> list[str]:
     """Person names a question mentions ('Johan Tolinsson'); not 'Har Moderaternas' or 'Vilka Sverigedemokrater'."""
     out = []
     for m in _PERSON.finditer(text):
+        if re.search(r"(?:^|[.?!:]\s+)$", text[:m.start()]) and " " not in m.group(0).split(" ", 1)[1]:
+            continue  # 'Ska Göteborgs stad …': a sentence's first word is capitalised, not a name
         words = [fold(w) for w in m.group(0).split()]
         if words[0] in _STOP_FOLDED or any(w.startswith(p[:8]) for w in words for p in _PARTY_STEMS):
             continue

@@ -36,7 +36,8 @@ class Scope:
             parts.setdefault(c.doc, []).append(c)
         self.docs: dict[str, _Document] = {}
         for doc, cs in parts.items():
-            text = fold(" ".join(f"{c.locator} {c.norm}" for c in cs))  # the locator holds title and section
+            # the locator holds title and section; the path often names the body ('goteborg/ks-…', 'kungsbacka/')
+            text = fold(" ".join([re.sub(r"[/_.\-]", " ", doc)] + [f"{c.locator} {c.title or ''} {c.norm}" for c in cs]))
             self.docs[doc] = _Document({c.organ for c in cs if c.organ}, {c.date for c in cs if c.date},
                                        {c.paragraf for c in cs if c.paragraf}, text,
                                        list({organ_key(p) for p in organs_in(text)}),
