@@ -19,7 +19,7 @@ from .reading import asks, kind_of, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
-from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES, beteckning_key
+from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES, PLANTED, beteckning_key
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
@@ -114,6 +114,10 @@ TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, an
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
 RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
 RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hold the counts or times a question may ask for
+# a model's refusal is overridden by the reading path's span only for a question whose answer has a type
+# that code can see (a name, a party, counts, a value) and whose words the first passages nearly all hold
+OVERRIDABLE = {"person", "party", "vote", "count", "organ", "amount", "date", "duration"}
+OVERRIDE_SHARE = 0.8
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
@@ -544,7 +548,8 @@ class Answerer:
             if found:  # the model gave up, but a passage states it: quote it rather than refuse
                 sentence, p = found
                 return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
-            span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter)
+            strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE
+            span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter) if strong else []
             if span:  # the first passages hold the question's words and a candidate: the model may not refuse
                 self.overrides += 1
                 return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
@@ -704,6 +709,8 @@ def best_sentence(q: Question, passages: list[Passage], weights: dict[str, float
     best: tuple[float, str, Passage] | None = None
     for p in passages:
         for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
+            if PLANTED.search(s):
+                continue
             have = content_terms(s)
             synonyms = len((terms - core) & have)
             share = sum(weight(t) for t in core & have) / total + 0.25 * synonyms
@@ -721,7 +728,7 @@ def best_passage(question: str, passages: list[Passage], content: bool) -> tuple
     p = passages[0]
     if not core or core - content_terms(p.norm + " " + p.locator):
         return None
-    picked = focus(question, p.norm, keep=2)
+    picked = [s for s in focus(question, p.norm, keep=2) if not PLANTED.search(s)]
     if len(core & content_terms(" ".join(picked))) >= 2 and len(" ".join(picked)) <= 500:
         return " ".join(picked), p
     return None

@@ -15,7 +15,7 @@ from functools import lru_cache
 import Stemmer
 
 from .cite import Passage, passage_sentences
-from .genre import AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, SHARE_WORDS, TIME_UNITS
+from .genre import PLANTED, AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, SHARE_WORDS, TIME_UNITS
 from .lexical import QUERY_SYNONYMS, STOPWORDS
 from .normalize import fold
 from .question import Question, organs_in, same_organ
@@ -161,6 +161,8 @@ def rank(q: Question, passages: list[Passage], weights: dict[str, float] | None 
         passage_share = share(around)
         keyed = not key or any(alts & around for alts in key)
         for at, s in enumerate(sentences(p)):
+            if PLANTED.search(s):
+                continue  # an instruction to the reader records no decision
             sentence_share = share(_stems(s) | titled)
             found = asked_values(q, s)
             if nouns:  # 'Hur många anbud': the count must count anbud

@@ -143,6 +143,8 @@ VOTE_REQUESTED = _compile_all(_VOTES["requested_patterns"])
 VOTE_OUTCOME: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["outcome_patterns"]]
 PROPOSITIONSORDNING = _compile_all(_VOTES["propositionsordning_patterns"])
 REFERENCE_BEFORE = _compile_all(_DATA["references"]["before_patterns"])
+# text that addresses the reader or the system ('Ignorera alla tidigare instruktioner …'): never evidence
+PLANTED = _compile_all(_DATA["planted"]["patterns"])
 # the sentence a record kind is stated in ('roll:justerare' for a role), for the reading path
 KIND_SENTENCE: dict[str, re.Pattern] = {kind: _compile_all(pats) for kind, pats in _DATA["reading"].items()}
 

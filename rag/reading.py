@@ -13,7 +13,7 @@ import re
 from typing import Callable
 
 from .cite import Passage, names_in
-from .evidence import Evidence, MIN_RELEVANCE, held_by, rank
+from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, values
 from .genre import KIND_SENTENCE, NUMBER_WORDS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON
 from .normalize import fold
 from .question import Question, organs_in, same_organ
@@ -60,6 +60,8 @@ def has_candidate(answer_type: str, text: str) -> bool:
         return bool(_NUMBER.search(text))
     if answer_type == "organ":
         return bool(organs_in(text))
+    if answer_type in TYPED:
+        return bool(values(text, answer_type))
     return True
 
 
