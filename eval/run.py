@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--mode", default="hybrid", choices=["hybrid", "rrf", "dense", "bm25"], help="retrieval")
     p.add_argument("--without-records", "--no-facts", dest="no_facts", action="store_true",
                    help="no records and no record routes: the reading path alone, as on a layout the parser cannot read")
-    p.add_argument("--reader", choices=["prose", "select"], default="prose",
+    p.add_argument("--reader", choices=["prose", "span", "select"], default="prose",
                    help="free text: the LLM writes (checked), or picks evidence sentences (JSON schema)")
     p.add_argument("--embed-model", default=rag.settings().embed_model)
     p.add_argument("--llm", default=None, help="registry key, GGUF path or openai:<model> (default: PARAGRAF_LLM)")

@@ -224,7 +224,9 @@ def held_by(q: Question, p: Passage, weights: dict[str, float] | None = None) ->
     if not terms:
         return 1.0, True
     weight = {t: (weights or {}).get(t, max((weights or {}).values(), default=1.0)) for t in terms}
-    long = {t: w for t, w in weight.items() if len(t) >= STEM}
+    # the key is a word of the matter ('avfallstaxan'), not of the asking ('står bakom', 'betänkande')
+    topical = {_stem(w) for w in q.topic if not w.isdigit()}
+    long = {t: w for t, w in weight.items() if len(t) >= STEM and t in topical}
     rarest = max(long.values(), default=0.0)
     key = [terms[t] for t, w in long.items() if w >= rarest - 1e-9]
     around = _stems(p.norm) | _stems(p.locator) | _stems(p.title) | _stems(_PATH.sub(" ", p.doc))

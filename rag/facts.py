@@ -18,7 +18,7 @@ from .genre import (
     party_of_word,
 )
 from .structure import ParsedDocument
-from .votes import counts_in_text, flat_roll_call, is_roll_call_header, roll_call_table, tally
+from .votes import every_count_in_text, flat_roll_call, is_roll_call_header, roll_call_table, roll_call_in_text, tally
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
 _BILAGA_REF = re.compile(r"\bbilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b", re.I)
@@ -387,21 +387,33 @@ def _run_on(doc: ParsedDocument, bi: int) -> str:
 
 
 def _add_vote(fb: _Builder, doc: ParsedDocument, bi: int, b) -> None:
-    """An omröstning record from counts in the text, a flattened roll call or a tally of names."""
+    """An omröstning record for each vote a block reports: counts in the text, a flattened roll call or a
+    tally of names."""
     own = " ".join(b.norm.split())
     text = _run_on(doc, bi)
-    found = counts_in_text(text)
-    if found and found[1][:15] not in own:
-        found = None  # the phrase starts in the next block, which records it itself
-    counts, phrase = found if found else (flat_roll_call(own) or tally(b.norm), None)
-    if not counts:
-        return
+    found = [f for f in every_count_in_text(text) if f[1][:15] in own]  # else the next block records it
+    flat, after = " ".join(text.split()), 0
+    for counts, phrase in found or [((flat_roll_call(own) or tally(b.norm)), None)]:
+        at = flat.find(phrase, after) if phrase else -1
+        told = flat[after: at + len(phrase)] if at >= 0 else phrase  # the names voting stand before the counts
+        after = at + len(phrase) if at >= 0 else after
+        if counts:
+            _add_one_vote(fb, doc, b, text, counts, phrase, told)
+
+
+def _add_one_vote(fb: _Builder, doc: ParsedDocument, b, text: str, counts: dict[str, int], phrase: str | None,
+                  told: str | None) -> None:
+    own = " ".join(b.norm.split())
     roll, summa, tables = _roll_call(doc, b)
+    roll = roll or (roll_call_in_text(told) if told else [])
     outcome = next((m.group(1).strip() for p in VOTE_OUTCOME for m in [p.search(text)] if m), None)
     same = [f for f in fb.facts if f.kind == "omröstning" and (f.paragraf, f.organ) == (b.paragraf, b.organ)
             and (f.details.get("ja"), f.details.get("nej")) == (counts.get("ja"), counts.get("nej"))]
     if same:  # the same vote told twice (a table's Summa row and the sentence after it)
         same[0].details["beslutar enligt"] = same[0].details.get("beslutar enligt") or outcome
+        for key in ("avstår", "frånvarande"):
+            if counts.get(key) and not same[0].details.get(key):
+                same[0].details[key] = counts[key]
         return
     paragraf_text = " ".join(" ".join(x.norm.split()) for x in doc.blocks if (x.paragraf, x.organ) == (b.paragraf, b.organ))
     fact = fb.add("omröstning", b, phrase or own[:300], persons=[], parties=[], details={

@@ -10,16 +10,18 @@ with party, a party, Ja/Nej counts); no such sentence means the documents do not
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from .cite import Passage, names_in
-from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, values
+from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, sentences, values
 from .genre import KIND_SENTENCE, NUMBER_WORDS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON
 from .normalize import fold
 from .question import Question, organs_in, same_organ
 from .votes import counts_in_text
 
-READ_RELEVANCE = MIN_RELEVANCE  # the span's share of the question's words, as for a typed value
+READ_RELEVANCE = MIN_RELEVANCE  # the span's § holds this share of the question's words, as for a typed value
+KEYLESS_SHARE = 0.65  # ... or, without the rarest word of its matter, most of them
 MOST_SENTENCES = 3  # a vote's Ja, Nej and Avstår lines
 MOST_LINES = 4  # the lines of a list question ('Vilka partier reserverade sig …'); any other span is one sentence
 _PARTY_IN_PARENS = re.compile(r"\(\s*[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\s*\)")
@@ -83,7 +85,8 @@ def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | 
     passage holds such a sentence."""
     for p in passages:
         share, keyed = held_by(q, matter(p) if matter else p, weights)
-        if share < READ_RELEVANCE or not keyed or not _organ_fits(q, p):
+        if share < READ_RELEVANCE or not (keyed or share >= KEYLESS_SHARE) or not _organ_fits(q, p) \
+                or not _number_fits(q, p):
             continue
         lines = [e for e in rank(q, [p], weights, limit=200) if states_kind(kind, e)
                  and has_candidate(q.answer_type, e.text) and _party_fits(q, e.text) and not asks(e.text, q)]
@@ -91,10 +94,27 @@ def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | 
             continue
         if kind != "omröstning":  # 'Vilka partier reserverade sig …': each line of the kind in the passage
             many = q.answer_type in {"party", "list"} or fold(q.text).lstrip().startswith("vilka")
-            return sorted(lines[:MOST_LINES], key=lambda e: e.at) if many else lines[:1]
+            return _with_list(sorted(lines[:MOST_LINES], key=lambda e: e.at) if many else lines[:1])
         votes = [e for e in lines if re.search(r"\d", e.text)]
         return sorted(votes, key=lambda e: e.at)[:MOST_SENTENCES] or lines[:1]
     return []
+
+
+def _with_list(span: list[Evidence]) -> list[Evidence]:
+    """A line ending in a colon ('anmäler jäv under följande paragrafer:') is answered by what follows it."""
+    last = span[-1]
+    if not last.text.rstrip().endswith(":"):
+        return span
+    rest = [t for t in sentences(last.passage)[last.at + 1:] if re.search(r"\w{2}", t)][:2]
+    return span + [replace(last, text=t, at=last.at + i) for i, t in enumerate(rest, 1)]
+
+
+def _number_fits(q: Question, p: Passage) -> bool:
+    """'reservation 3', 'punkt 7': the passage is that one (its place or its text says so)."""
+    where = fold(f"{p.locator} {p.norm}")
+    if q.nummer and not re.search(rf"\b(?:reservation|sarskilt yttrande|sarskilda yttranden)\s*{q.nummer}\b", where):
+        return False
+    return not q.punkt or bool(re.search(rf"\bpunkt(?:en)?\s*{q.punkt}\b", where))
 
 
 def _organ_fits(q: Question, p: Passage) -> bool:

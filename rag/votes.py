@@ -18,17 +18,48 @@ _WORD_NUMBERS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "s
                  "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15}
 
 
+def _flat(text: str) -> str:
+    flat = " ".join(text.split())
+    return re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?= (?:ja|nej)-?röst|\s+som avstår)",
+                  lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), flat, flags=re.I)
+
+
 def counts_in_text(text: str) -> tuple[dict[str, int], str] | None:
     """'med 9 ja-röster mot 3 nej-röster och 3 som avstår' -> ({'ja': 9, 'nej': 3, 'avstår': 3}, the phrase)."""
-    flat = " ".join(text.split())
-    flat = re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?= (?:ja|nej)-?röst|\s+som avstår)",
-                  lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), flat, flags=re.I)
+    flat = _flat(text)
     for pattern in VOTE_COUNTS:
         m = pattern.search(flat)
         if m:
             found = {_KEYS[k]: int(v) for k, v in m.groupdict().items() if v is not None}
             return found, m.group(0)
     return None
+
+
+def every_count_in_text(text: str) -> list[tuple[dict[str, int], str]]:
+    """Each vote a text reports, in order: one § may hold a vote on återremiss and then the main vote."""
+    flat, out, pos = _flat(text), [], 0
+    while True:
+        found = [m for p in VOTE_COUNTS for m in [p.search(flat, pos)] if m]
+        if not found:
+            return out
+        m = min(found, key=lambda m: m.start())
+        out.append(({_KEYS[k]: int(v) for k, v in m.groupdict().items() if v is not None}, m.group(0)))
+        pos = m.end()
+
+
+_VOTED = re.compile(r"röstar (ja|nej) \(\d+\)|(avstår) från att rösta \(\d+\)", re.I)
+
+
+def roll_call_in_text(phrase: str) -> list[dict]:
+    """'A (V) och B (S) röstar Ja (2). C (M) röstar Nej (1).' -> [{name, party, röst}], each name before the
+    marker of its vote."""
+    rows, start = [], 0
+    for m in _VOTED.finditer(phrase):
+        vote = (m.group(1) or m.group(2)).lower()
+        rows += [{"name": p.group(1).strip(), "party": p.group(2), "röst": vote}
+                 for p in PERSON.finditer(phrase[start:m.start()])]
+        start = m.end()
+    return rows
 
 
 def roll_call_table(norm: str) -> tuple[list[dict], dict[str, int]]:
