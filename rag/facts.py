@@ -365,9 +365,15 @@ def _roll_call(doc: ParsedDocument, vote_block) -> tuple[list[dict], dict[str, i
 
 
 def _block_sentences(doc: ParsedDocument, bi: int) -> list[str]:
-    """A block's sentences; the last one completed from the next block when a page break cut it."""
+    """A block's sentences; the last one completed from the next block when a page break cut it, the first
+    one led by the previous block's line that ends in a colon (a layout may set them apart)."""
     b = doc.blocks[bi]
     sentences = _sentences(b.norm)
+    prev = doc.blocks[bi - 1] if bi > 0 else None
+    if sentences and prev is not None and _place(prev) == _place(b):
+        before = _sentences(prev.norm)
+        if before and before[-1].endswith(":") and not any(p.search(before[-1]) for p in RECORDS.values()):
+            sentences[0] = f"{before[-1]} {sentences[0]}"  # 'På förslag av Karin Pleijel (MP):' ⏎ 'Ärendet bordläggs …
     nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
     if sentences and nxt is not None and _place(nxt) == _place(b) and not sentences[-1].endswith((".", "!", "?", ":", "”", '"')):
         following = _sentences(nxt.norm)
