@@ -380,16 +380,28 @@ def _announced(blocks: list[Block]) -> dict[str, int]:
 _LIST_MARK = re.compile(r"^(?:\d{1,3}\.|[a-z]\)|[*•–-])?$")
 
 
+_DELIMITER = re.compile(r"^\s*\|?\s*(?::?-{3,}:?|={3,})\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
 def _layout_cells(blocks: list[Block]) -> list[Block]:
     """A table that only lays out a list is not data: rows of a list mark and a text ('| 1. | Regeringens
     skrivelse … |', '|  | av Ylva Johansson (S) … |'), or one row of a few cells. Each row is read as a
     paragraph of its own ('1. Regeringens skrivelse …'), with the table's place in the source."""
     out: list[Block] = []
     for b in blocks:
-        rows = [[c.strip() for c in row.strip().strip("|").split("|")] for row in b.norm.strip().split("\n")]
+        lines = b.norm.strip().split("\n")
+        kept = [ln for ln in lines if not _DELIMITER.match(ln)]  # a table's '---|---', a heading's '---' under it
+        if not kept:
+            continue
+        table = b.table or len(kept) < len(lines) and "|" in b.norm  # GFM rows need no leading pipe ('1.| …')
+        if len(kept) < len(lines) and not table:
+            b = replace(b, norm="\n".join(kept))
+        outer = kept[0].lstrip().startswith("|")  # '| 1. | … |', or GFM without outer pipes: '1.| …', '| av …'
+        rows = [[c.strip() for c in (row.strip().strip("|") if outer else row.strip().rstrip("|")).split("|")]
+                for row in kept]
         filled = [[c for c in row if c] for row in rows]
         listing = all(len(f) <= 2 and _LIST_MARK.match(row[0]) for row, f in zip(rows, filled) if row)
-        if b.table and (listing or len(rows) == 1 and len(filled[0]) <= 4):
+        if table and (listing or len(rows) == 1 and len(filled[0]) <= 4):
             texts = [" ".join(f) for f in filled if f] if listing else filled[0]
             out += [replace(b, norm=t, table=False) for t in texts]
         else:

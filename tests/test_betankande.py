@@ -1,6 +1,10 @@
 """Riksdagen's betänkanden, record by record, as read from the three reports in the corpus."""
 from __future__ import annotations
 
+import pytest
+
+from conftest import CORPUS
+
 from rag.betankande import Betankande
 from rag.coverage import check
 from rag.genre import party_code
@@ -193,3 +197,40 @@ def test_filter_on_beteckning(corpus_index):
     assert corpus_index.beteckningar == ["2010/11:AU1", "2013/14:FöU11", "2018/19:AU1"]
     hits = corpus_index.search("reservation", k=10, filters=Filters(organ="Försvarsutskottet")).hits
     assert hits and all(h.chunk.doc.endswith("bet-2013-14-FoU11.html") for h in hits)
+
+
+def _html2text(name: str, tmp_path):
+    """The report as Riksdagen publishes it, converted to Markdown by html2text (GFM tables without outer
+    pipes, the title glued to its beteckning: 'Arbetsmarknadsutskottets betänkande2010/11:AU1|')."""
+    import html2text
+
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    path = tmp_path / "riksdagen" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(converter.handle((CORPUS / "riksdagen" / f"{name}.html").read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["bet-2010-11-AU1", "bet-2013-14-FoU11", "bet-2018-19-AU1"])
+def test_betankande_converted_to_markdown_reads_as_its_html(name, tmp_path):
+    want = parse(read_file(CORPUS / "riksdagen" / f"{name}.html", CORPUS, 10_000_000))
+    path = _html2text(name, tmp_path)
+    got = parse(read_file(path, tmp_path, 10_000_000))
+    w, g = want.betankande, got.betankande
+    assert g is not None and (g.utskott, g.beteckning, g.date, g.signatory) == (w.utskott, w.beteckning, w.date, w.signatory)
+    assert [(y.kind, y.number, y.punkt, y.parties, y.persons) for y in g.yttranden] == [
+        (y.kind, y.number, y.punkt, y.parties, y.persons) for y in w.yttranden]
+    assert [(m.name, m.party) for m in g.ledamoter] == [(m.name, m.party) for m in w.ledamoter]
+    assert check(got, []).problems == check(want, []).problems
+
+
+def test_docs_check_fails_on_a_converted_report_whose_reservationer_were_cut(tmp_path):
+    """2010/11:AU1 announces three reservationer: with two cut from its Markdown, the check must fail."""
+    path = _html2text("bet-2010-11-AU1", tmp_path)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("2.| Företagande för utlandsfödda")
+    end = text.index("Särskilda yttranden", start)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    problems = check(parse(read_file(path, tmp_path, 10_000_000)), []).problems
+    assert any("anger 3, hittade 1" in p for p in problems), problems
