@@ -319,6 +319,8 @@ class Answerer:
             return []
         fit, _, best = min(fits, key=lambda x: (-x[0], x[1]))
         group = (best.doc, best.paragraf, best.organ)
+        if kind == "omröstning" and best.paragraf:  # every vote of the §, in order: which one is asked is not known
+            return [f for _, _, f in fits if (f.doc, f.paragraf, f.organ) == group] or [best]
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 

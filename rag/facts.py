@@ -375,11 +375,24 @@ def _block_sentences(doc: ParsedDocument, bi: int) -> list[str]:
         if before and before[-1].endswith(":") and not any(p.search(before[-1]) for p in RECORDS.values()):
             sentences[0] = f"{before[-1]} {sentences[0]}"  # 'På förslag av Karin Pleijel (MP):' ⏎ 'Ärendet bordläggs …
     nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
-    if sentences and nxt is not None and _place(nxt) == _place(b) and not sentences[-1].endswith((".", "!", "?", ":", "”", '"')):
+    if sentences:
+        sentences[-1] = _BULLETS_AT_END.sub("", sentences[-1])  # 'följande paragrafer: • •': the items come next
+    if sentences and nxt is not None and _place(nxt) == _place(b) and sentences[-1].endswith(":"):
+        sentences[-1] += " " + _excerpt_of(nxt.norm)  # '… anmäler jäv under följande paragrafer:' ⏎ the list
+    elif sentences and nxt is not None and _place(nxt) == _place(b) and not sentences[-1].endswith((".", "!", "?", ":", "”", '"')):
         following = _sentences(nxt.norm)
         if following and following[0][:1].islower():
             sentences[-1] += " " + following[0]
     return sentences
+
+
+_BULLETS_AT_END = re.compile(r"(?<=:)(?:\s*[•\uf0b7*–-])+\s*$")
+_LIST_CHARS = 300  # of a list that a line ending in a colon announces
+
+
+def _excerpt_of(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _LIST_CHARS else flat[:flat.rfind(" ", 0, _LIST_CHARS)] + " …"
 
 
 def _run_on(doc: ParsedDocument, bi: int) -> str:

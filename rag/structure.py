@@ -33,6 +33,7 @@ _PARAGRAF = re.compile(r"^(Forts\.?\s*)?§§?\s*(\d{1,4})(?:\s*[-–]\s*(\d{1,4}
 _DNR_SHAPE = (
     r"[A-ZÅÄÖ]{1,6}(?:-[A-ZÅÄÖ]{1,4})?-(?:19|20)\d\d-\d{1,6}(?:-\d+)?"  # STK-2024-1374, KS-2025-00530
     r"|[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5}(?:[ /]|/ ?)(?:19|20)\d\d[:/]\d{1,6}"  # Bun/2023:276, Bun 2024:45, KS 2025/123
+    r"|(?<![\w/])(?!(?:19|20)\d\d/)\d{3,5}/\d\d(?![\d/])"  # 0488/23 (a number and the year; not 2024/25)
 )
 _DNR = re.compile(rf"(?:\b(?:Dnr|Diarienummer|Ärendenummer|Ärende nr)\.?\s*:?\s*)?\b({_DNR_SHAPE})\b")
 _DNR_ONLY = re.compile(rf"^(?:(?:Dnr|Diarienummer|Ärendenummer)\.?\s*:?\s*)?(?:{_DNR_SHAPE})(?:\s+\d+)?$")
