@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Iterator
 
 from .cite import Passage, check, content_terms, names_in
-from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, grounding, named_elsewhere, rank,
-                       stated, supported_value, term_weights)
+from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
+                       named_elsewhere, rank, stated, supported_value, term_weights)
 from .reading import asks, kind_of, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
@@ -556,8 +556,12 @@ class Answerer:
             timings["tokens_out"] = float(count(raw))
         checked = check(raw, passages, similarity=self.similarity())
         removed = [s.text for s in checked.removed]
-        if "framgår inte" in raw.lower() or not checked.kept:
+        # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none
+        untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
+        if "framgår inte" in raw.lower() or not checked.kept or untyped:
             found = best_sentence(q, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
+            if found and q.answer_type in TYPED and not asked_values(q, found[0]):
+                found = None
             if found:  # the model gave up, but a passage states it: quote it rather than refuse
                 sentence, p = found
                 return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")

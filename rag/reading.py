@@ -15,7 +15,7 @@ from typing import Callable
 
 from .cite import Passage, names_in
 from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, sentences, values
-from .genre import KIND_SENTENCE, NUMBER_WORDS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON
+from .genre import KIND_SENTENCE, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON
 from .normalize import fold
 from .question import Question, organs_in, same_organ
 from .votes import counts_in_text
@@ -27,7 +27,6 @@ MOST_LINES = 4  # the lines of a list question ('Vilka partier reserverade sig �
 _PARTY_IN_PARENS = re.compile(r"\(\s*[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\s*\)")
 _PARTY_RUN = re.compile(r"\b(?:[A-ZÅÄÖ]{1,4})(?:\s*,\s*[A-ZÅÄÖ]{1,4})*\s+(?:och|samt)\s+[A-ZÅÄÖ]{1,4}\b")
 _PARTY_ABBR = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?![\w-])")
-_NUMBER = re.compile(r"\b\d+\b|\b(?:" + "|".join(map(re.escape, NUMBER_WORDS)) + r")\b", re.I)
 
 
 def kind_of(q: Question) -> str | None:
@@ -58,8 +57,6 @@ def has_candidate(answer_type: str, text: str) -> bool:
                     or _PARTY_RUN.search(text) or _PARTY_ABBR.search(text))
     if answer_type == "vote":
         return bool(re.search(r"\d", text))
-    if answer_type == "count":
-        return bool(_NUMBER.search(text))
     if answer_type == "organ":
         return bool(organs_in(text))
     if answer_type in TYPED:
@@ -89,7 +86,8 @@ def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | 
                 or not _number_fits(q, p):
             continue
         lines = [e for e in rank(q, [p], weights, limit=200) if states_kind(kind, e)
-                 and has_candidate(q.answer_type, e.text) and _party_fits(q, e.text) and not asks(e.text, q)]
+                 and (e.values if q.answer_type in TYPED else has_candidate(q.answer_type, e.text))
+                 and _party_fits(q, e.text) and not asks(e.text, q)]
         if not lines:
             continue
         if kind != "omröstning":  # 'Vilka partier reserverade sig …': each line of the kind in the passage
