@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     m = metrics(scores, latencies)
     m.update(answer_length(rows))
-    m["llm_refusals_overridden"] = answerer.overrides
+    m["llm_refusals_overridden"] = sum(r["answer"].get("route") == "override" for r in rows)
     result = {
         "questions_file": str(args.questions), "corpus": str(args.corpus), "index": str(index_dir),
         "started": started,

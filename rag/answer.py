@@ -19,7 +19,7 @@ from .reading import asks, kind_of, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
-from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES, PLANTED, beteckning_key
+from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES, PLANTED, beteckning_key, date_in_words
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
@@ -256,7 +256,6 @@ class Answerer:
         self.max_tokens = max_tokens
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: no records and no record routes (the reading path on any layout)
-        self.overrides = 0  # LLM refusals replaced by the span the evidence supports (reported by eval)
         self.rephrase = rephrase  # let the LLM rephrase record answers (slower; the record's sentence is exact)
         self.reader = reader  # free text: 'prose' (the LLM writes, code checks), 'span' (a short answer and its
         # excerpt's number, as JSON) or 'select' (it picks sentences)
@@ -568,7 +567,6 @@ class Answerer:
             strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE
             span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter) if strong else []
             if span:  # the first passages hold the question's words and a candidate: the model may not refuse
-                self.overrides += 1
                 return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
             return _Reply(REFUSAL, True, [], removed, "llm")
         return _Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")
@@ -779,7 +777,7 @@ def _date_fits(q: Question, date: str | None) -> bool:
 def _date_words(date: str | None) -> str:
     """'2025-03-24' also as '24 mars 2025', the way questions name dates."""
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})$", date or "")
-    return f"{date} {int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}" if m else ""
+    return f"{date} {date_in_words(date)}" if m else ""
 
 
 def _word_keys(text: str) -> tuple[set[str], set[str]]:

@@ -15,7 +15,8 @@ from functools import lru_cache
 import Stemmer
 
 from .cite import Passage, passage_sentences
-from .genre import PLANTED, AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, SHARE_WORDS, TIME_UNITS
+from .genre import (AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PLANTED, SHARE_WORDS, TIME_UNITS,
+                    date_in_words)
 from .lexical import QUERY_SYNONYMS, STOPWORDS
 from .normalize import fold
 from .question import Question, organs_in, same_organ
@@ -241,7 +242,7 @@ def _missing(q: Question, passages: list[Passage]) -> list[str]:
     heads = [fold(p.locator.split(" · ")[0]) for p in passages]  # 'kommunstyrelsen 2024-09-11 § 678'
     out = []
     for d in q.dates:
-        words = f"{int(d[8:10])} {MONTHS[int(d[5:7]) - 1]} {d[:4]}"
+        words = date_in_words(d)
         if not any(d in t or words in t for t in texts):
             out.append(d)
     for month, year in q.months:

@@ -173,6 +173,11 @@ def iso_date(words: str) -> str | None:
     return f"{m.group(3)}-{MONTHS.index(m.group(2)) + 1:02d}-{int(m.group(1)):02d}"
 
 
+def date_in_words(iso: str) -> str:
+    """'2024-09-11' -> '11 september 2024': how the text and the questions write a date."""
+    return f"{int(iso[8:10])} {MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"
+
+
 # --- how questions are asked ----------------------------------------------------------------------------------
 _Q = _DATA["questions"]
 ANSWER_TYPES: list[tuple[str, re.Pattern]] = [(t, re.compile(p)) for t, p in _Q["answer_types"]]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Callable
 
 from .cite import Passage, names_in
-from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, sentences, values
+from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, sentences
 from .genre import KIND_SENTENCE, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON
 from .normalize import fold
 from .question import Question, organs_in, same_organ
@@ -59,8 +59,6 @@ def has_candidate(answer_type: str, text: str) -> bool:
         return bool(re.search(r"\d", text))
     if answer_type == "organ":
         return bool(organs_in(text))
-    if answer_type in TYPED:
-        return bool(values(text, answer_type))
     return True
 
 

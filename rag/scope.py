@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .chunk import Chunk
-from .genre import MONTHS, beteckning_key
+from .genre import MONTHS, beteckning_key, date_in_words
 from .normalize import fold
 from .question import Question, organ_key, organs_in, same_organ
 
@@ -85,7 +85,7 @@ class Scope:
     @staticmethod
     def _mentions_date(q: Question, text: str) -> bool:
         for d in q.dates:
-            words = f"{int(d[8:10])} {MONTHS[int(d[5:7]) - 1]} {d[:4]}"
+            words = date_in_words(d)
             if d in text or words in text:
                 return True
         for month, year in q.months:
