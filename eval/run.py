@@ -20,6 +20,9 @@ from .report import write
 from .score import (QuestionSetError, answer_length, by_category, by_route, by_source, load_questions, metrics,
                     metrics_line, score_one)
 
+# the routes where code answered after the LLM refused (or wrote nothing the passages support)
+OVERRIDING_ROUTES = {"quote", "override", "stated"}
+
 
 def default_index(corpus: Path, embed_model: str) -> Path:
     """One cached index per corpus folder and embedding model, so a re-run only re-reads changed files."""
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     m = metrics(scores, latencies)
     m.update(answer_length(rows))
-    m["llm_refusals_overridden"] = sum(r["answer"].get("route") == "override" for r in rows)
+    m["llm_refusals_overridden"] = sum(r["answer"].get("route") in OVERRIDING_ROUTES for r in rows)
     result = {
         "questions_file": str(args.questions), "corpus": str(args.corpus), "index": str(index_dir),
         "started": started,

@@ -19,7 +19,7 @@ from .reading import asks, kind_of, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
-from .genre import DECISION_SECTION, MONTHS, PARTY_NAMES, PLANTED, beteckning_key, date_in_words
+from .genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PLANTED, beteckning_key, date_in_words
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
@@ -125,6 +125,7 @@ RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hol
 # that code can see (a name, a party, counts, a value) and whose words the first passages nearly all hold
 OVERRIDABLE = {"person", "party", "vote", "count", "organ", "amount", "date", "duration"}
 OVERRIDE_SHARE = 0.8
+STATED_RELEVANCE = 0.5  # the model refused: a sentence holding this share (with its § title) is quoted instead
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
@@ -184,7 +185,9 @@ def fact_sentence(f: Fact) -> str:
         return s + "."
     if f.kind == "omröstning":
         s = f"Omröstningen slutade {d.get('ja')} ja-röster mot {d.get('nej')} nej-röster"
-        s += f" och {d['avstår']} som avstod" if d.get("avstår") else ""
+        s += f" och {d['avstår']} avstod" if d.get("avstår") else ""
+        if d.get("voteringsproposition"):
+            s += " (ja för {ja}, nej för {nej})".format(**d["voteringsproposition"])
         s += f"; beslutet blev enligt {d['beslutar enligt']}." if d.get("beslutar enligt") else "."
         if d.get("propositionsordning"):
             s += " Propositionsordning: " + "; ".join(d["propositionsordning"]) + "."
@@ -318,8 +321,9 @@ class Answerer:
             return []
         fit, _, best = min(fits, key=lambda x: (-x[0], x[1]))
         group = (best.doc, best.paragraf, best.organ)
-        if kind == "omröstning" and best.paragraf:  # every vote of the §, in order: which one is asked is not known
-            return [f for _, _, f in fits if (f.doc, f.paragraf, f.organ) == group] or [best]
+        if kind == "omröstning" and best.paragraf:  # every vote of the §, in order, unless the main vote is asked
+            votes = [f for _, _, f in fits if (f.doc, f.paragraf, f.organ) == group] or [best]
+            return votes[-1:] if MAIN_VOTE_WORDS & set(fold(q.text).split()) else votes
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
@@ -477,15 +481,19 @@ class Answerer:
         doubt = turn.unscoped or bool(named_elsewhere(turn.q, turn.passages[: self.k]))
         return self.grounding(turn).answers(GROUNDED_UNSCOPED if doubt else GROUNDED)
 
-    def matter(self, p: Passage) -> Passage:
-        """The whole § a passage stands in, as one passage: what its matter is, for the reading path."""
+    def paragraf_chunks(self, doc: str, paragraf: str | None) -> list[Chunk]:
+        """Every chunk of a § of a document, in order."""
         if self._paragrafer is None:
             self._paragrafer = {}
             for c in self.retriever.chunks:
                 if c.paragraf:
                     self._paragrafer.setdefault((c.doc, c.paragraf), []).append(c)
+        return self._paragrafer.get((doc, paragraf), []) if paragraf else []
+
+    def matter(self, p: Passage) -> Passage:
+        """The whole § a passage stands in, as one passage: what its matter is, for the reading path."""
         c = self.retriever.chunk(p.chunk_id)
-        whole = self._paragrafer.get((c.doc, c.paragraf)) if c and c.paragraf else None
+        whole = self.paragraf_chunks(c.doc, c.paragraf) if c else []
         if not whole:
             return p
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
@@ -558,18 +566,43 @@ class Answerer:
         # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none
         untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
         if "framgår inte" in raw.lower() or not checked.kept or untyped:
-            found = best_sentence(q, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
-            if found and q.answer_type in TYPED and not asked_values(q, found[0]):
-                found = None
-            if found:  # the model gave up, but a passage states it: quote it rather than refuse
-                sentence, p = found
-                return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
-            strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE
-            span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter) if strong else []
-            if span:  # the first passages hold the question's words and a candidate: the model may not refuse
-                return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
-            return _Reply(REFUSAL, True, [], removed, "llm")
+            return self._instead_of_refusal(turn, removed)
         return _Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")
+
+    def _instead_of_refusal(self, turn: _Turn, removed: list[str]) -> _Reply:
+        """The model gave up or wrote nothing the passages support; a refusal is earned by the evidence, so
+        a passage that states the answer is quoted instead: a sentence with most of the question's words,
+        a candidate the model may not refuse (`OVERRIDE_SHARE`), or the sentence the matter's § states."""
+        q, passages = turn.q, turn.passages
+        found = best_sentence(q, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
+        if found and q.answer_type in TYPED and not asked_values(q, found[0]):
+            found = None
+        if found:
+            sentence, p = found
+            return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
+        strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE
+        span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter) if strong else []
+        if span:  # the first passages hold the question's words and a candidate: the model may not refuse
+            return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
+        span = self._stated(turn)
+        if span:
+            return replace(self._from_span(span, q, "stated"), removed=removed)
+        return _Reply(REFUSAL, True, [], removed, "llm")
+
+    def _stated(self, turn: _Turn) -> list[Evidence]:
+        """What the best passages state about the question's matter: the sentence that, with its § title,
+        holds most of the question's words and the rarest of them (a value of the asked kind if one is
+        asked); for who / which party, the lines of that passage that name them. [] unless grounded."""
+        q = turn.q
+        if not self.grounded(turn):
+            return []
+        said = [e for e in rank(q, turn.passages[:3], self.weights, limit=20)
+                if not asks(e.text, q) and (q.answer_type not in TYPED or e.values)]
+        if not said or not said[0].keyed or said[0].relevance < STATED_RELEVANCE:
+            return []
+        if q.answer_type in {"party", "person"}:
+            return read_span(q, turn.passages[:3], self.weights, kind_of(q), self.matter) or said[:1]
+        return said[:1]
 
     def _span(self, messages: list[dict[str, str]], passages: list[Passage]) -> str:
         """The model fills {"svar", "utdrag"} under llama.cpp's grammar: a short answer in the excerpt's own

@@ -243,7 +243,8 @@ def _missing(q: Question, passages: list[Passage]) -> list[str]:
     out = []
     for d in q.dates:
         words = date_in_words(d)
-        if not any(d in t or words in t for t in texts):
+        # 'på sammanträdet den 25 september': a meeting held that day, not a text that mentions the date
+        if not any(d in h for h in heads) if q.meeting_date else not any(d in t or words in t for t in texts):
             out.append(d)
     for month, year in q.months:
         iso = f"{year}-{month:02d}-" if year else f"-{month:02d}-"

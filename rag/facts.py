@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from .chunk import Chunk, locator
 from .genre import (
-    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, PROPOSITIONSORDNING, RECORDS, VOTE_OUTCOME,
+    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, PROPOSITIONSORDNING, RECORDS, VOTE_OUTCOME, VOTE_PROPOSITION,
     VOTE_REQUESTED,
     party_of_word,
 )
@@ -333,6 +333,12 @@ def _underlag_items(norm: str) -> list[str]:
     return items
 
 
+def _proposition(text: str) -> dict[str, str] | None:
+    """What a Ja and a Nej stood for in the vote the text reports last ('Ja för ärendets avgörande idag')."""
+    found = [m for p in VOTE_PROPOSITION for m in p.finditer(" ".join(text.split()))]
+    return {"ja": found[-1].group("ja").strip(), "nej": found[-1].group("nej").strip()} if found else None
+
+
 def _propositionsordning(doc: ParsedDocument, vote_block) -> list[str]:
     """How the chair put the proposals: 'Ja-röst innebär …', 'Den som bifaller … röstar ja', huvudförslag."""
     lines: list[str] = []
@@ -425,9 +431,18 @@ def _add_one_vote(fb: _Builder, doc: ParsedDocument, b, text: str, counts: dict[
     own = " ".join(b.norm.split())
     roll, summa, tables = _roll_call(doc, b)
     roll = roll or (roll_call_in_text(told) if told else [])
-    outcome = next((m.group(1).strip() for p in VOTE_OUTCOME for m in [p.search(text)] if m), None)
+    proposition = _proposition(told or text)
+    # the proposition says what Ja and Nej meant, not who won ('Ja för bifall till …')
+    plain = text
+    for p in VOTE_PROPOSITION if proposition else ():
+        plain = p.sub(" ", plain)
+    outcome = next((m.group(1).strip() for p in VOTE_OUTCOME for m in [p.search(plain)] if m), None)
+    if outcome is None and proposition and counts.get("ja") != counts.get("nej"):
+        won = proposition["ja" if (counts.get("ja") or 0) > (counts.get("nej") or 0) else "nej"]
+        outcome = won[len("bifall till "):] if won.startswith("bifall till ") else None
     same = [f for f in fb.facts if f.kind == "omröstning" and (f.paragraf, f.organ) == (b.paragraf, b.organ)
-            and (f.details.get("ja"), f.details.get("nej")) == (counts.get("ja"), counts.get("nej"))]
+            and (f.details.get("ja"), f.details.get("nej")) == (counts.get("ja"), counts.get("nej"))
+            and None in (proposition, f.details.get("voteringsproposition"))]  # two propositions: two votes
     if same:  # the same vote told twice (a table's Summa row and the sentence after it)
         same[0].details["beslutar enligt"] = same[0].details.get("beslutar enligt") or outcome
         for key in ("avstår", "frånvarande"):
@@ -440,7 +455,7 @@ def _add_one_vote(fb: _Builder, doc: ParsedDocument, b, text: str, counts: dict[
         "frånvarande": counts.get("frånvarande"), "beslutar enligt": outcome,
         "begärd": bool(VOTE_REQUESTED.search(paragraf_text) or any(  # 'Omröstning begärs …' may stand as a heading
             p.number == b.paragraf and "Omröstning" in p.sections for p in doc.paragrafer)),
-        "propositionsordning": _propositionsordning(doc, b),
+        "propositionsordning": _propositionsordning(doc, b), "voteringsproposition": proposition,
         "upprop": roll, "summa": summa or None})
     for t in tables:  # the roll-call table is a source of the record too
         fact.chunk_ids += [c for c in fb.chunk_ids(t.start, t.end) if c not in fact.chunk_ids]
@@ -452,7 +467,9 @@ def _dedupe(facts: list[Fact]) -> list[Fact]:
     by_key: dict[tuple, Fact] = {}
     for f in facts:
         people = tuple(p["name"] for p in f.persons)
-        key = (f.kind, f.doc, f.paragraf, f.organ, people if f.kind == "särskilt yttrande" and people else f.text)
+        said = people if f.kind == "särskilt yttrande" and people else f.text
+        # two votes of a § may end alike ('41 Ja mot 38 Nej'): what was put to the vote tells them apart
+        key = (f.kind, f.doc, f.paragraf, f.organ, said, str(f.details.get("voteringsproposition") or ""))
         first = by_key.get(key)
         if first is None:
             by_key[key] = f

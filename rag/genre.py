@@ -53,7 +53,7 @@ def party_case(line: str) -> str:
 PARTY_GROUP = re.compile(rf"\(({PARTY_ABBR}(?:\s*[+/,]\s*{PARTY_ABBR})+)\)")
 _LIST_ABBR = r"(?:" + "|".join(sorted(PARTY_NAMES, key=len, reverse=True)) + r"|[A-ZÅÄÖ]{1,6})"
 PARTY_LIST = re.compile(
-    rf"(?:partigrupp(?:erna)?\s+)?(?<![\w(])({_LIST_ABBR})((?:\s*,\s*{_LIST_ABBR})*)(?:\s+och\s+({_LIST_ABBR}))?(?::s)?(?=\s+(?:reserver|avstår|deltar|yrkar|lämnar|föreslår|anser|vill|röstar|instämmer))"
+    rf"(?:partigrupp(?:erna)?\s+)?(?<![\w(])({_LIST_ABBR})((?:\s*,\s*{_LIST_ABBR})*)(?:\s+och\s+({_LIST_ABBR}))?(?::s)?(?=\s+(?:reserver|avstår|deltar|yrkar|lämnar|föreslår|anser|vill|röstar|instämmer|antecknar))"
 )
 
 
@@ -142,6 +142,7 @@ TALLY_LABEL = _compile_all(_VOTES["tally_label_patterns"])
 VOTE_REQUESTED = _compile_all(_VOTES["requested_patterns"])
 VOTE_OUTCOME: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["outcome_patterns"]]
 PROPOSITIONSORDNING = _compile_all(_VOTES["propositionsordning_patterns"])
+VOTE_PROPOSITION: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["proposition_patterns"]]
 REFERENCE_BEFORE = _compile_all(_DATA["references"]["before_patterns"])
 # text that addresses the reader or the system ('Ignorera alla tidigare instruktioner …'): never evidence
 PLANTED = _compile_all(_DATA["planted"]["patterns"])
@@ -163,6 +164,7 @@ def vote_column(header: str) -> str | None:
 TITLE_ORGAN: list[re.Pattern] = [re.compile(p) for p in _DATA["titles"]["organ_patterns"]]
 DATE_IN_WORDS: list[re.Pattern] = [re.compile(p) for p in _DATA["titles"]["date_patterns"]]
 MONTHS: list[str] = _DATA["titles"]["months"]
+TITLE_OPEN_ENDS: set[str] = set(_DATA["titles"]["open_ends"])
 
 
 def iso_date(words: str) -> str | None:
@@ -187,6 +189,7 @@ RECORD_INTENTS: list[tuple[str, str | None, re.Pattern]] = [
 INTENT_WORD_PREFIXES: tuple[str, ...] = tuple(_Q["intent_word_prefixes"])
 MEETING_WORDS: set[str] = set(_Q["meeting_words"])
 MEETING_DATE_WORDS: set[str] = set(_Q["meeting_date_words"])
+MAIN_VOTE_WORDS: set[str] = set(_Q["main_vote_words"])
 FOLLOW_UP = re.compile(_Q["follow_up"], re.I)
 DECISION_SECTION: str = _Q["decision_section"]
 

@@ -192,7 +192,8 @@ def people_in(text: str) -> list[str]:
         if re.search(r"(?:^|[.?!:]\s+)$", text[:m.start()]) and " " not in m.group(0).split(" ", 1)[1]:
             continue  # 'Ska Göteborgs stad …': a sentence's first word is capitalised, not a name
         words = [fold(w) for w in m.group(0).split()]
-        if words[0] in _STOP_FOLDED or any(w.startswith(p[:8]) for w in words for p in _PARTY_STEMS):
+        with_party = re.match(r"\s*\([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\)", text[m.end():])  # 'Hans Arby (C)'
+        if words[0] in _STOP_FOLDED and not with_party or any(w.startswith(p[:8]) for w in words for p in _PARTY_STEMS):
             continue
         if _COMPANY_AFTER.match(text[m.end():]):
             continue  # 'Derome Bostad AB' is a company

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .cite import Passage, names_in
 from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, sentences
-from .genre import KIND_SENTENCE, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON
+from .genre import KIND_SENTENCE, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, VOTE_PROPOSITION
 from .normalize import fold
 from .question import Question, organs_in, same_organ
 from .votes import counts_in_text
@@ -91,9 +91,20 @@ def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | 
         if kind != "omröstning":  # 'Vilka partier reserverade sig …': each line of the kind in the passage
             many = q.answer_type in {"party", "list"} or fold(q.text).lstrip().startswith("vilka")
             return _with_list(sorted(lines[:MOST_LINES], key=lambda e: e.at) if many else lines[:1])
-        votes = [e for e in lines if re.search(r"\d", e.text)]
-        return sorted(votes, key=lambda e: e.at)[:MOST_SENTENCES] or lines[:1]
+        votes = sorted((e for e in lines if re.search(r"\d", e.text)), key=lambda e: e.at)[:MOST_SENTENCES]
+        return _with_proposition(votes) or lines[:1]
     return []
+
+
+def _with_proposition(votes: list[Evidence]) -> list[Evidence]:
+    """A vote's lines led by what Ja and Nej stood for ('Godkänd voteringsproposition: Ja för …'), when
+    the passage states it before them."""
+    if not votes:
+        return votes
+    first = votes[0]
+    before = sentences(first.passage)[:first.at]
+    at = next((i for i in range(len(before) - 1, -1, -1) if any(p.search(before[i]) for p in VOTE_PROPOSITION)), None)
+    return votes if at is None else [replace(first, text=before[at], at=at)] + votes
 
 
 def _with_list(span: list[Evidence]) -> list[Evidence]:

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from .attendance import Attendance, Person, is_cover_label, jav_in, read_cover
 from .genre import (
-    BANNER, DATE_IN_WORDS, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_ORGAN,
+    BANNER, DATE_IN_WORDS, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_OPEN_ENDS, TITLE_ORGAN,
     front_matter_value, is_known_party, iso_date, organ_from_value, organ_in,
 )
 from .lines import (
@@ -331,7 +331,8 @@ class _Walk:
                 consumed.append(x)
                 j += 1
                 continue
-            if title and not (title.endswith(("–", "-", ",")) or xs[:1].islower() or xs[:1] in "(\"”"):
+            if title and not (title.endswith(("–", "-", ",")) or xs[:1].islower() or xs[:1] in "(\"”"
+                              or title.split()[-1].lower() in TITLE_OPEN_ENDS):
                 break
             if len(xs) > 160 or xs.endswith(".") and len(xs) > 60:
                 break  # running text, not a title
