@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from .cite import Passage, check, content_terms, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
                        named_elsewhere, rank, stated, supported_value, term_weights)
-from .reading import asks, kind_of, read_span, vote_counts
+from .reading import asks, kind_of, parties_of_kind, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
@@ -119,7 +119,7 @@ FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among th
 FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names a person or an organ
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
-RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ"}
+RECORD_ANSWERS = {"person", "party", "vote", "count", "list", "yesno", "organ", "punkt"}
 RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hold the counts or times a question may ask for
 # a model's refusal is overridden by the reading path's span only for a question whose answer has a type
 # that code can see (a name, a party, counts, a value) and whose words the first passages nearly all hold
@@ -503,7 +503,10 @@ class Answerer:
         counts = vote_counts(span) if q.answer_type in {"vote", "count"} else ""
         n = span[0].passage.n
         quote = " ".join(_quotable(e.text) for e in span if e.passage.n == n)
-        text = (f"Omröstningen: {counts}. " if counts else "") + f"Dokumenten säger: ”{quote}” [{n}]"
+        # 'Yrkande från S, V och MP särskilt yttrande C': the party of the kind asked about, named
+        named = parties_of_kind(kind_of(q), quote) if q.answer_type == "party" else []
+        lead = f"Omröstningen: {counts}. " if counts else f"{_party_list(named)}. " if named else ""
+        text = lead + f"Dokumenten säger: ”{quote}” [{n}]"
         return _Reply(text, False, [n], route=route)
 
     def _from_records(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply:

@@ -41,7 +41,9 @@ PATTERNS: dict[str, re.Pattern] = {
 _YEAR_ONLY = re.compile(r"^(?:19|20)\d\d\s")
 # words that ask, not words the answer shares with the question
 _ASKING = {"hur", "manga", "mycket", "stor", "stort", "stora", "hog", "hogt", "hoga", "lang", "langt", "nar", "vilket",
-           "vilken", "vilka", "datum"}
+           "vilken", "vilka", "datum",
+           # the kind of answer asked for ('Vilka partier står bakom …'): the text names them, '(S, V)'
+           "parti", "partier", "partiet", "partierna", "ledamot", "ledamoter", "ledamoterna", "personer", "bakom"}
 
 
 @dataclass

@@ -35,7 +35,7 @@ _PARTY_STEMS = [fold(v)[:-1] for v in PARTY_NAMES.values()]
 @dataclass(frozen=True)
 class Question:
     text: str
-    answer_type: str  # vote, duration, count, amount, date, party, person, organ, place, reason, yesno, list, content
+    answer_type: str  # vote, duration, count, amount, date, party, person, organ, place, reason, yesno, punkt, list, content
     record: tuple[str, str | None] | None  # the kind of record that answers it (and the role, for roles)
     content: bool  # asks what a record or a document says ('Vad skriver …', 'Varför …')
     persons: tuple[str, ...] = ()

@@ -26,7 +26,9 @@ MOST_SENTENCES = 3  # a vote's Ja, Nej and Avstår lines
 MOST_LINES = 4  # the lines of a list question ('Vilka partier reserverade sig …'); any other span is one sentence
 _PARTY_IN_PARENS = re.compile(r"\(\s*[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\s*\)")
 _PARTY_RUN = re.compile(r"\b(?:[A-ZÅÄÖ]{1,4})(?:\s*,\s*[A-ZÅÄÖ]{1,4})*\s+(?:och|samt)\s+[A-ZÅÄÖ]{1,4}\b")
-_PARTY_ABBR = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?![\w-])")
+_ABBR = "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True))
+_PARTY_ABBR = re.compile(rf"(?<![\w-])(?:{_ABBR})(?![\w-])")
+_PARTIES_AFTER = re.compile(rf"\s*\(?\s*((?:{_ABBR})(?:\s*(?:,|och|\+|samt)\s*(?:{_ABBR}))*)(?![\w-])")
 
 
 def kind_of(q: Question) -> str | None:
@@ -37,15 +39,19 @@ def kind_of(q: Question) -> str | None:
     return f"roll:{role}" if kind == "roll" and role else kind
 
 
-def states_kind(kind: str | None, e: Evidence) -> bool:
-    """The sentence, or the section it stands in ('Reservation', 'Omröstning'), is of the kind."""
+def states_kind(kind: str | None, e: Evidence, innermost: bool = False) -> bool:
+    """The sentence, or the section it stands in ('Reservation', 'Omröstning'; only the `innermost`
+    one: a reservation's 'Förslag till riksdagsbeslut' names the motions' authors, not its own), is of the kind."""
     if kind is None:
         return True
     pattern = KIND_SENTENCE.get(kind)
     if pattern is None:
         return True
-    section = " ".join(e.passage.locator.split(" · ")[1:])
-    return bool(pattern.search(e.text) or pattern.search(section))
+    parts = [x for x in e.passage.locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
+    return bool(pattern.search(e.text) or pattern.search(" ".join(parts[-1:] if innermost else parts)))
+
+
+_PLACE_PART = re.compile(r"(?:s\.|punkt|bet\.)\s|underskrift")  # a locator's page, punkt, report, signatures
 
 
 def has_candidate(answer_type: str, text: str) -> bool:
@@ -59,6 +65,8 @@ def has_candidate(answer_type: str, text: str) -> bool:
         return bool(re.search(r"\d", text))
     if answer_type == "organ":
         return bool(organs_in(text))
+    if answer_type == "punkt":  # 'Vilken punkt gäller reservation 2?'
+        return bool(re.search(r"\bpunkt(?:erna)?\s+\d", text))
     return True
 
 
@@ -78,22 +86,56 @@ def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | 
     title, the rarest among them; the organ named its own), the best sentence of the kind with a
     candidate of the type and the party named; for a vote, every vote line of that passage. [] when no
     passage holds such a sentence."""
-    for p in passages:
-        share, keyed = held_by(q, matter(p) if matter else p, weights)
-        if share < READ_RELEVANCE or not (keyed or share >= KEYLESS_SHARE) or not _organ_fits(q, p) \
-                or not _number_fits(q, p):
-            continue
-        lines = [e for e in rank(q, [p], weights, limit=200) if states_kind(kind, e)
-                 and (e.values if q.answer_type in TYPED else has_candidate(q.answer_type, e.text))
-                 and _party_fits(q, e.text) and not asks(e.text, q)]
-        if not lines:
-            continue
-        if kind != "omröstning":  # 'Vilka partier reserverade sig …': each line of the kind in the passage
-            many = q.answer_type in {"party", "list"} or fold(q.text).lstrip().startswith("vilka")
-            return _with_list(sorted(lines[:MOST_LINES], key=lambda e: e.at) if many else lines[:1])
-        votes = sorted((e for e in lines if re.search(r"\d", e.text)), key=lambda e: e.at)[:MOST_SENTENCES]
-        return _with_proposition(votes) or lines[:1]
+    about = [p for p in passages if _about(q, matter(p) if matter else p, weights) and _organ_fits(q, p)
+             and _number_fits(q, p)]
+    for innermost in (True, False):  # a line of the kind in its own section first, then in an enclosing one
+        for p in about:
+            lines = [e for e in (_with_candidate(q, kind, e) for e in rank(q, [p], weights, limit=200)) if e is not None
+                     and states_kind(kind, e, innermost) and _party_fits(q, e.text) and not asks(e.text, q)]
+            if lines:
+                return _span_of(q, kind, lines)
     return []
+
+
+def _about(q: Question, p: Passage, weights: dict[str, float] | None) -> bool:
+    """The passage (its §) holds most of the question's words, and the rarest of them or nearly all."""
+    share, keyed = held_by(q, p, weights)
+    return share >= READ_RELEVANCE and (keyed or share >= KEYLESS_SHARE)
+
+
+def _with_candidate(q: Question, kind: str | None, e: Evidence) -> Evidence | None:
+    """The line with a candidate of the type asked (a value, when one is asked); a line that names no one
+    ('På arbetsmarknadsutskottets vägnar') read with a short next line that does (the name); else None."""
+    if q.answer_type in TYPED:
+        return e if e.values else None
+    if has_candidate(q.answer_type, e.text):
+        return e
+    if q.answer_type != "person" or kind not in KIND_SENTENCE or not KIND_SENTENCE[kind].search(e.text):
+        return None
+    following = sentences(e.passage)[e.at + 1:e.at + 2]
+    if following and len(following[0]) < 80 and has_candidate(q.answer_type, following[0]):
+        return replace(e, text=f"{e.text} {following[0]}")
+    return None
+
+
+def _span_of(q: Question, kind: str | None, lines: list[Evidence]) -> list[Evidence]:
+    """The answering lines of one passage: one sentence, the lines of a list, or a vote's lines."""
+    if kind != "omröstning":  # 'Vilka partier reserverade sig …': each line of the kind in the passage
+        many = q.answer_type in {"party", "list"} or fold(q.text).lstrip().startswith("vilka")
+        return _with_list(sorted(lines[:MOST_LINES], key=lambda e: e.at) if many else lines[:1])
+    votes = sorted((e for e in lines if re.search(r"\d", e.text)), key=lambda e: e.at)[:MOST_SENTENCES]
+    return _with_proposition(votes) or lines[:1]
+
+
+def parties_of_kind(kind: str | None, text: str) -> list[str]:
+    """The parties written right after the kind's words: 'Yrkande från S, V och MP särskilt yttrande C',
+    'Särskilt yttrande (SD)' -> the yttrande's party, not the yrkande's."""
+    pattern = KIND_SENTENCE.get(kind or "")
+    found: list[str] = []
+    for m in pattern.finditer(text) if pattern else ():
+        after = _PARTIES_AFTER.match(text, m.end())
+        found += _PARTY_ABBR.findall(after.group(1)) if after else []
+    return list(dict.fromkeys(found))
 
 
 def _with_proposition(votes: list[Evidence]) -> list[Evidence]:

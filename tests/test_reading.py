@@ -103,3 +103,22 @@ def test_a_refusal_of_the_model_is_not_the_last_word(corpus_index):
 def test_a_name_that_is_also_a_word():
     assert analyze("Hur röstade Hans Arby (C) i huvudvoteringen?").persons == ("Hans Arby",)
     assert analyze("Har Moderaterna (M) reserverat sig?").persons == ()
+
+
+def test_reading_a_committee_report_without_records(corpus_index):
+    """A betänkande's reservation heading, its signature and its punkt answer with the records off."""
+    reading = Answerer(corpus_index, None, use_facts=False)
+    res3 = reading.ask("Vem står bakom reservation 3 i betänkande 2010/11:AU1?")
+    # the heading '… punkt 7 (SD) av Sven-Olof Sällström (SD)', not a motion's author in its förslag
+    assert res3.route == "reading" and "av Sven-Olof Sällström (SD)" in res3.answer and "motion" not in res3.answer
+    signed = reading.ask("Vem undertecknade betänkande 2010/11:AU1 på arbetsmarknadsutskottets vägnar?")
+    assert "vägnar Tomas Tobé" in signed.answer  # the name stands on the line after 'På … vägnar'
+    punkt = reading.ask("Vilken punkt i utskottets förslag gäller reservation 2 i betänkande 2010/11:AU1?")
+    assert punkt.route == "reading" and "punkt 3" in punkt.answer
+
+
+def test_the_party_of_a_yttrande_is_named():
+    from rag.reading import parties_of_kind
+    assert parties_of_kind("särskilt yttrande", "Yrkande från S, V och MP särskilt yttrande C den 10 mars 2025.") == ["C"]
+    assert parties_of_kind("särskilt yttrande", "Miljönämnden 250612 § 120 Särskilt yttrande (SD)") == ["SD"]
+    assert parties_of_kind("reservation", "Ledamöterna från SD reserverar sig mot beslutet.") == []
