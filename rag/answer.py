@@ -208,7 +208,7 @@ def fact_sentence(f: Fact) -> str:
     if f.kind == "roll":
         part = f" för {d['paragrafer']}" if d.get("paragrafer") else ""
         return f"{d.get('roll', '').capitalize()} var {_names(f.persons)}{part}."
-    text = f.text if f.text.endswith(".") else f.text + "."
+    text = f.text if f.text.endswith((".", "”", "\"", "!", "?")) else f.text + "."
     if f.kind in _PLACED_KINDS and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
         return f"§ {f.paragraf}{f' {f.title}' if f.title else ''}: {text}"
     return text
@@ -217,6 +217,12 @@ def fact_sentence(f: Fact) -> str:
 def _of_report(q: Question, fact: Fact) -> bool:
     """The record is of the committee report the question names (its locator says 'bet. 2010/11:AU1')."""
     return beteckning_key(q.beteckning or "") in beteckning_key(fact.locator)
+
+
+def _of_meeting(q: Question, fact: Fact) -> bool:
+    """The record is of the meeting the question names by its date (and organ, if named)."""
+    return bool(q.dates) and fact.date in q.dates and (
+        not q.organs or any(same_organ(o, fact.organ or "") for o in q.organs))
 
 
 def _count_item(f: Fact) -> str:
@@ -300,11 +306,14 @@ class Answerer:
                            and len(set(organs_in(f.text))) <= 2]  # one item, not a list flattened by OCR
         # a committee report the question names holds few records of a kind: each of them may answer,
         # wherever its chunks rank ('Hur många reservationer …', 'När justerades betänkande …')
-        scored = [(min((rank[c] for c in f.chunk_ids if c in rank),
-                       default=len(hits) if q.beteckning and _of_report(q, f) else None), f) for f in candidates]
         # a person or an organ the question names is a strong key: their record may rank lower among the hits
         limit = FACT_RANK_LIMIT_NAMED if q.persons or q.organs else FACT_RANK_LIMIT
         limit = len(hits) + 1 if q.beteckning else limit
+        # ... and so is a meeting it names by organ and date ('på kommunfullmäktige den 8 juni 2023'): its
+        # records of the kind asked are few, each may answer wherever its chunks rank
+        scored = [(min((rank[c] for c in f.chunk_ids if c in rank),
+                       default=len(hits) if q.beteckning and _of_report(q, f)
+                       else limit - 1 if _of_meeting(q, f) else None), f) for f in candidates]
         scored = [(r, f) for r, f in scored if r is not None and r < limit]
         if not scored:
             return []
@@ -312,8 +321,10 @@ class Answerer:
         if named and any(named & set(f.parties) for _, f in scored):
             scored = [(r, f) for r, f in scored if named & set(f.parties)]  # "Sverigedemokraternas yttrande"
         if q.persons:  # "Vad yrkade Johan Tolinsson?": only records that name him, or none (then the text answers)
-            scored = [(r, f) for r, f in scored
-                      if all(p.split()[-1] in json.dumps(f.to_dict(), ensure_ascii=False) for p in q.persons)]
+            said = {id(f): json.dumps(f.to_dict(), ensure_ascii=False) for _, f in scored}
+            every = [(r, f) for r, f in scored if all(p.split()[-1] in said[id(f)] for p in q.persons)]
+            # two capitalised words may be a company ('Göteborg Energis'): then a record that names one person
+            scored = every or [(r, f) for r, f in scored if any(p.split()[-1] in said[id(f)] for p in q.persons)]
         # the record must be about what the question is about (its organ, date, matter), not only of its kind
         fits = [(self._fit(q, f), r, f) for r, f in scored]
         fits = [x for x in fits if x[0] >= TOPIC_FIT]

@@ -35,7 +35,10 @@ PATTERNS: dict[str, re.Pattern] = {
     "amount": re.compile(rf"(?:{_NUM}|{_WORD_NUM})(?:\s+(?:miljoner|miljarder|tusen))?\s*(?:{_UNIT})(?![\wåäö])", re.I),
     "duration": re.compile(rf"(?:{_NUM}|{_WORD_NUM})[\s-]*(?:{_TIME})(?![\wåäö])|\b\w+(?:årig|årigt|åriga)\b", re.I),
     "date": re.compile(rf"\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{{1,2}}(?:[–-]\d{{1,2}})? (?:{_MONTH})(?: (?:19|20)\d\d)?\b"
-                       rf"|\b(?:{_MONTH}) (?:19|20)\d\d\b", re.I),
+                       rf"|\b(?:{_MONTH}) (?:19|20)\d\d\b"
+                       # 'kvartal 1 2025', 'första kvartalet 2025', 'hösten 2024': a time named as a period
+                       rf"|\b(?:kvartal|kv\.?) ?[1-4],? (?:19|20)\d\d\b|\b(?:första|andra|tredje|fjärde) kvartalet(?: (?:19|20)\d\d)?\b"
+                       rf"|\b(?:våren|hösten|sommaren|vintern|årsskiftet) (?:19|20)\d\d\b", re.I),
     "count": re.compile(rf"(?:{_NUM}|{_WORD_NUM})\s+[a-zåäöé]{{3,}}", re.I),
 }
 _YEAR_ONLY = re.compile(r"^(?:19|20)\d\d\s")

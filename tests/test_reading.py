@@ -122,3 +122,20 @@ def test_the_party_of_a_yttrande_is_named():
     assert parties_of_kind("särskilt yttrande", "Yrkande från S, V och MP särskilt yttrande C den 10 mars 2025.") == ["C"]
     assert parties_of_kind("särskilt yttrande", "Miljönämnden 250612 § 120 Särskilt yttrande (SD)") == ["SD"]
     assert parties_of_kind("reservation", "Ledamöterna från SD reserverar sig mot beslutet.") == []
+
+
+def test_records_of_a_named_meeting_and_a_company_name(corpus_index):
+    answerer = Answerer(corpus_index, None)
+    # the meeting named by organ and date: its one record of the kind answers, wherever its chunk ranks
+    justerat = answerer.ask("Vilket beslut förklarades omedelbart justerat på Göteborgs kommunfullmäktige den 8 juni 2023?")
+    assert justerat.route == "record" and "§ 14" in justerat.answer and "biokraftvärmeverk" in justerat.answer
+    # 'Göteborg Energis' looks like a person's name; the record that names the person asked about answers
+    noted = answerer.ask("Vad antecknade Emmyly Bönfors (C) till protokollet i ärendet om Göteborg Energis "
+                         "scenarioanalyser för fjärrvärmen?")
+    assert noted.route == "record" and "Om jag hade fått rösta" in noted.answer and ".”." not in noted.answer
+
+
+def test_a_time_named_as_a_period_is_a_date():
+    from rag.evidence import values
+    assert values("Göteborg Energi AB återkommer till kommunstyrelsen kvartal 1 2025.", "date") == ["kvartal 1 2025"]
+    assert values("senast hösten 2024 eller första kvartalet 2025", "date") == ["hösten 2024", "första kvartalet 2025"]
