@@ -94,8 +94,46 @@ def _flat(block: Block) -> str:
     return re.sub(r"^#+\s*", "", " ".join(block.norm.replace("**", "").split()))
 
 
-def recognise(blocks: list[Block]) -> tuple[str, str, str | None] | None:
-    """(utskott, beteckning, title) when the first blocks are a betänkande's title page."""
+def recognise(blocks: list[Block], name: str = "") -> tuple[str, str, str | None] | None:
+    """(utskott, beteckning, title) when the first blocks are a betänkande's title page, or (a conversion
+    that dropped the title page: pandoc's '[TABLE]') when the report signs as a committee's."""
+    return _titled(blocks) or _untitled(blocks, name)
+
+
+def looks_like(blocks: list[Block]) -> bool:
+    """The first blocks are a report's, titled or not (a heading of its parts and a 'betänkande' or 'Utskottet')."""
+    texts = [_flat(b) for b in blocks]
+    return bool(_titled(blocks)) or any(fold(t).strip(" :") in BET_CONTENTS | set(BET_PARTS) for t in texts) and any(
+        re.search(r"\bbetänkande\w*\b|\bUtskottet\b", t) for t in texts)
+
+
+def _untitled(blocks: list[Block], name: str) -> tuple[str, str, str | None] | None:
+    """A report without its title page: the signature names the committee ('På arbetsmarknadsutskottets
+    vägnar'); the file name ('bet-2018-19-AU1.md') or the text names the beteckning."""
+    if not looks_like(blocks[:60]):
+        return None
+    signed = next((m for b in blocks for m in [BET_PHRASE["signatory"].match(_flat(b))] if m), None)
+    if signed is None:
+        return None
+    named = _NAMED_BETECKNING.search(name)
+    if named:
+        bet = f"{named.group(1)}/{named.group(2)}:{named.group(3)}"
+    else:
+        said = [m.group("bet") for b in blocks for m in BETECKNING.finditer(_flat(b))]
+        if not said:
+            return None
+        bet = max(dict.fromkeys(said), key=said.count)
+    utskott = signed.group("utskott")
+    utskott = utskott[0].upper() + utskott[1:-1]
+    title = next((t for t in map(_flat, blocks[:6]) if t and not t.startswith("[") and len(t) < 200), None)
+    return utskott, bet, title
+
+
+# a file named by its beteckning: 'bet-2018-19-AU1.md', '2010_11_FöU11.html'
+_NAMED_BETECKNING = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_](\d\d)[-_:]([A-Za-zÅÄÖåäö]{0,3}U\d{1,3})(?![\w])")
+
+
+def _titled(blocks: list[Block]) -> tuple[str, str, str | None] | None:
     head = [c.strip() for b in blocks[:6] for c in _flat(b).split("|") if c.strip()]  # a title page may be a table
     for i, text in enumerate(head):
         m = BET_TITLE.match(text)
@@ -362,7 +400,7 @@ class _Reader:
             self.expected[kind] = int(number) + 1
 
 
-def _announced(blocks: list[Block]) -> dict[str, int]:
+def announced(blocks: list[Block]) -> dict[str, int]:
     """What the report's summary says it holds: 'I betänkandet finns 16 reservationer …'."""
     out: dict[str, int] = {}
     for b in blocks[:40]:
@@ -409,12 +447,12 @@ def _layout_cells(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def read(blocks: list[Block]) -> tuple[Betankande, list[Block]] | None:
+def read(blocks: list[Block], name: str = "") -> tuple[Betankande, list[Block]] | None:
     """The report and its blocks, page furniture dropped and each block placed; None for other documents."""
-    found = recognise(blocks)
+    found = recognise(blocks, name)
     if found is None:
         return None
     bet = Betankande(*found)
     blocks = _layout_cells([b for b in blocks if not _is_furniture(_flat(b), bet.beteckning)])
-    bet.announced = _announced(blocks)
+    bet.announced = announced(blocks)
     return bet, _Reader(blocks, bet).run()

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .attendance import Attendance
+from .betankande import announced
 from .chunk import chunk_document
 from .facts import Fact, extract
-from .genre import NAME, PERSON
+from .genre import BETECKNING, NAME, PERSON
 from .normalize import OcrRepair
 from .read import ReadError, read_file, walk
 from .structure import ParsedDocument, parse
@@ -111,6 +112,13 @@ def _betankande_problems(doc: ParsedDocument) -> list[str]:
     return problems
 
 
+def _unread_report(doc: ParsedDocument) -> bool:
+    """A committee report the reader did not recognise: its summary announces reservationer and its first
+    pages name a beteckning (a layout no reader knows must not pass as a document without records)."""
+    head = " ".join(b.norm for b in doc.blocks[:40])
+    return bool(BETECKNING.search(head)) and bool(announced(doc.blocks))
+
+
 def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
     found = paragraf_numbers([p.number for p in doc.paragrafer])
     records: dict[str, int] = {}
@@ -131,6 +139,8 @@ def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
         cov.problems.append(f"§§ hittade flera gånger: {dup}")
     if doc.betankande is not None:
         cov.problems += _betankande_problems(doc)
+    elif _unread_report(doc):
+        cov.problems.append("ser ut som ett betänkande (beteckning, reservationer) men lästes inte som ett")
     vote_problems, cov.warnings = _vote_problems(facts)
     cov.problems += _role_problems(doc.attendance) + vote_problems
     return cov

@@ -203,6 +203,43 @@ def _inline_text(el) -> str:
     return " ".join("".join(parts).replace("\xad", "").split())
 
 
+# CommonMark's HTML blocks: one that starts with a block tag runs to a blank line; <style>, <script>,
+# <pre> run to their end. A converter (pandoc's gfm) keeps them for what Markdown cannot say.
+_MD_HTML_BLOCK = re.compile(r"^ {0,3}</?(?:address|article|aside|blockquote|body|center|colgroup|dd|details|div|dl|dt|"
+                            r"figure|footer|form|h[1-6]|head|header|hr|html|li|main|nav|ol|p|section|table|tbody|td|"
+                            r"tfoot|th|thead|tr|ul)(?:\s|/?>|$)", re.I)
+_MD_RAW_BLOCK = re.compile(r"^ {0,3}<(style|script|pre)\b", re.I)  # comments stay: '<!-- sida 3 -->' marks a page
+_MD_INLINE_TAG = re.compile(r"</?(?:span|a|sup|sub|em|strong|b|i|u|font|col)\b[^>]*>|<br\s*/?>", re.I)
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~\"'])")
+
+
+def _markdown_text(text: str) -> str:
+    """Markdown as its reader sees it: raw HTML blocks a converter kept (pandoc keeps a layout table) as
+    their text, links as their words, escapes ('\\*') as the character, a backslash line break as a line
+    break. Pipes and their escapes stay (a table's cells)."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        raw = _MD_RAW_BLOCK.match(lines[i])
+        if raw or _MD_HTML_BLOCK.match(lines[i]):
+            end = {"style": "</style>", "script": "</script>", "pre": "</pre>"}.get(
+                raw.group(1).lower()) if raw else None
+            j = i
+            while j < len(lines) and (lines[j].lower().find(end) < 0 if end else lines[j].strip()):
+                j += 1
+            block = "\n".join(lines[i:j + 1])
+            keep = not raw or raw.group(1).lower() == "pre"
+            out += ([""] + _html_text(block).split("\n") + [""]) if keep else [""]
+            i = j + 1
+            continue
+        out.append(lines[i])
+        i += 1
+    text = _MD_INLINE_TAG.sub(lambda m: "\n" if m.group(0).lower().startswith("<br") else "", "\n".join(out))
+    text = _MD_LINK.sub(r"\1", text)
+    text = re.sub(r"\\$", "", text, flags=re.M)
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
 def _html_text(text: str) -> str:
     from bs4 import BeautifulSoup
 
@@ -312,6 +349,8 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     if not text[body_start:].strip():
         raise ReadError(doc_id, "file has no text besides its front matter")
     fmt = "md" if suffix in {".md", ".markdown"} else "txt"
+    if fmt == "md":
+        text = text[:body_start] + _markdown_text(text[body_start:])
     return SourceText(doc_id, path, text, digest, fmt, encoding, metadata, body_start)
 
 

@@ -466,7 +466,8 @@ def parse(src: SourceText, repair: OcrRepair | None = None) -> ParsedDocument:
     if ocr:
         restore_section_signs(lines)
         settle_header_organs(lines, repair.known)
-    report = _betankande.recognise(_plain_blocks(src, lines[:60])) and _betankande.read(_plain_blocks(src, lines))
+    report = _betankande.looks_like(_plain_blocks(src, lines[:60])) and _betankande.read(
+        _plain_blocks(src, lines), src.doc_id)
     if report:  # Riksdagen's committee report: its own parts, no §§
         bet, blocks = report
         attendance = Attendance(beslutande=[Person(m.name, m.party) for m in bet.ledamoter])

@@ -212,11 +212,23 @@ def _html2text(name: str, tmp_path):
     return path
 
 
+def _pandoc(name: str, tmp_path, to: str):
+    """The report converted by pandoc: 'gfm' keeps the title page as a raw HTML table and the contents as
+    links, 'gfm-raw_html' drops the title page ('[TABLE]') and the tables of the förslag."""
+    import pypandoc
+
+    path = tmp_path / to / "riksdagen" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pypandoc.convert_file(str(CORPUS / "riksdagen" / f"{name}.html"), to, format="html", outputfile=str(path))
+    return path
+
+
+@pytest.mark.parametrize("converter", ["html2text", "gfm", "gfm-raw_html"])
 @pytest.mark.parametrize("name", ["bet-2010-11-AU1", "bet-2013-14-FoU11", "bet-2018-19-AU1"])
-def test_betankande_converted_to_markdown_reads_as_its_html(name, tmp_path):
+def test_betankande_converted_to_markdown_reads_as_its_html(name, converter, tmp_path):
     want = parse(read_file(CORPUS / "riksdagen" / f"{name}.html", CORPUS, 10_000_000))
-    path = _html2text(name, tmp_path)
-    got = parse(read_file(path, tmp_path, 10_000_000))
+    path = _html2text(name, tmp_path) if converter == "html2text" else _pandoc(name, tmp_path, converter)
+    got = parse(read_file(path, path.parent.parent, 10_000_000))
     w, g = want.betankande, got.betankande
     assert g is not None and (g.utskott, g.beteckning, g.date, g.signatory) == (w.utskott, w.beteckning, w.date, w.signatory)
     assert [(y.kind, y.number, y.punkt, y.parties, y.persons) for y in g.yttranden] == [
@@ -234,3 +246,13 @@ def test_docs_check_fails_on_a_converted_report_whose_reservationer_were_cut(tmp
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     problems = check(parse(read_file(path, tmp_path, 10_000_000)), []).problems
     assert any("anger 3, hittade 1" in p for p in problems), problems
+
+
+def test_docs_check_fails_on_a_report_no_reader_recognises(tmp_path):
+    """Title page and signature gone: a report that announces reservationer must not pass as a document
+    without records."""
+    path = _pandoc("bet-2010-11-AU1", tmp_path, "gfm-raw_html")
+    path.write_text(path.read_text(encoding="utf-8").replace("På arbetsmarknadsutskottets vägnar", ""), encoding="utf-8")
+    doc = parse(read_file(path, path.parent.parent, 10_000_000))
+    assert doc.betankande is None
+    assert any("lästes inte som ett" in p for p in check(doc, []).problems)
