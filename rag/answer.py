@@ -457,7 +457,7 @@ class Answerer:
         if self._asks_for_record(q):  # who, which party, how they voted: the sentence that says it, or nobody
             if not self.grounded(turn):
                 return _Reply(REFUSAL, True, route="evidence")
-            span = read_span(q, passages[: self.k], self.weights, kind_of(q), self.matter)
+            span = read_span(q, passages[: self.k], self.weights, kind_of(q), self.matter_of(q))
             return self._from_span(span, q) if span else _Reply(REFUSAL, True, route="evidence")
         if turn.decided is not None and q.answer_type == "decision" and _covers(q.text, passages[:1]):
             return _Reply(_quote(_opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
@@ -500,6 +500,22 @@ class Answerer:
                 if c.paragraf:
                     self._paragrafer.setdefault((c.doc, c.paragraf), []).append(c)
         return self._paragrafer.get((doc, paragraf), []) if paragraf else []
+
+    def matter_of(self, q: Question) -> Callable[[Passage], Passage | None]:
+        """For the reading path: a passage's whole §, or None when the passage is about another matter than
+        the question's: its words that name some § of the corpus ('avfallstaxan') are neither in the §'s
+        title nor in the passage ('avfallsplan'), as for a record (`_fit`)."""
+        organs = _word_keys(" ".join(q.organs))  # 'barn- och utbildningsnämnden' names the body, not the matter
+        named = [w for w in q.topic if not w.isdigit() and w not in MONTHS and not _word_match(w, organs)
+                 and _word_match(w, self._title_keys())]
+
+        def whole(p: Passage) -> Passage | None:
+            m = self.matter(p)
+            said = f"{m.title} {p.locator} {p.norm} {re.sub(r'[/_.-]', ' ', p.doc)}"  # the path names the place
+            if named and not any(_word_match(w, _word_keys(said)) for w in named):
+                return None
+            return m
+        return whole
 
     def matter(self, p: Passage) -> Passage:
         """The whole § a passage stands in, as one passage: what its matter is, for the reading path."""
@@ -594,8 +610,10 @@ class Answerer:
         if found:
             sentence, p = found
             return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
-        strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE
-        span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter) if strong else []
+        # a record kind says which sentence answers ('reserverar sig'); without one a name is no answer
+        strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE and (
+            q.answer_type in TYPED or kind_of(q) is not None)
+        span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter_of(q)) if strong else []
         if span:  # the first passages hold the question's words and a candidate: the model may not refuse
             return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
         span = self._stated(turn)
@@ -615,7 +633,7 @@ class Answerer:
         if not said or not said[0].keyed or said[0].relevance < STATED_RELEVANCE:
             return []
         if q.answer_type in {"party", "person"}:
-            return read_span(q, turn.passages[:3], self.weights, kind_of(q), self.matter) or said[:1]
+            return read_span(q, turn.passages[:3], self.weights, kind_of(q), self.matter_of(q)) or said[:1]
         return said[:1]
 
     def _span(self, messages: list[dict[str, str]], passages: list[Passage]) -> str:

@@ -235,9 +235,17 @@ def held_by(q: Question, p: Passage, weights: dict[str, float] | None = None) ->
     long = {t: w for t, w in weight.items() if len(t) >= STEM and t in topical}
     rarest = max(long.values(), default=0.0)
     key = [terms[t] for t, w in long.items() if w >= rarest - 1e-9]
-    around = _stems(p.norm) | _stems(p.locator) | _stems(p.title) | _stems(_PATH.sub(" ", p.doc))
+    around = _stems(p.norm) | _stems(p.locator) | _stems(p.title) | _stems(_PATH.sub(" ", p.doc)) | _dated(p.locator)
     share = sum(weight[t] for t, alts in terms.items() if alts & around) / (sum(weight.values()) or 1.0)
     return share, not key or any(alts & around for alts in key)
+
+
+def _dated(locator: str) -> set[str]:
+    """The meeting's date in words ('25 augusti 2026'), as a question names it, from the locator's ISO date."""
+    return _stems(" ".join(date_in_words(d) for d in _ISO.findall(locator)))
+
+
+_ISO = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b")
 
 
 def _missing(q: Question, passages: list[Passage]) -> list[str]:

@@ -71,22 +71,25 @@ def has_candidate(answer_type: str, text: str) -> bool:
 
 
 def asks(sentence: str, q: Question) -> bool:
-    """A sentence that only asks, or only repeats the question ('Finns det någon styrgrupp …?'), answers nothing."""
+    """A sentence that only asks, or only repeats the question ('Finns det någon styrgrupp …?'), answers nothing;
+    a party or a name the question does not hold is news ('Partigrupp S och MP reserverar sig mot beslutet')."""
     if sentence.rstrip().endswith("?"):
         return True
     words = {w[:6] for w in re.findall(r"[a-zåäöé0-9]{4,}", fold(sentence))}
     asked = {w[:6] for w in re.findall(r"[a-zåäöé0-9]{4,}", fold(q.text))}
-    return bool(words) and len(words - asked) < 2
+    named = set(_PARTY_ABBR.findall(sentence)) - set(_PARTY_ABBR.findall(q.text))
+    return bool(words) and len(words - asked) + len(named) < 2
 
 
 def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | None = None,
-              kind: str | None = None, matter: Callable[[Passage], Passage] | None = None) -> list[Evidence]:
+              kind: str | None = None, matter: Callable[[Passage], Passage | None] | None = None) -> list[Evidence]:
     """The sentences that answer: in the best passage about the question's matter (most of its words in the
     passage's § (`matter`: a 'Reservation' section rarely repeats what the § is about), its place or
     title, the rarest among them; the organ named its own), the best sentence of the kind with a
     candidate of the type and the party named; for a vote, every vote line of that passage. [] when no
     passage holds such a sentence."""
-    about = [p for p in passages if _about(q, matter(p) if matter else p, weights) and _organ_fits(q, p)
+    wholes = [(p, matter(p) if matter else p) for p in passages]  # None: its § is about another matter
+    about = [p for p, whole in wholes if whole is not None and _about(q, whole, weights) and _organ_fits(q, p)
              and _number_fits(q, p)]
     for innermost in (True, False):  # a line of the kind in its own section first, then in an enclosing one
         for p in about:
@@ -110,6 +113,9 @@ def _with_candidate(q: Question, kind: str | None, e: Evidence) -> Evidence | No
         return e if e.values else None
     if has_candidate(q.answer_type, e.text):
         return e
+    if q.answer_type == "person" and kind in KIND_SENTENCE and KIND_SENTENCE[kind].search(e.text) \
+            and has_candidate("party", e.text):
+        return e  # 'Vilka reserverade sig …': 'Partigrupp KD och M reserverar sig' names the party group
     if q.answer_type != "person" or kind not in KIND_SENTENCE or not KIND_SENTENCE[kind].search(e.text):
         return None
     following = sentences(e.passage)[e.at + 1:e.at + 2]

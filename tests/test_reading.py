@@ -139,3 +139,21 @@ def test_a_time_named_as_a_period_is_a_date():
     from rag.evidence import values
     assert values("Göteborg Energi AB återkommer till kommunstyrelsen kvartal 1 2025.", "date") == ["kvartal 1 2025"]
     assert values("senast hösten 2024 eller första kvartalet 2025", "date") == ["hösten 2024", "första kvartalet 2025"]
+
+
+def test_reading_path_keeps_to_the_matter_and_the_kind(corpus_index):
+    reading = Answerer(corpus_index, None, use_facts=False)
+    # 'Partigrupp S och MP reserverar sig mot beslutet': the parties are news, not a repetition of the question
+    maxtaxa = reading.ask("Vilka partier reserverade sig mot beslutet om nya avgiftsnivåer för maxtaxa i förskola "
+                          "och fritidshem?")
+    assert maxtaxa.route == "reading" and "S och MP reserverar sig" in maxtaxa.answer
+    # the reservation in the § on the avfallsplan is not one against an avfallstaxa
+    taxa = reading.ask("Vem reserverade sig mot beslutet om avfallstaxan 2026?")
+    assert taxa.refused and taxa.route == "evidence"
+    # a meeting named by its date in words is the meeting of the locator's ISO date
+    chair = reading.ask("Vem var ordförande vid kommunstyrelsens sammanträde den 25 augusti 2026?")
+    assert not chair.refused and "Lisa Andersson" in chair.answer
+    # after a model refusal, a name is no answer to a question no record kind says how to read
+    absent = Answerer(corpus_index, None)
+    q = "Vilka ledamöter var frånvarande på kommunfullmäktiges sammanträde i Göteborg den 8 juni 2023?"
+    assert absent._instead_of_refusal(absent._prepare(q, None, None), []).refused
