@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from .cite import Passage, check, content_terms, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
                        named_elsewhere, rank, stated, supported_value, term_weights)
-from .reading import asks, kind_of, parties_of_kind, read_span, vote_counts
+from .reading import asks, holds_kind, kind_of, parties_of_kind, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
@@ -125,6 +125,7 @@ RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hol
 # that code can see (a name, a party, counts, a value) and whose words the first passages nearly all hold
 OVERRIDABLE = {"person", "party", "vote", "count", "organ", "amount", "date", "duration"}
 OVERRIDE_SHARE = 0.8
+READ_EXTRA = 3  # a named report's chunks of the kind asked, after the retrieved passages (reading path)
 STATED_RELEVANCE = 0.5  # the model refused: a sentence holding this share (with its § title) is quoted instead
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
@@ -443,6 +444,8 @@ class Answerer:
         for f in facts:
             ordered += [c for c in f.chunk_ids if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
+        if q.record and q.beteckning and not facts:  # the reading path: the named report's part of the kind
+            ordered += [c.id for c in self._report_parts(q) if c.id not in ordered][:READ_EXTRA]
         passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm, c.title or "")
                     for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (self.retriever.chunk(cid),)]
         return _Turn(q, query, unscoped, hits, facts, decided, passages)
@@ -457,7 +460,7 @@ class Answerer:
         if self._asks_for_record(q):  # who, which party, how they voted: the sentence that says it, or nobody
             if not self.grounded(turn):
                 return _Reply(REFUSAL, True, route="evidence")
-            span = read_span(q, passages[: self.k], self.weights, kind_of(q), self.matter_of(q))
+            span = read_span(q, passages, self.weights, kind_of(q), self.matter_of(q))
             return self._from_span(span, q) if span else _Reply(REFUSAL, True, route="evidence")
         if turn.decided is not None and q.answer_type == "decision" and _covers(q.text, passages[:1]):
             return _Reply(_quote(_opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
@@ -500,6 +503,15 @@ class Answerer:
                 if c.paragraf:
                     self._paragrafer.setdefault((c.doc, c.paragraf), []).append(c)
         return self._paragrafer.get((doc, paragraf), []) if paragraf else []
+
+    def _report_parts(self, q: Question) -> list[Chunk]:
+        """The chunks of the committee report a question names that state the record kind it asks about
+        ('Justering' for who signed, 'Särskilt yttrande 2 (SD)'), read after the retrieved passages."""
+        kind, key = kind_of(q), beteckning_key(q.beteckning or "")
+        return [c for c in self.retriever.chunks if key and key in beteckning_key(c.locator)
+                and holds_kind(kind, c.norm, c.locator)
+                and (not q.nummer or re.search(rf"\b{q.nummer}\b", c.locator.split(" · ")[-1] if "punkt" not in
+                                                c.locator.split(" · ")[-1] else c.locator))]
 
     def matter_of(self, q: Question) -> Callable[[Passage], Passage | None]:
         """For the reading path: a passage's whole §, or None when the passage is about another matter than

@@ -51,6 +51,13 @@ def states_kind(kind: str | None, e: Evidence, innermost: bool = False) -> bool:
     return bool(pattern.search(e.text) or pattern.search(" ".join(parts[-1:] if innermost else parts)))
 
 
+def holds_kind(kind: str | None, text: str, locator: str) -> bool:
+    """A chunk states the kind, in its text or by its innermost section ('Justering', 'Särskilt yttrande 2')."""
+    pattern = KIND_SENTENCE.get(kind or "")
+    parts = [x for x in locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
+    return bool(pattern and (pattern.search(text) or pattern.search(" ".join(parts[-1:]))))
+
+
 _PLACE_PART = re.compile(r"(?:s\.|punkt|bet\.)\s|underskrift")  # a locator's page, punkt, report, signatures
 
 

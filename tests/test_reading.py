@@ -115,6 +115,11 @@ def test_reading_a_committee_report_without_records(corpus_index):
     assert "vägnar Tomas Tobé" in signed.answer  # the name stands on the line after 'På … vägnar'
     punkt = reading.ask("Vilken punkt i utskottets förslag gäller reservation 2 i betänkande 2010/11:AU1?")
     assert punkt.route == "reading" and "punkt 3" in punkt.answer
+    # the named report's part of the kind is read after the retrieved passages, which did not hold it
+    chair = reading.ask("Vem undertecknade betänkande 2018/19:AU1 på utskottets vägnar?")
+    assert "Anna Johansson" in chair.answer and "Justering" in chair.citations[0].locator
+    second = reading.ask("Vem lämnade särskilt yttrande 2 i betänkande 2010/11:AU1?")
+    assert "Sven-Olof Sällström (SD)" in second.answer and "Särskilt yttrande 2" in second.citations[0].locator
 
 
 def test_the_party_of_a_yttrande_is_named():
