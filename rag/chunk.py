@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from .structure import Block, ParsedDocument
 
-CHUNKER_VERSION = "paragraf-chunker-22"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
+CHUNKER_VERSION = "paragraf-chunker-23"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
 MAX_CHARS = 1000
 MIN_CHARS = 250
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")

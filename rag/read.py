@@ -209,15 +209,15 @@ _MD_HTML_BLOCK = re.compile(r"^ {0,3}</?(?:address|article|aside|blockquote|body
                             r"figure|footer|form|h[1-6]|head|header|hr|html|li|main|nav|ol|p|section|table|tbody|td|"
                             r"tfoot|th|thead|tr|ul)(?:\s|/?>|$)", re.I)
 _MD_RAW_BLOCK = re.compile(r"^ {0,3}<(style|script|pre)\b", re.I)  # comments stay: '<!-- sida 3 -->' marks a page
-_MD_INLINE_TAG = re.compile(r"</?(?:span|a|sup|sub|em|strong|b|i|u|font|col)\b[^>]*>|<br\s*/?>", re.I)
+_MD_INLINE_TAG = re.compile(r"</?(?:span|a|sup|sub|em|strong|b|i|u|font|col)\b[^>]*>", re.I)  # <br> stays: a cell's line
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~\"'])")
 
 
 def _markdown_text(text: str) -> str:
     """Markdown as its reader sees it: raw HTML blocks a converter kept (pandoc keeps a layout table) as
-    their text, links as their words, escapes ('\\*') as the character, a backslash line break as a line
-    break. Pipes and their escapes stay (a table's cells)."""
+    their text, inline tags dropped, links as their words, escapes ('\\*') as the character, a backslash
+    line break as a line break. Pipes, their escapes and <br> stay (a table's cells and their lines)."""
     lines, out, i = text.split("\n"), [], 0
     while i < len(lines):
         raw = _MD_RAW_BLOCK.match(lines[i])
@@ -234,7 +234,7 @@ def _markdown_text(text: str) -> str:
             continue
         out.append(lines[i])
         i += 1
-    text = _MD_INLINE_TAG.sub(lambda m: "\n" if m.group(0).lower().startswith("<br") else "", "\n".join(out))
+    text = _MD_INLINE_TAG.sub("", "\n".join(out))
     text = _MD_LINK.sub(r"\1", text)
     text = re.sub(r"\\$", "", text, flags=re.M)
     return _MD_ESCAPE.sub(r"\1", text)
