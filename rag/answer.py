@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from .cite import Passage, check, content_terms, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
                        named_elsewhere, rank, stated, supported_value, term_weights)
-from .reading import asks, holds_kind, kind_of, parties_of_kind, read_span, vote_counts
+from .reading import asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, vote_counts
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
@@ -509,9 +509,7 @@ class Answerer:
         ('Justering' for who signed, 'Särskilt yttrande 2 (SD)'), read after the retrieved passages."""
         kind, key = kind_of(q), beteckning_key(q.beteckning or "")
         return [c for c in self.retriever.chunks if key and key in beteckning_key(c.locator)
-                and holds_kind(kind, c.norm, c.locator)
-                and (not q.nummer or re.search(rf"\b{q.nummer}\b", c.locator.split(" · ")[-1] if "punkt" not in
-                                                c.locator.split(" · ")[-1] else c.locator))]
+                and holds_kind(kind, c.norm, c.locator) and number_fits(q, c.locator)]
 
     def matter_of(self, q: Question) -> Callable[[Passage], Passage | None]:
         """For the reading path: a passage's whole §, or None when the passage is about another matter than

@@ -123,10 +123,14 @@ def _untitled(blocks: list[Block], name: str) -> tuple[str, str, str | None] | N
         if not said:
             return None
         bet = max(dict.fromkeys(said), key=said.count)
-    utskott = signed.group("utskott")
-    utskott = utskott[0].upper() + utskott[1:-1]
+    utskott = _committee(signed.group("utskott"))
     title = next((t for t in map(_flat, blocks[:6]) if t and not t.startswith("[") and len(t) < 200), None)
     return utskott, bet, title
+
+
+def _committee(genitive: str) -> str:
+    """'arbetsmarknadsutskottets' -> 'Arbetsmarknadsutskottet'."""
+    return genitive[0].upper() + genitive[1:-1]
 
 
 # a file named by its beteckning: 'bet-2018-19-AU1.md', '2010_11_FöU11.html'
@@ -142,8 +146,7 @@ def _titled(blocks: list[Block]) -> tuple[str, str, str | None] | None:
         bet = BETECKNING.search(text) or next((BETECKNING.search(t) for t in head[i + 1:i + 3] if BETECKNING.search(t)), None)
         if bet is None:
             return None
-        utskott = m.group("utskott")
-        utskott = utskott[0].upper() + utskott[1:-1]  # 'arbetsmarknadsutskottets' -> 'Arbetsmarknadsutskottet'
+        utskott = _committee(m.group("utskott"))
         rest = [t for t in head[i + 1:i + 4] if not BETECKNING.fullmatch(t.strip())]
         return utskott, bet.group("bet"), (rest[0] if rest else None)
     return None

@@ -42,20 +42,14 @@ def kind_of(q: Question) -> str | None:
 def states_kind(kind: str | None, e: Evidence, innermost: bool = False) -> bool:
     """The sentence, or the section it stands in ('Reservation', 'Omröstning'; only the `innermost`
     one: a reservation's 'Förslag till riksdagsbeslut' names the motions' authors, not its own), is of the kind."""
-    if kind is None:
-        return True
-    pattern = KIND_SENTENCE.get(kind)
-    if pattern is None:
-        return True
-    parts = [x for x in e.passage.locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
-    return bool(pattern.search(e.text) or pattern.search(" ".join(parts[-1:] if innermost else parts)))
+    return kind not in KIND_SENTENCE or holds_kind(kind, e.text, e.passage.locator, innermost)
 
 
-def holds_kind(kind: str | None, text: str, locator: str) -> bool:
-    """A chunk states the kind, in its text or by its innermost section ('Justering', 'Särskilt yttrande 2')."""
+def holds_kind(kind: str | None, text: str, locator: str, innermost: bool = True) -> bool:
+    """A text states the kind, itself or by its section ('Justering', 'Särskilt yttrande 2')."""
     pattern = KIND_SENTENCE.get(kind or "")
     parts = [x for x in locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
-    return bool(pattern and (pattern.search(text) or pattern.search(" ".join(parts[-1:]))))
+    return bool(pattern and (pattern.search(text) or pattern.search(" ".join(parts[-1:] if innermost else parts))))
 
 
 _PLACE_PART = re.compile(r"(?:s\.|punkt|bet\.)\s|underskrift")  # a locator's page, punkt, report, signatures
@@ -97,7 +91,7 @@ def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | 
     passage holds such a sentence."""
     wholes = [(p, matter(p) if matter else p) for p in passages]  # None: its § is about another matter
     about = [p for p, whole in wholes if whole is not None and _about(q, whole, weights) and _organ_fits(q, p)
-             and _number_fits(q, p)]
+             and number_fits(q, f"{p.locator} {p.norm}")]
     for innermost in (True, False):  # a line of the kind in its own section first, then in an enclosing one
         for p in about:
             lines = [e for e in (_with_candidate(q, kind, e) for e in rank(q, [p], weights, limit=200)) if e is not None
@@ -120,11 +114,10 @@ def _with_candidate(q: Question, kind: str | None, e: Evidence) -> Evidence | No
         return e if e.values else None
     if has_candidate(q.answer_type, e.text):
         return e
-    if q.answer_type == "person" and kind in KIND_SENTENCE and KIND_SENTENCE[kind].search(e.text) \
-            and has_candidate("party", e.text):
-        return e  # 'Vilka reserverade sig …': 'Partigrupp KD och M reserverar sig' names the party group
-    if q.answer_type != "person" or kind not in KIND_SENTENCE or not KIND_SENTENCE[kind].search(e.text):
+    if q.answer_type != "person" or not holds_kind(kind, e.text, ""):
         return None
+    if has_candidate("party", e.text):
+        return e  # 'Vilka reserverade sig …': 'Partigrupp KD och M reserverar sig' names the party group
     following = sentences(e.passage)[e.at + 1:e.at + 2]
     if following and len(following[0]) < 80 and has_candidate(q.answer_type, following[0]):
         return replace(e, text=f"{e.text} {following[0]}")
@@ -171,9 +164,9 @@ def _with_list(span: list[Evidence]) -> list[Evidence]:
     return span + [replace(last, text=t, at=last.at + i) for i, t in enumerate(rest, 1)]
 
 
-def _number_fits(q: Question, p: Passage) -> bool:
-    """'reservation 3', 'punkt 7': the passage is that one (its place or its text says so)."""
-    where = fold(f"{p.locator} {p.norm}")
+def number_fits(q: Question, where: str) -> bool:
+    """'reservation 3', 'punkt 7': the text (a passage's place and words, or a locator) is that one's."""
+    where = fold(where)
     if q.nummer and not re.search(rf"\b(?:reservation|sarskilt yttrande|sarskilda yttranden)\s*{q.nummer}\b", where):
         return False
     return not q.punkt or bool(re.search(rf"\bpunkt(?:en)?\s*{q.punkt}\b", where))
