@@ -15,11 +15,13 @@ from typing import Callable, Iterator
 from .cite import Passage, check, content_terms, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
                        named_elsewhere, rank, stated, supported_value, term_weights)
-from .reading import asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, vote_counts
+from .reading import (asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, report_parts,
+                      states_kind, vote_counts)
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
-from .genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PLANTED, beteckning_key, date_in_words
+from .genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PERSON, PLANTED, beteckning_key,
+                    date_in_words)
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
@@ -153,14 +155,17 @@ class _Reply:
     route: str = ""
 
 
-def _names(persons: list[dict]) -> str:
-    items = [f"{p['name']} ({p['party']})" if p.get("party") else p["name"] for p in persons]
+def _joined(items: list[str]) -> str:
+    """'A', 'A och B', 'A, B och C'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
+
+
+def _names(persons: list[dict]) -> str:
+    return _joined([f"{p['name']} ({p['party']})" if p.get("party") else p["name"] for p in persons])
 
 
 def _party_list(parties: list[str]) -> str:
-    items = [f"{PARTY_NAMES.get(p, p)} ({p})" for p in parties if p]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
+    return _joined([f"{PARTY_NAMES.get(p, p)} ({p})" for p in parties if p])
 
 
 def fact_sentence(f: Fact) -> str:
@@ -226,9 +231,10 @@ def _of_meeting(q: Question, fact: Fact) -> bool:
         not q.organs or any(same_organ(o, fact.organ or "") for o in q.organs))
 
 
-def _count_item(f: Fact) -> str:
-    """'SD, punkt 7': a counted record's parties and punkt."""
-    return ", ".join(f.parties + ([f"punkt {f.details['punkt']}"] if f.details.get("punkt") else [])) or "–"
+def _part_item(kind: str, nummer: str, parties: list[str], punkt: str) -> str:
+    """'reservation 3 (SD, punkt 7)': a report's part as a list names it."""
+    about = ", ".join(parties + ([f"punkt {punkt}"] if punkt else []))
+    return f"{COUNTED[kind][0]} {nummer}".strip() + (f" ({about})" if about else "")
 
 
 def _reason(text: str) -> str:
@@ -253,6 +259,15 @@ COUNTED = {"reservation": ("reservation", "reservationer"), "särskilt yttrande"
 CONTENT_RECORDS = {"förslag"}
 # records whose sentence does not name the matter it is about
 _PLACED_KINDS = {"omedelbar justering", "ajournering", "bordläggning", "återremiss", "deltar inte i beslutet", "acklamation"}
+
+
+_YES_NO = re.compile(r"\s*(?:ja|nej)\b", re.I)
+
+
+def _lists_parts(q: Question) -> bool:
+    """The question asks for a named report's parts of a kind, all of them: how many, which, whose."""
+    return bool(q.beteckning and kind_of(q) in COUNTED and not q.nummer
+                and (q.answer_type in {"count", "party", "list"}))
 
 
 class Answerer:
@@ -457,6 +472,12 @@ class Answerer:
         if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
                 q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
             return self._from_records(turn, klarsprak, timings)
+        if q.answer_type == "count" and q.beteckning and turn.facts and turn.facts[0].kind in COUNTED:
+            return self._count(turn)  # 'Hur många reservationer finns i betänkande …': the report's own records
+        if _lists_parts(q) and not turn.facts:  # … or its headings: 'Vilka partier lämnade särskilda yttranden?'
+            listed = self._read_parts(turn)
+            if listed is not None:
+                return listed
         if self._asks_for_record(q):  # who, which party, how they voted: the sentence that says it, or nobody
             if not self.grounded(turn):
                 return _Reply(REFUSAL, True, route="evidence")
@@ -469,10 +490,10 @@ class Answerer:
             if said and said[0].keyed and said[0].relevance >= DECISION_RELEVANCE and (
                     q.answer_type != "person" or names_in(said[0].text)):
                 return _Reply(_quote(said[0].text, passages[0].n), False, [passages[0].n], route="decision")
-        if q.answer_type == "count" and q.beteckning and turn.facts and turn.facts[0].kind in COUNTED:
-            return self._count(turn)  # 'Hur många reservationer finns i betänkande …': the report's own records
         if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it (else read on)
-            best = supported_value(q, rank(q, passages[: self.k], self.weights))
+            ranked = rank(q, passages[: self.k], self.weights)
+            kind = kind_of(q)  # 'När justerades …': a date the 'Justering' states before one another sentence holds
+            best = supported_value(q, sorted(ranked, key=lambda e: not states_kind(kind, e, innermost=True)))
             if best is not None:
                 return _Reply(_typed(best, q.answer_type), False, [best.passage.n], route="typed")
         if not self.grounded(turn):
@@ -542,7 +563,10 @@ class Answerer:
         quote = " ".join(_quotable(e.text) for e in span if e.passage.n == n)
         # 'Yrkande från S, V och MP särskilt yttrande C': the party of the kind asked about, named
         named = parties_of_kind(kind_of(q), quote) if q.answer_type == "party" else []
-        lead = f"Omröstningen: {counts}. " if counts else f"{_party_list(named)}. " if named else ""
+        # 'Vilka ledamöter från Miljöpartiet …': the list's members of that party, named
+        members = [f"{name} ({party})" for name, party in PERSON.findall(quote) if party in q.parties]
+        lead = (f"Omröstningen: {counts}. " if counts else f"{_party_list(named)}. " if named
+                else f"{_joined(members)}. " if members and kind_of(q) in MEMBER_LISTS else "")
         text = lead + f"Dokumenten säger: ”{quote}” [{n}]"
         return _Reply(text, False, [n], route=route)
 
@@ -563,17 +587,40 @@ class Answerer:
         return _Reply(text, False, cited, route="record")
 
     def _count(self, turn: _Turn) -> _Reply:
-        """A named report's reservationer or särskilda yttranden, counted: docs --check holds them to the
-        number the report's summary announces."""
+        """A named report's reservationer or särskilda yttranden from its records: docs --check holds them
+        to the number the report's summary announces."""
         facts = sorted(turn.facts, key=lambda f: int(f.details.get("nummer") or 0))
+        items = [(f.details.get("nummer") or "", f.parties, f.details.get("punkt") or "", f.chunk_ids[:1])
+                 for f in facts]
+        return self._listed(turn, facts[0].kind, items, "record")
+
+    def _read_parts(self, turn: _Turn) -> _Reply | None:
+        """Without a record, the report's own headings ('Reservation 4 (S, MP, V)' over 'punkt 4') list and
+        count its parts of the kind; those of the punkt asked about, or of the party named."""
+        q, kind = turn.q, kind_of(turn.q)
+        key = beteckning_key(q.beteckning or "")
+        parts = [p for p in report_parts(kind, (c for c in self.retriever.chunks if key in beteckning_key(c.locator)))
+                 if (not q.punkt or p.punkt == q.punkt) and (not q.parties or set(q.parties) & set(p.parties))]
+        items = [(p.nummer, list(p.parties), p.punkt, list(p.chunk_ids)) for p in parts]
+        shown = {p.chunk_id for p in turn.passages}  # a list no passage shows is no answer code can cite
+        return self._listed(turn, kind, items, "reading") if any(shown & set(p.chunk_ids) for p in parts) else None
+
+    def _listed(self, turn: _Turn, kind: str, items: list[tuple[str, list[str], str, list[str]]],
+                route: str) -> _Reply:
+        """'Betänkande 2013/14:FöU11 har 2 reservationer under punkt 4: reservation 4 (S, MP, V) och …', led
+        by the parties when parties are asked; cited where the listed parts are among the passages."""
+        q = turn.q
         num = {p.chunk_id: p.n for p in turn.passages}
-        kind = facts[0].kind
-        noun = COUNTED[kind][0 if len(facts) == 1 else 1]
-        listed = "; ".join(f"{f.details.get('nummer') or '–'} ({_count_item(f)})" for f in facts)
-        cited = sorted({num[c] for f in facts for c in f.chunk_ids[:1] if c in num})
-        text = (f"Betänkande {turn.q.beteckning} har {len(facts)} {noun}: {listed}."
+        noun = COUNTED[kind][0 if len(items) == 1 else 1]
+        listed = [_part_item(kind, nummer, parties, "" if q.punkt else punkt) for nummer, parties, punkt, _ in items]
+        joined = "; ".join(listed[:-1]) + " och " + listed[-1] if len(listed) > 1 else listed[0]
+        where = f" under punkt {q.punkt}" if q.punkt else ""
+        parties = list(dict.fromkeys(p for _, ps, _, _ in items for p in ps))
+        lead = f"{_party_list(parties)}. " if q.answer_type == "party" and parties else ""
+        cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
+        text = (f"{lead}Betänkande {q.beteckning} har {len(items)} {noun}{where}: {joined}."
                 + "".join(f" [{n}]" for n in cited))
-        return _Reply(text, False, cited, route="record")
+        return _Reply(text, False, cited, route=route)
 
     def _by_llm(self, turn: _Turn, history, klarsprak: bool, timings: dict[str, float]):
         """The LLM reads the passages: it picks evidence sentences ('select'), or writes and code checks."""
@@ -605,7 +652,9 @@ class Answerer:
         removed = [s.text for s in checked.removed]
         # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none
         untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
-        if "framgår inte" in raw.lower() or not checked.kept or untyped:
+        # an answer that only says the question again ('X gjordes ändringar som …') answers nothing; 'Ja, …' does
+        restated = all(asks(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
+        if "framgår inte" in raw.lower() or not checked.kept or untyped or restated:
             return self._instead_of_refusal(turn, removed)
         return _Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")
 

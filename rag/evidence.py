@@ -15,11 +15,11 @@ from functools import lru_cache
 import Stemmer
 
 from .cite import Passage, passage_sentences
-from .genre import (AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PLANTED, SHARE_WORDS, TIME_UNITS,
-                    date_in_words)
+from .genre import (AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES, PLANTED, SHARE_WORDS,
+                    TIME_UNITS, date_in_words)
 from .lexical import QUERY_SYNONYMS, STOPWORDS
 from .normalize import fold
-from .question import Question, organs_in, same_organ
+from .question import Question, organ_key, organs_in, same_organ
 
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's
@@ -161,7 +161,8 @@ def rank(q: Question, passages: list[Passage], weights: dict[str, float] | None 
 
     out = []
     for r, p in enumerate(passages):
-        titled = _stems(p.title)  # a § title names the matter of every sentence under it
+        # a § title, or the heading a sentence stands under ('Justering'), names the matter of every sentence there
+        titled = _stems(p.title) | _stems(" ".join(headings(p.locator)[-1:]))
         # the document's path names the municipality or body ('jonkoping/…')
         around = _stems(p.norm) | _stems(p.locator) | titled | _stems(re.sub(r"[/_.\-]", " ", p.doc))
         passage_share = share(around)
@@ -180,6 +181,14 @@ def rank(q: Question, passages: list[Passage], weights: dict[str, float] | None 
     return out[:limit]
 
 
+def headings(locator: str) -> list[str]:
+    """A locator's headings, outermost first: not its head (organ, date, §) nor a place (page, punkt, report)."""
+    return [x for x in locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
+
+
+_PLACE_PART = re.compile(r"(?:s\.|punkt|bet\.)\s|underskrift")
+
+
 def _counted_nouns(q: Question) -> set[str]:
     """'Hur många nya stolpar' -> {'nya', 'stolp'}: the words right after 'hur många' (five letters)."""
     if q.answer_type != "count":
@@ -190,9 +199,19 @@ def _counted_nouns(q: Question) -> set[str]:
 
 
 def supported_value(q: Question, evidence: list[Evidence], min_relevance: float = MIN_RELEVANCE) -> Evidence | None:
-    """The best sentence that holds a value of the asked kind and enough of the question's words."""
+    """The best sentence that holds a value of the asked kind and enough of the question's words, and is not
+    about another organ of the kind the question names."""
     return next((e for e in evidence if e.values and e.relevance >= min_relevance
-                 and (e.keyed or e.relevance >= KEYLESS_RELEVANCE)), None)
+                 and (e.keyed or e.relevance >= KEYLESS_RELEVANCE) and not another_organ(q, e.text)), None)
+
+
+def another_organ(q: Question, sentence: str) -> bool:
+    """'Finansutskottet justerade den 25 november …' does not date the arbetsmarknadsutskottet's justering: the
+    sentence's subject is another organ of the kind the question names (a kommunstyrelse's proposal that
+    'Kommunfullmäktige fastställer …' is its own)."""
+    subject = organs_in(" ".join(sentence.split()[:3]))[-1:]
+    return bool(q.organs and subject) and not any(same_organ(o, subject[0]) for o in q.organs) and any(
+        organ_key(o)[0] == organ_key(subject[0])[0] for o in q.organs)
 
 
 
@@ -236,8 +255,15 @@ def held_by(q: Question, p: Passage, weights: dict[str, float] | None = None) ->
     rarest = max(long.values(), default=0.0)
     key = [terms[t] for t, w in long.items() if w >= rarest - 1e-9]
     around = _stems(p.norm) | _stems(p.locator) | _stems(p.title) | _stems(_PATH.sub(" ", p.doc)) | _dated(p.locator)
+    around |= _parties_named(q, p.norm)
     share = sum(weight[t] for t, alts in terms.items() if alts & around) / (sum(weight.values()) or 1.0)
     return share, not key or any(alts & around for alts in key)
+
+
+def _parties_named(q: Question, text: str) -> set[str]:
+    """'Miljöpartiet' is held by a list that writes 'Peter Rådberg (MP)'."""
+    return set().union(*(_stems(PARTY_NAMES[a]) for a in q.parties
+                         if a in PARTY_NAMES and re.search(rf"\(\s*{re.escape(a)}\s*\)", text)))
 
 
 def _dated(locator: str) -> set[str]:

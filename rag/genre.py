@@ -202,6 +202,8 @@ MEASURE_UNITS: list[str] = _A["measure_units"]
 MONEY_WORDS: tuple[str, ...] = tuple(_A["money_words"])
 SHARE_WORDS: tuple[str, ...] = tuple(_A["share_words"])
 RELATION_WORDS: tuple[str, ...] = tuple(_A["relation_words"])
+PROCEDURE_ACTS: tuple[str, ...] = tuple(_A["procedure_acts"])
+PROCEDURE_WORDS: tuple[str, ...] = PROCEDURE_ACTS + tuple(_A["procedure_bodies"])
 
 # --- Riksdagen's betänkanden ----------------------------------------------------------------------------------
 _B = _DATA["betankande"]

@@ -10,12 +10,15 @@ with party, a party, Ja/Nej counts); no such sentence means the documents do not
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable
 
+from .chunk import Chunk
 from .cite import Passage, names_in
-from .evidence import TYPED, Evidence, MIN_RELEVANCE, held_by, rank, sentences
-from .genre import KIND_SENTENCE, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, VOTE_PROPOSITION
+from .evidence import TYPED, Evidence, MIN_RELEVANCE, headings, held_by, rank, sentences
+from .genre import (KIND_SENTENCE, MONTHS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, PROCEDURE_ACTS,
+                    PROCEDURE_WORDS, VOTE_PROPOSITION)
+from .lexical import STOPWORDS
 from .normalize import fold
 from .question import Question, organs_in, same_organ
 from .votes import counts_in_text
@@ -48,11 +51,8 @@ def states_kind(kind: str | None, e: Evidence, innermost: bool = False) -> bool:
 def holds_kind(kind: str | None, text: str, locator: str, innermost: bool = True) -> bool:
     """A text states the kind, itself or by its section ('Justering', 'Särskilt yttrande 2')."""
     pattern = KIND_SENTENCE.get(kind or "")
-    parts = [x for x in locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
+    parts = headings(locator)
     return bool(pattern and (pattern.search(text) or pattern.search(" ".join(parts[-1:] if innermost else parts))))
-
-
-_PLACE_PART = re.compile(r"(?:s\.|punkt|bet\.)\s|underskrift")  # a locator's page, punkt, report, signatures
 
 
 def has_candidate(answer_type: str, text: str) -> bool:
@@ -76,10 +76,19 @@ def asks(sentence: str, q: Question) -> bool:
     a party or a name the question does not hold is news ('Partigrupp S och MP reserverar sig mot beslutet')."""
     if sentence.rstrip().endswith("?"):
         return True
-    words = {w[:6] for w in re.findall(r"[a-zåäöé0-9]{4,}", fold(sentence))}
-    asked = {w[:6] for w in re.findall(r"[a-zåäöé0-9]{4,}", fold(q.text))}
+    folded = re.findall(r"[a-zåäöé0-9]{4,}", fold(sentence))
+    question = re.findall(r"[a-zåäöé0-9]{4,}", fold(q.text))
+    asked = {w[:6] for w in question}
+    news = {w[:6] for w in folded} - asked
+    if q.answer_type in _CONTENT_ANSWERS and not any(w.startswith(PROCEDURE_ACTS) for w in question):
+        # 'Vilka ändringar …?': that the matter was approved, by whom and when, is no news
+        news -= {w[:6] for w in folded if w.startswith(PROCEDURE_WORDS) or w in _STOP or w in MONTHS or w.isdigit()}
     named = set(_PARTY_ABBR.findall(sentence)) - set(_PARTY_ABBR.findall(q.text))
-    return bool(words) and len(words - asked) + len(named) < 2
+    return bool(folded) and len(news) + len(named) < 2
+
+
+_CONTENT_ANSWERS = {"list", "content", "reason"}  # what a matter holds, not who decided it or when
+_STOP = {fold(w) for w in STOPWORDS}
 
 
 def read_span(q: Question, passages: list[Passage], weights: dict[str, float] | None = None,
@@ -193,3 +202,32 @@ def vote_counts(span: list[Evidence]) -> str:
     parts = [f"{counts[k]} {label}" for k, label in (("ja", "ja"), ("nej", "nej"), ("avstår", "avstod"),
                                                      ("frånvarande", "frånvarande")) if k in counts]
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """A committee report's reservation or särskilt yttrande as its heading names it ('Reservation 3 (S, MP)'
+    under which 'punkt 3' stands): how many there are, and whose, read from the report's own headings."""
+    nummer: str
+    parties: tuple[str, ...]
+    punkt: str
+    chunk_ids: tuple[str, ...]  # every chunk under the heading, in order
+
+
+def report_parts(kind: str, chunks: Iterable[Chunk]) -> list[ReportPart]:
+    """The report's parts of the kind ('reservation', 'särskilt yttrande'), each once, in the report's order."""
+    found: dict[tuple[str, str], tuple[str, list[str]]] = {}  # (nummer, parties) -> punkt, chunk ids
+    for c in chunks:
+        heads = c.locator.split(" · ")
+        for i, head in enumerate(heads):
+            m = _PART_HEAD.match(head)
+            if not m or fold(m["kind"]) != fold(kind) or not (m["n"] or m["parties"]):
+                continue
+            punkt = next((p[1] for p in map(_PUNKT_HEAD.match, heads[i + 1:]) if p), "")
+            found.setdefault((m["n"] or "", m["parties"] or ""), (punkt, []))[1].append(c.id)
+    return [ReportPart(n, tuple(_PARTY_ABBR.findall(parties)), punkt, tuple(ids))
+            for (n, parties), (punkt, ids) in found.items()]
+
+
+_PART_HEAD = re.compile(r"^(?P<kind>[^\d()]+?)(?:\s+(?P<n>\d{1,3}))?\s*(?:\((?P<parties>[^()]+)\))?$")
+_PUNKT_HEAD = re.compile(r"^punkt (\d+)$")
