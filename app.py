@@ -27,6 +27,7 @@ import page_sv  # noqa: E402
 from rag import is_index_url, settings  # noqa: E402
 from rag.answer import REFUSAL, Answer, Preview, answer_with_sources  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
+from rag.coverage import PLANTED_NOTE  # noqa: E402
 from rag.question import MAX_QUESTION  # noqa: E402
 from rag.read import ReadError  # noqa: E402
 from rag.service import Paragraf, make_filters  # noqa: E402
@@ -346,14 +347,15 @@ def _swedish_error(exc: Exception) -> str:
 
 def staff_tab(service: Paragraf, door: StaffDoor) -> list:
     """Upload, list, re-index and remove documents; every action checks this session's login on the server."""
-    columns = ["Dokument", "Organ", "Datum", "§§", "Bilagor", "Sidor", "OCR", "Stycken"]
+    columns = ["Dokument", "Organ", "Datum", "§§", "Bilagor", "Sidor", "OCR", "Stycken", "Varning"]
 
     def table():
         rows = []
         for doc_id, d in sorted(service.documents().items()):
             ocr = f"skannad, brus {d.get('ocr_noise', 0):.2f}" if d.get("ocr") else f"text, brus {d.get('ocr_noise', 0):.2f}"
             rows.append([doc_id, d.get("organ") or "", d.get("date") or "", ", ".join(d.get("paragrafer", [])[:30]),
-                         ", ".join(d.get("bilagor", [])[:20]), d.get("pages") or "", ocr, d.get("chunks", "")])
+                         ", ".join(d.get("bilagor", [])[:20]), d.get("pages") or "", ocr, d.get("chunks", ""),
+                         f"{PLANTED_NOTE}: {d['planted'][0]}" if d.get("planted") else ""])
         return rows
 
     with gr.Tab("Personal", elem_id="pg-staff"):

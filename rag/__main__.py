@@ -158,6 +158,8 @@ def cmd_check(folders: list[Path]) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from .coverage import PLANTED_NOTE
+
     if args.check is not None:
         return cmd_check(args.check)
     index = _open_index(args)
@@ -173,7 +175,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
               f"{', '.join(d.get('bilagor', [])) or '–'} · sidor: {d.get('pages') or '–'} · "
               f"{d.get('chunks')} stycken · OCR: {'ja' if d.get('ocr') else 'nej'} ({d.get('ocr_noise')})"
               + (f" · inskannade sidor (Tesseract): {meta['ocr_page_numbers']}"
-                 if (meta := d.get("metadata") or {}).get("ocr_page_numbers") else ""))
+                 if (meta := d.get("metadata") or {}).get("ocr_page_numbers") else "")
+              + "".join(f"\n    ~ {PLANTED_NOTE}: {t!r}" for t in d.get("planted") or []))
     return 0
 
 

@@ -21,7 +21,7 @@ from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
 from .genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PERSON, PLANTED, beteckning_key,
-                    date_in_words)
+                    date_in_words, without_planted)
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
@@ -461,7 +461,8 @@ class Answerer:
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
         if q.record and q.beteckning and not facts:  # the reading path: the named report's part of the kind
             ordered += [c.id for c in self._report_parts(q) if c.id not in ordered][:READ_EXTRA]
-        passages = [Passage(n, cid, c.doc, c.locator, c.text, c.norm, c.title or "")
+        # what addresses the reader or the system is no record: never read, quoted or shown to the model
+        passages = [Passage(n, cid, c.doc, c.locator, without_planted(c.text), without_planted(c.norm), c.title or "")
                     for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (self.retriever.chunk(cid),)]
         return _Turn(q, query, unscoped, hits, facts, decided, passages)
 
@@ -614,7 +615,7 @@ class Answerer:
         noun = COUNTED[kind][0 if len(items) == 1 else 1]
         listed = [_part_item(kind, nummer, parties, "" if q.punkt else punkt) for nummer, parties, punkt, _ in items]
         joined = "; ".join(listed[:-1]) + " och " + listed[-1] if len(listed) > 1 else listed[0]
-        where = f" under punkt {q.punkt}" if q.punkt else ""
+        where = (f" under punkt {q.punkt}" if q.punkt else "") + (f" med {_joined(list(q.parties))}" if q.parties else "")
         parties = list(dict.fromkeys(p for _, ps, _, _ in items for p in ps))
         lead = f"{_party_list(parties)}. " if q.answer_type == "party" and parties else ""
         cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})

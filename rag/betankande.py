@@ -102,15 +102,20 @@ def recognise(blocks: list[Block], name: str = "") -> tuple[str, str, str | None
 
 def looks_like(blocks: list[Block]) -> bool:
     """The first blocks are a report's, titled or not (a heading of its parts and a 'betänkande' or 'Utskottet')."""
+    return bool(_titled(blocks)) or _parts_shown(blocks)
+
+
+def _parts_shown(blocks: list[Block]) -> bool:
+    """A heading of a report's parts ('Innehållsförteckning', 'Reservationer') and the word 'betänkande'."""
     texts = [_flat(b) for b in blocks]
-    return bool(_titled(blocks)) or any(fold(t).strip(" :") in BET_CONTENTS | set(BET_PARTS) for t in texts) and any(
+    return any(fold(t).strip(" :") in BET_CONTENTS | set(BET_PARTS) for t in texts) and any(
         re.search(r"\bbetänkande\w*\b|\bUtskottet\b", t) for t in texts)
 
 
 def _untitled(blocks: list[Block], name: str) -> tuple[str, str, str | None] | None:
     """A report without its title page: the signature names the committee ('På arbetsmarknadsutskottets
     vägnar'); the file name ('bet-2018-19-AU1.md') or the text names the beteckning."""
-    if not looks_like(blocks[:60]):
+    if not _parts_shown(blocks[:60]):  # recognise() tried the title page first
         return None
     signed = next((m for b in blocks for m in [BET_PHRASE["signatory"].match(_flat(b))] if m), None)
     if signed is None:

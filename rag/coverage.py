@@ -47,6 +47,10 @@ class Coverage:
         return text + "".join(f"\n      - {p}" for p in self.problems) + "".join(f"\n      ~ {w}" for w in self.warnings)
 
 
+# text in a document that addresses the reader or the system; the answers never read it
+PLANTED_NOTE = "instruktion till en assistent i texten, används inte som underlag"
+
+
 def paragraf_numbers(numbers: list[str]) -> list[str]:
     """'12–14' stands for 12, 13 and 14."""
     out: list[str] = []
@@ -143,6 +147,7 @@ def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
         cov.problems.append("ser ut som ett betänkande (beteckning, reservationer) men lästes inte som ett")
     vote_problems, cov.warnings = _vote_problems(facts)
     cov.problems += _role_problems(doc.attendance) + vote_problems
+    cov.warnings += [f"{PLANTED_NOTE}: {t!r}" for t in doc.summary()["planted"]]
     return cov
 
 

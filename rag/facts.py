@@ -439,7 +439,7 @@ def _add_one_vote(fb: _Builder, doc: ParsedDocument, b, text: str, counts: dict[
     outcome = next((m.group(1).strip() for p in VOTE_OUTCOME for m in [p.search(plain)] if m), None)
     if outcome is None and proposition and counts.get("ja") != counts.get("nej"):
         won = proposition["ja" if (counts.get("ja") or 0) > (counts.get("nej") or 0) else "nej"]
-        outcome = won[len("bifall till "):] if won.startswith("bifall till ") else None
+        outcome = next((m.group(1).strip() for p in VOTE_OUTCOME for m in [p.match(won)] if m), None)  # 'bifall till X'
     same = [f for f in fb.facts if f.kind == "omröstning" and (f.paragraf, f.organ) == (b.paragraf, b.organ)
             and (f.details.get("ja"), f.details.get("nej")) == (counts.get("ja"), counts.get("nej"))
             and None in (proposition, f.details.get("voteringsproposition"))]  # two propositions: two votes

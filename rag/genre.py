@@ -145,7 +145,42 @@ PROPOSITIONSORDNING = _compile_all(_VOTES["propositionsordning_patterns"])
 VOTE_PROPOSITION: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["proposition_patterns"]]
 REFERENCE_BEFORE = _compile_all(_DATA["references"]["before_patterns"])
 # text that addresses the reader or the system ('Ignorera alla tidigare instruktioner …'): never evidence
-PLANTED = _compile_all(_DATA["planted"]["patterns"])
+CHAT_TURN = re.compile("|".join(f"(?:{p})" for p in _DATA["planted"]["turn_patterns"]), re.I | re.M)
+PLANTED = re.compile(f"(?m:{CHAT_TURN.pattern})|{_compile_all(_DATA['planted']['patterns']).pattern}", re.I)
+_PARAGRAPHS = re.compile(r"(\n\s*\n)")
+_PIECES = re.compile(r"[^.!?\n]+[.!?]*")  # sentences, and lines without an end stop
+
+
+def planted_in(text: str) -> list[str]:
+    """The sentences (or chat-turn paragraphs) of a text that address the reader or the system."""
+    if not PLANTED.search(text):
+        return []
+    found = []
+    for para in _PARAGRAPHS.split(text):
+        if CHAT_TURN.search(para):
+            found.append(" ".join(para.split()))
+        else:
+            found += [" ".join(m.group(0).split()) for m in _PIECES.finditer(para) if PLANTED.search(m.group(0))]
+    return found
+
+
+def without_planted(text: str) -> str:
+    """The text with what addresses the reader or the system cut out ('[…]'): a paragraph holding a chat
+    turn, else each planted sentence. What stays is the document's own record."""
+    if not PLANTED.search(text):
+        return text
+    out = []
+    for para in _PARAGRAPHS.split(text):
+        if CHAT_TURN.search(para):
+            out.append("[…]")
+        else:
+            out.append(_PIECES.sub(_cut_planted, para))
+    return "".join(out)
+
+
+def _cut_planted(m: re.Match) -> str:
+    piece = m.group(0)
+    return piece[:len(piece) - len(piece.lstrip())] + "[…]" if PLANTED.search(piece) else piece
 # the sentence a record kind is stated in ('roll:justerare' for a role), for the reading path
 KIND_SENTENCE: dict[str, re.Pattern] = {kind: _compile_all(pats) for kind, pats in _DATA["reading"].items()}
 

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from .attendance import Attendance, Person, is_cover_label, jav_in, read_cover
 from .genre import (
     BANNER, DATE_IN_WORDS, ORGAN_ABBREV, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_OPEN_ENDS, TITLE_ORGAN,
-    front_matter_value, is_known_party, iso_date, organ_from_value, organ_in,
+    front_matter_value, is_known_party, iso_date, organ_from_value, organ_in, planted_in,
 )
 from .lines import (
     DATE, Line, assign_pages, mark_boilerplate, mark_headers, restore_section_signs, settle_header_organs, split_lines,
@@ -117,6 +117,8 @@ class ParsedDocument:
             "listed_paragrafer": self.listed_paragrafer, "parties": self.parties,
             "ocr": self.ocr, "ocr_noise": round(self.ocr_noise, 3), "blocks": len(self.blocks),
             "attendance": asdict(self.attendance),
+            # sentences that address the reader or the system: never evidence, flagged for the staff
+            "planted": [t[:160] for b in self.blocks for t in planted_in(b.text)][:3],
         }
 
 

@@ -162,3 +162,62 @@ def test_reading_path_keeps_to_the_matter_and_the_kind(corpus_index):
     absent = Answerer(corpus_index, None)
     q = "Vilka ledamöter var frånvarande på kommunfullmäktiges sammanträde i Göteborg den 8 juni 2023?"
     assert absent._instead_of_refusal(absent._prepare(q, None, None), []).refused
+
+
+def test_a_report_counted_and_listed_from_its_headings(corpus_index):
+    """With the records off, a betänkande's own headings ('Reservation 9 (S, MP, V)' over 'punkt 7') say how
+    many reservationer or särskilda yttranden it has, whose, and under which punkt; each one cited."""
+    reading = Answerer(corpus_index, None, use_facts=False)
+    yttranden = reading.ask("Hur många särskilda yttranden finns i betänkande 2010/11:AU1?")
+    assert yttranden.route == "reading" and "har 2 särskilda yttranden" in yttranden.answer
+    assert {c.locator.split(" · ")[2] for c in yttranden.citations} == {"Särskilt yttrande 1 (S, MP, V)",
+                                                                          "Särskilt yttrande 2 (SD)"}
+    punkt = reading.ask("Vilka reservationer gäller punkt 7 i betänkande 2013/14:FöU11?")
+    assert "reservation 9 (S, MP, V) och reservation 10 (SD)" in punkt.answer and "reservation 8" not in punkt.answer
+    sd = reading.ask("Hur många reservationer lämnade SD i betänkande 2013/14:FöU11?")
+    assert "har 8 reservationer med SD" in sd.answer and "(S, MP, V" not in sd.answer
+    parties = reading.ask("Vilka partier reserverade sig i betänkande 2013/14:FöU11?")
+    assert parties.answer.startswith("Sverigedemokraterna (SD), Socialdemokraterna (S), Miljöpartiet (MP) och "
+                                     "Vänsterpartiet (V).") and "16 reservationer" in parties.answer
+
+
+def test_a_members_list_answers_for_the_party_named(corpus_index):
+    """'Vilka ledamöter från Sverigedemokraterna …': the party written '(SD)' in the list holds the party's
+    name, and the answer names that party's members before quoting the list."""
+    reading = Answerer(corpus_index, None, use_facts=False)
+    sd = reading.ask("Vilka ledamöter från Sverigedemokraterna deltog i beslutet om betänkande 2010/11:AU1?")
+    assert sd.route == "reading" and sd.answer.startswith("Sven-Olof Sällström (SD). Dokumenten säger:")
+    assert "Justering" in sd.citations[0].locator
+
+
+def test_a_date_under_its_heading_and_not_another_organs(corpus_index):
+    """'Finansutskottet justerade den 25 november 2010 …' in the arbetsmarknadsutskottet's report dates
+    another committee's justering; 'Stockholm den 30 november 2010' under 'Justering' dates its own."""
+    from rag.evidence import another_organ
+    q = analyze("När justerades arbetsmarknadsutskottets betänkande 2010/11:AU1?")
+    assert another_organ(q, "Finansutskottet justerade den 25 november 2010 sitt betänkande om utgiftsramar")
+    assert not another_organ(q, "Arbetsmarknadsutskottet avlämnade den 16 november 2010 ett yttrande")
+    # a kommunstyrelse's proposal that kommunfullmäktige decides is the kommunstyrelse's own
+    ks = analyze("Vilket budgeterat resultat för 2026 föreslår kommunstyrelsen i Kungsbacka?")
+    assert not another_organ(ks, "Kommunfullmäktige fastställer resultat- och balansräkning med ett budgeterat resultat")
+    reading = Answerer(corpus_index, None, use_facts=False)
+    dated = reading.ask("Vilket datum justerade arbetsmarknadsutskottet betänkande 2010/11:AU1?")
+    assert dated.route == "typed" and dated.answer.startswith("30 november 2010")
+    assert "Justering" in dated.citations[0].locator
+
+
+def test_restating_the_question_is_no_answer():
+    """A sentence that only says the question again, or only that the matter was handled (proposed,
+    approved, tabled), answers nothing about what the matter holds; a proposal asked about is an answer."""
+    from rag.reading import asks
+    changes = analyze("Vilka ändringar gjordes i Stiftelsen Göteborgs Studentbostäders stadgar som kommunstyrelsen "
+                      "ställde sig bakom i september 2024?")
+    assert asks("Stiftelsen Göteborgs Studentbostäders stadgar gjordes ändringar som kommunstyrelsen ställde sig "
+                "bakom i september 2024.", changes)
+    assert asks("Kommunstyrelsen tillstyrker stadsledningskontorets förslag och föreslår att kommunfullmäktige "
+                "beslutar: Ändring av Stiftelsen Göteborgs Studentbostäders stadgar, i enlighet med begäran från "
+                "stiftelsens styrelse, godkänns.", changes)
+    assert asks("Bordlagt den 28 augusti 2024, § 606.", changes)
+    assert not asks("Styrelsen utökas från fem till sju ledamöter och stiftelsens säte flyttas till Mölndal.", changes)
+    proposal = analyze("Vad föreslår försvarsutskottet om sjöräddning?")
+    assert not asks("Utskottet föreslår att riksdagen avslår motionen om sjöräddning.", proposal)
