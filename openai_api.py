@@ -34,15 +34,21 @@ _SOURCES = re.compile(r"\n\nKällor:\n.*\Z", re.S)  # an earlier answer's source
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", code: str | None = None):
+    """A refused request, answered as OpenAI's API does: status, `error.message`, `error.type`, `error.param`."""
+
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", code: str | None = None,
+                 param: str | None = None):
         super().__init__(message)
-        self.status, self.message, self.kind, self.code = status, message, kind, code
+        self.status, self.message, self.kind, self.code, self.param = status, message, kind, code, param
 
     def response(self) -> JSONResponse:
         return JSONResponse({"error": self.body()}, status_code=self.status)
 
     def body(self) -> dict:
-        return {"message": self.message, "type": self.kind, "param": None, "code": self.code}
+        return {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}
+
+
+FILTER_FIELDS = ("organ", "date_from", "date_to", "doc", "beteckning")
 
 
 def router(service: Paragraf, api_key: str | None, history_turns: int) -> APIRouter:
@@ -50,7 +56,9 @@ def router(service: Paragraf, api_key: str | None, history_turns: int) -> APIRou
     waiting = threading.BoundedSemaphore(MAX_WAITING)
 
     def authorise(request: Request) -> None:
-        if api_key and not hmac.compare_digest(request.headers.get("authorization", ""), f"Bearer {api_key}"):
+        # bytes, not str: a header with other than ASCII in it is a wrong key, not an error of the comparison
+        given = request.headers.get("authorization", "").encode("utf-8", "surrogateescape")
+        if api_key and not hmac.compare_digest(given, f"Bearer {api_key}".encode()):
             raise ApiError(401, "Fel eller saknad API-nyckel (Authorization: Bearer …).", code="invalid_api_key")
 
     @api.get("/models")
@@ -67,14 +75,12 @@ def router(service: Paragraf, api_key: str | None, history_turns: int) -> APIRou
             authorise(request)
             body = await _json(request)
             question, history = conversation(body.get("messages"), history_turns)
-            options = body.get("paragraf") or {}
-            if not isinstance(options, dict):
-                raise ApiError(400, "Fältet 'paragraf' ska vara ett objekt med filter.")
-            filters = make_filters(*(options.get(k) for k in ("organ", "date_from", "date_to", "doc", "beteckning")))
+            options = _options(body.get("paragraf"))
+            filters = make_filters(*(options.get(k) for k in FILTER_FIELDS))
         except ApiError as exc:
             return exc.response()
         except ValueError as exc:  # a filter's Swedish reason
-            return ApiError(400, str(exc)).response()
+            return ApiError(400, str(exc), param="paragraf").response()
         if not waiting.acquire(blocking=False):
             return ApiError(429, "Paragraf har för många frågor i kö just nu. Försök igen om en stund.",
                             kind="rate_limit_error").response()
@@ -117,13 +123,29 @@ async def _json(request: Request) -> dict:
     return body
 
 
+def _options(options: object) -> dict:
+    """The `paragraf` object: each filter a string (or null), klarsprak a boolean."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise ApiError(400, "Fältet 'paragraf' ska vara ett objekt med filter.", param="paragraf")
+    for key in FILTER_FIELDS:
+        if options.get(key) is not None and not isinstance(options[key], str):
+            raise ApiError(400, f"Fältet 'paragraf.{key}' ska vara en text, till exempel \"2025-01-01\" för ett "
+                                f"datum.", param=f"paragraf.{key}")
+    if options.get("klarsprak") is not None and not isinstance(options["klarsprak"], bool):
+        raise ApiError(400, "Fältet 'paragraf.klarsprak' ska vara true eller false.", param="paragraf.klarsprak")
+    return options
+
+
 def conversation(messages: object, turns: int) -> tuple[str, list[tuple[str, str]]]:
     """(the question, the last `turns` earlier question/answer pairs) from OpenAI chat messages."""
     if not isinstance(messages, list) or not messages:
-        raise ApiError(400, "Fältet 'messages' ska vara en lista med minst ett meddelande.", code="messages")
-    said = [(m.get("role"), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
+        raise ApiError(400, "Fältet 'messages' ska vara en lista med minst ett meddelande.", param="messages")
+    said = [(m.get("role"), _text(m.get("content"), f"messages[{i}].content"))
+            for i, m in enumerate(messages) if isinstance(m, dict)]
     if not said or said[-1][0] != "user" or not said[-1][1].strip():
-        raise ApiError(400, "Det sista meddelandet ska vara användarens fråga.", code="messages")
+        raise ApiError(400, "Det sista meddelandet ska vara användarens fråga.", param="messages")
     pairs, asked = [], None
     for role, content in said[:-1]:
         if role == "user":
@@ -134,13 +156,16 @@ def conversation(messages: object, turns: int) -> tuple[str, list[tuple[str, str
     return said[-1][1], pairs[-turns:] if turns else []
 
 
-def _text(content: object) -> str:
-    """A message's text: a string, or the text parts of a list of parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return ""
+def _text(content: object, field: str) -> str:
+    """A message's text: a string, or the text parts of a list of parts (each text a string)."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise ApiError(400, f"Fältet '{field}' ska vara en text eller en lista med delar.", param=field)
+    texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    if not all(isinstance(t, str) for t in texts):
+        raise ApiError(400, f"En textdel i '{field}' ska ha en text i fältet 'text'.", param=field)
+    return "\n".join(texts)
 
 
 def doc_link(base: str, c: Citation) -> str:

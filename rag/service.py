@@ -50,8 +50,15 @@ def make_filters(organ: str | None = None, date_from: str | None = None, date_to
     values = {"date_from": check_date(date_from, "Från datum"), "date_to": check_date(date_to, "Till datum")}
     if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
         raise ValueError("Från datum ligger efter Till datum")
+    named = {"Organ": organ, "Dokument": doc, "Beteckning": beteckning}
+    for label, value in named.items():  # a NUL or a line break is no name (and no database takes a NUL)
+        if value and _CONTROL.search(value):
+            raise ValueError(f"{label}: får inte innehålla styrtecken")
     return Filters(organ=(organ or "").strip() or None, doc=(doc or "").strip() or None,
                    beteckning=(beteckning or "").strip() or None, **values)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass

@@ -84,3 +84,51 @@ def test_earlier_turns_are_the_conversation_without_their_source_lists():
     ], turns=3)
     assert question == "Vilket parti tillhör han?"
     assert history == [(PRIPP, "Anders Pripp (SD) instämde. [1]")]
+
+
+def _post(url: str, body: object, authorization: bytes | str = f"Bearer {API_KEY}") -> tuple[int, dict]:
+    """A raw request (the SDK would refuse to send most of these); the status and the parsed error body."""
+    import http.client
+    from urllib.parse import urlparse
+
+    where = urlparse(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=120)
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "Authorization": authorization}
+    conn.request("POST" if body is not None else "GET", where.path, body=data if body is not None else None,
+                 headers=headers)
+    reply = conn.getresponse()
+    status, payload = reply.status, reply.read()
+    conn.close()
+    return status, json.loads(payload or b"{}")
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"messages": [{"role": "user", "content": PRIPP}], "paragraf": {"organ": 5}}, "paragraf.organ"),
+    ({"messages": [{"role": "user", "content": PRIPP}], "paragraf": {"date_from": 20250101}}, "paragraf.date_from"),
+    ({"messages": [{"role": "user", "content": PRIPP}], "paragraf": {"doc": ["malmo"]}}, "paragraf.doc"),
+    ({"messages": [{"role": "user", "content": PRIPP}], "paragraf": {"klarsprak": "ja"}}, "paragraf.klarsprak"),
+    ({"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}, "messages[0].content"),
+    ({"messages": [{"role": "user", "content": {"text": PRIPP}}]}, "messages[0].content"),
+    ({"messages": [{"role": "user", "content": PRIPP}], "paragraf": {"organ": "Kommun\x00styrelsen"}}, "paragraf"),
+])
+def test_wrongly_typed_fields_are_a_bad_request_naming_the_field(app_server, body, param):
+    status, reply = _post(app_server.url + "/v1/chat/completions", body)
+    assert status == 400 and reply["error"]["param"] == param and reply["error"]["type"] == "invalid_request_error"
+    assert reply["error"]["message"] and "\n" not in reply["error"]["message"]
+
+
+def test_a_key_with_other_than_ascii_is_a_wrong_key(app_server):
+    for path, body in (("/v1/chat/completions", {"messages": [{"role": "user", "content": PRIPP}]}),
+                       ("/v1/models", None)):
+        status, reply = _post(app_server.url + path, body, authorization="Bearer nyckel-åäö".encode())
+        assert status == 401 and reply["error"]["code"] == "invalid_api_key"
+
+
+def test_a_nul_in_a_filter_is_a_bad_request_on_postgres(pg_app_server):
+    """The database takes no NUL: the filter is refused with its reason before any query runs."""
+    body = {"messages": [{"role": "user", "content": PRIPP}], "paragraf": {"organ": "Kommun\x00styrelsen"}}
+    status, reply = _post(pg_app_server.url + "/v1/chat/completions", body)
+    assert status == 400 and "styrtecken" in reply["error"]["message"]
+    status, _ = _post(pg_app_server.url + "/v1/chat/completions", {"messages": [{"role": "user", "content": PRIPP}]})
+    assert status == 200  # and it serves on
