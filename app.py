@@ -501,6 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--staff", action="store_true", default=os.environ.get("PARAGRAF_STAFF") == "1",
                    help="enable the staff tab; the password is read from PARAGRAF_STAFF_PASSWORD")
     p.add_argument("--max-upload-mb", type=float, default=float(os.environ.get("PARAGRAF_MAX_UPLOAD_MB", "20")))
+    p.add_argument("--trusted-proxy", action="append", metavar="ADRESS",
+                   default=[a.strip() for a in os.environ.get("PARAGRAF_TRUSTED_PROXIES", "").split(",") if a.strip()],
+                   help="a reverse proxy whose X-Forwarded-For is believed (PARAGRAF_TRUSTED_PROXIES, comma-separated); "
+                        "none by default: the login lockout counts the connection's own address")
     args = p.parse_args(argv)
     password = None
     if args.staff:
@@ -516,7 +520,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Paragraf: http://{args.host}:{args.port}", flush=True)
     api_key = os.environ.get("PARAGRAF_API_KEY") or None
-    uvicorn.run(create_app(service, password, api_key), host=args.host, port=args.port, log_level="warning")
+    # forwarding headers only from the proxies named: anyone else could pick an address for each guess
+    uvicorn.run(create_app(service, password, api_key), host=args.host, port=args.port, log_level="warning",
+                proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=",".join(args.trusted_proxy) or None)
     return 0
 
 

@@ -1,8 +1,9 @@
 """The staff tab's door: password checks that resist guessing, and upload tokens for logged-in staff.
 
-Failed logins are counted per browser session and per client address; after a few in a
-window, every further try (the right password too) is refused for a delay that doubles
-with each failure. The comparison stays constant-time. A successful login hands out a
+Failed logins are counted per browser session, per client address and for the account; after
+a few in a window (more for the account, which every address shares), every further try (the
+right password too) is refused for a delay that doubles with each failure. The address is the
+connection's own unless the app was told to trust a proxy's forwarding headers. The comparison stays constant-time. A successful login hands out a
 random token that the browser sends with its uploads; anonymous uploads are refused.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 FREE_TRIES = 5  # wrong passwords per session or address before the first lockout
+ACCOUNT_TRIES = 4 * FREE_TRIES  # ... and for the account, from any number of sessions and addresses
 WINDOW_S = 15 * 60  # failures older than this are forgotten
 LOCK_S = float(os.environ.get("PARAGRAF_LOGIN_LOCK_S", "30"))  # the first lockout; it doubles after each failure
 MAX_LOCK_S = 15 * 60
@@ -43,7 +45,7 @@ class StaffDoor:
     def login(self, given: str, session: str, address: str, now: float | None = None) -> str:
         """A fresh upload token for the right password; LoginRefused for a wrong one or while locked."""
         now = time.monotonic() if now is None else now
-        keys = [f"session:{session}", f"address:{address}"]
+        keys = [f"session:{session}", f"address:{address}", "account:staff"]
         with self._mutex:
             wait = max(self._entry(k, now).locked_until - now for k in keys)
             if wait > 0:
@@ -55,7 +57,7 @@ class StaffDoor:
                 self._tokens[token] = (now + TOKEN_TTL_S, UPLOADS_PER_TOKEN)
                 return token
             for k in keys:
-                self._fail(self._entry(k, now), now)
+                self._fail(self._entry(k, now), now, ACCOUNT_TRIES if k.startswith("account:") else FREE_TRIES)
         raise LoginRefused("Fel lösenord.")
 
     def _entry(self, key: str, now: float) -> _Failures:
@@ -63,9 +65,9 @@ class StaffDoor:
         entry.times = [t for t in entry.times if now - t < WINDOW_S]
         return entry
 
-    def _fail(self, entry: _Failures, now: float) -> None:
+    def _fail(self, entry: _Failures, now: float, free: int) -> None:
         entry.times.append(now)
-        over = len(entry.times) - FREE_TRIES
+        over = len(entry.times) - free
         if over >= 0:
             entry.locked_until = now + min(MAX_LOCK_S, self._lock_s * 2 ** over)
 

@@ -3,6 +3,7 @@ planted control tokens, impossible dates, empty questions, password guessing."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import shutil
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
+import uuid
 from pathlib import Path
 
 import docx
@@ -24,10 +27,10 @@ from rag.llm import as_text, load_llm
 from rag.question import check_question
 from rag.read import ReadError, read_file
 from rag.service import Paragraf, make_filters
-from rag.staff import FREE_TRIES, LoginRefused, StaffDoor
+from rag.staff import ACCOUNT_TRIES, FREE_TRIES, LoginRefused, StaffDoor
 from rag.structure import parse
 
-from conftest import CORPUS, KS16, KSAU141, ROOT
+from conftest import CORPUS, KS16, KSAU141, ROOT, STAFF_PASSWORD, launch_app, stop_app, wait_ready
 from helpers import make_pdf
 
 TEST_LLM = "smollm2-135m"
@@ -289,6 +292,57 @@ def test_password_guessing_is_locked_out_per_session_and_address():
         door.login("fel", "s4", "10.0.0.3", now=now + 200)
     with pytest.raises(LoginRefused, match="För många"):
         door.login("rätt-lösenord", "s4", "10.0.0.3", now=now + 200 + 100)  # 120 s lock after the 6th failure
+
+
+def test_the_account_is_locked_whatever_the_address():
+    """Guesses from ever new sessions and addresses still lock the account (after more tries)."""
+    door = StaffDoor("rätt-lösenord", lock_s=60)
+    now = 1000.0
+    for i in range(ACCOUNT_TRIES):
+        with pytest.raises(LoginRefused, match="Fel lösenord"):
+            door.login("fel", f"s{i}", f"10.0.{i}.1", now=now + i)
+    with pytest.raises(LoginRefused, match="För många"):
+        door.login("rätt-lösenord", "ny", "10.9.9.9", now=now + ACCOUNT_TRIES)
+    assert door.login("rätt-lösenord", "ny", "10.9.9.9", now=now + ACCOUNT_TRIES + 61)
+
+
+def _staff_login(url: str, password: str, forwarded: str) -> str:
+    """The staff tab's login as the page sends it (Gradio's queue), with a forged X-Forwarded-For; its note."""
+    with urllib.request.urlopen(url + "/config", timeout=30) as r:
+        config = json.load(r)
+    labels = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
+    fn, dep = next((i, d) for i, d in enumerate(config["dependencies"])
+                   if any(labels.get(t[0]) == "Logga in" for t in d["targets"]))
+    session, headers = uuid.uuid4().hex[:12], {"Content-Type": "application/json", "X-Forwarded-For": forwarded}
+    body = {"data": [password], "fn_index": fn, "session_hash": session, "event_data": None,
+            "trigger_id": dep["targets"][0][0]}
+    urllib.request.urlopen(urllib.request.Request(url + "/gradio_api/queue/join", json.dumps(body).encode(),
+                                                  headers), timeout=30).close()
+    with urllib.request.urlopen(urllib.request.Request(url + f"/gradio_api/queue/data?session_hash={session}",
+                                                       headers=headers), timeout=120) as events:
+        for line in events:
+            if line.startswith(b"data:") and (msg := json.loads(line[5:]))["msg"] == "process_completed":
+                return msg["output"]["data"][4]
+    raise AssertionError("no answer to the login")
+
+
+def test_a_forged_forwarding_header_does_not_dodge_the_lockout(tmp_path):
+    """Without a trusted proxy the app counts the connection's own address: a new X-Forwarded-For for
+    each guess changes nothing, and the right password is refused once locked."""
+    corpus = tmp_path / "corpus"
+    (corpus / KS16).parent.mkdir(parents=True)
+    shutil.copy(CORPUS / KS16, corpus / KS16)
+    proc, url, log = launch_app(tmp_path, corpus, str(tmp_path / "index"), "--staff")
+    try:
+        wait_ready(proc, url, log)
+        notes = [_staff_login(url, "fel-lösenord", f"203.0.113.{i}") for i in range(FREE_TRIES + 1)]
+        assert notes[:FREE_TRIES] == ["Fel lösenord."] * FREE_TRIES and "För många" in notes[-1]
+        assert "För många" in _staff_login(url, STAFF_PASSWORD, "198.51.100.7")
+        log.seek(0)
+        said = log.read()
+        assert "från 127.0.0.1" in said and "203.0.113." not in said
+    finally:
+        stop_app(proc, log)
 
 
 PLANTED_PROTOCOL = """Kommunstyrelsen
