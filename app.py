@@ -28,6 +28,7 @@ from rag import is_index_url, settings  # noqa: E402
 from rag.answer import REFUSAL, Answer, Preview, answer_with_sources  # noqa: E402
 from rag.cite import cited_spans  # noqa: E402
 from rag.coverage import PLANTED_NOTE  # noqa: E402
+from rag.postgres import DatabaseAway  # noqa: E402
 from rag.question import MAX_QUESTION  # noqa: E402
 from rag.read import ReadError  # noqa: E402
 from rag.service import Paragraf, make_filters  # noqa: E402
@@ -146,8 +147,8 @@ def render_document(service: Paragraf, doc: str, chunk_id: str) -> tuple[str, in
     """The page and its HTTP status: 404 for a document that is not in the index or cannot be shown."""
     try:
         src = service.source(doc)
-    except (ReadError, RuntimeError) as exc:
-        return _page("Dokumentet kan inte visas", f"<p>{text(exc, False)}</p>"), 404
+    except (ReadError, RuntimeError) as exc:  # not in the index (404), or its database away for now (503)
+        return _page("Dokumentet kan inte visas", f"<p>{text(exc, False)}</p>"), 503 if isinstance(exc, DatabaseAway) else 404
     chunk = service.chunk(chunk_id)
     chunk = chunk if chunk and chunk.doc == doc else None
     body = src.text
@@ -456,8 +457,9 @@ def create_app(service: Paragraf, staff_password: str | None = None, api_key: st
     def status() -> dict:
         """For scripts and health checks: the index served and the model loaded, and the last failure."""
         st = service.status
-        return {"ready": st.ready, "message": st.message, "progress": st.progress, "error": st.error,
-                "last_error": st.last_error, "warning": st.warning}
+        away = service.database_away() if st.ready else None  # a shared index whose database is restarting
+        return {"ready": st.ready and not away, "message": away or st.message, "progress": st.progress,
+                "error": st.error, "last_error": st.last_error, "warning": st.warning, "database": away}
 
     @app.middleware("http")
     async def swedish_page(request: Request, call_next):

@@ -16,7 +16,7 @@ from .cite import Passage, check, content_terms, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
                        named_elsewhere, rank, stated, supported_value, term_weights)
 from .reading import (asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, report_parts,
-                      states_kind, vote_counts)
+                      restates, states_kind, vote_counts)
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
@@ -654,7 +654,7 @@ class Answerer:
         # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none
         untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
         # an answer that only says the question again ('X gjordes ändringar som …') answers nothing; 'Ja, …' does
-        restated = all(asks(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
+        restated = all(restates(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
         if "framgår inte" in raw.lower() or not checked.kept or untyped or restated:
             return self._instead_of_refusal(turn, removed)
         return _Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")

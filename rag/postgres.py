@@ -79,6 +79,41 @@ def connect(url: str):
     return conn
 
 
+class DatabaseAway(RuntimeError):
+    """str() is the Swedish reason: the server does not answer (restarting, stopped, unreachable)."""
+
+
+def pool(url: str, size: int = 4):
+    """Connections for a serving instance: each one checked before use and replaced when the server restarted.
+    DatabaseAway when the server does not answer now; the pool reconnects by itself once it is back."""
+    from pgvector.psycopg import register_vector
+    from psycopg_pool import ConnectionPool
+
+    connect(url).close()  # the vector extension exists, and a clear reason when the server is away
+    connections = ConnectionPool(url, min_size=1, max_size=size, open=False, configure=register_vector,
+                                 check=ConnectionPool.check_connection, kwargs={"connect_timeout": 10},
+                                 reconnect_timeout=0, name="paragraf")
+    connections.open(wait=True, timeout=30)
+    return connections
+
+
+def reachable(url: str) -> str | None:
+    """None when the server answers within 3 s; the Swedish reason otherwise."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        return str(away(url, exc))
+    return None
+
+
+def away(url: str, exc: Exception) -> DatabaseAway:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    return DatabaseAway(f"Databasen svarar inte just nu ({_safe(url)}: {first}). Försök igen om en stund.")
+
+
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
     import re

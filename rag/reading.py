@@ -74,17 +74,24 @@ def has_candidate(answer_type: str, text: str) -> bool:
 def asks(sentence: str, q: Question) -> bool:
     """A sentence that only asks, or only repeats the question ('Finns det någon styrgrupp …?'), answers nothing;
     a party or a name the question does not hold is news ('Partigrupp S och MP reserverar sig mot beslutet')."""
-    if sentence.rstrip().endswith("?"):
-        return True
+    return sentence.rstrip().endswith("?") or _news(sentence, q) < 2
+
+
+def restates(answer: str, q: Question) -> bool:
+    """An answer with no word the question lacks ('X gjordes ändringar som …') says nothing; 'Studor AB' does."""
+    return _news(answer, q) == 0
+
+
+def _news(sentence: str, q: Question) -> int:
+    """How many words (and parties) a sentence holds that the question does not; for a question about what a
+    matter holds, that it was approved, by whom and when is no news."""
     folded = re.findall(r"[a-zåäöé0-9]{4,}", fold(sentence))
     question = re.findall(r"[a-zåäöé0-9]{4,}", fold(q.text))
-    asked = {w[:6] for w in question}
-    news = {w[:6] for w in folded} - asked
+    news = {w[:6] for w in folded} - {w[:6] for w in question}
     if q.answer_type in _CONTENT_ANSWERS and not any(w.startswith(PROCEDURE_ACTS) for w in question):
-        # 'Vilka ändringar …?': that the matter was approved, by whom and when, is no news
         news -= {w[:6] for w in folded if w.startswith(PROCEDURE_WORDS) or w in _STOP or w in MONTHS or w.isdigit()}
     named = set(_PARTY_ABBR.findall(sentence)) - set(_PARTY_ABBR.findall(q.text))
-    return bool(folded) and len(news) + len(named) < 2
+    return len(news) + len(named) if folded else 2
 
 
 _CONTENT_ANSWERS = {"list", "content", "reason"}  # what a matter holds, not who decided it or when

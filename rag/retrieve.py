@@ -251,24 +251,38 @@ class PgRetriever(Retriever):
     (`stale`)."""
 
     def __init__(self, url: str, embedder: EmbeddingModel, analyzer: SwedishAnalyzer | None = None,
-                 previous=None) -> None:
-        import threading
-
+                 previous=None, connections=None) -> None:
         from . import postgres
 
-        self.url, self._pg, self._db_lock = url, postgres, threading.Lock()
-        self._conn = postgres.connect(url)
+        self.url, self._pg = url, postgres
+        self._pool = connections or postgres.pool(url)
         self.analyzer = analyzer or SwedishAnalyzer(default_lexicon())
-        super().__init__(postgres.load(self._conn, previous), embedder)
+        super().__init__(self._db(postgres.load, previous), embedder)
 
     def refreshed(self) -> PgRetriever:
         """The index as the database holds it now, for another instance's writes: only the documents changed
-        since are read, and the embedding model and analyzer are this one's."""
-        return PgRetriever(self.url, self.embedder, self.analyzer, self.stored)
+        since are read; the embedding model, analyzer and connections are this one's."""
+        return PgRetriever(self.url, self.embedder, self.analyzer, self.stored, self._pool)
 
     def _db(self, fn, *args):
-        with self._db_lock:  # one connection, used by one thread at a time
-            return fn(self._conn, *args)
+        """`fn(connection, *args)` on a checked connection of the pool; once more on a fresh one when the
+        server went away under it (a restart); DatabaseAway, with its Swedish reason, when it is away now."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        for attempt in (1, 2):
+            try:
+                with self._pool.connection(timeout=5) as conn:
+                    return fn(conn, *args)
+            except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+                if attempt == 2:
+                    raise self._pg.away(self.url, exc) from exc
+                self._pool.check()  # drop the connections the restart closed
+
+    def reachable(self) -> str | None:
+        """None while the database answers; the Swedish reason while it does not (for /status: a connection
+        of its own, so that a health check neither waits for the pool nor takes from it)."""
+        return self._pg.reachable(self.url)
 
     def stale(self) -> bool:
         """True once a document was added, replaced or removed since this instance loaded the index."""

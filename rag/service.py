@@ -218,6 +218,12 @@ class Paragraf:
     def documents(self) -> dict[str, dict]:
         return self.answerer.retriever.documents if self.answerer else {}
 
+    def database_away(self) -> str | None:
+        """The Swedish reason while a shared index's database does not answer (a restart); None otherwise.
+        The connections are replaced by themselves once it is back."""
+        reachable = getattr(self.answerer.retriever, "reachable", None) if self.answerer else None
+        return reachable() if reachable else None
+
     # -- staff ------------------------------------------------------------------------------------------------
     def reindex(self, paths: list[Path] | None = None) -> IngestReport:
         """Bring the index in line with the corpus folder (or only with `paths` in it) and swap it in."""

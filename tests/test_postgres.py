@@ -212,3 +212,61 @@ def test_an_upload_on_one_instance_is_answered_by_another(small_corpus, tmp_path
     answer = second.ask(question)
     assert any(c.doc.endswith(name) for c in answer.citations), answer
     assert "Kay Wictorin" in answer.answer
+
+
+def _get(url: str, body: dict | None = None) -> tuple[int, dict | str]:
+    import urllib.error
+    import urllib.request
+
+    from conftest import API_KEY
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body else None, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as r:
+            raw = r.read().decode()
+            status = r.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read().decode(), exc.code
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
+def test_the_app_tells_of_a_database_restart_and_recovers_by_itself(tmp_path):
+    """A restart of the database under a running app: while it is down /status says so (not ready, the
+    reason), /v1 and the document view answer 503 with a Swedish reason; once it is back the app answers
+    again without a restart of its own."""
+    from rag import pglocal
+
+    from conftest import launch_app, stop_app, wait_ready
+
+    data = tmp_path / "pg"
+    url = pglocal.start(data)
+    port = int((data / "port").read_text())
+    corpus = tmp_path / "corpus"
+    (corpus / KS16).parent.mkdir(parents=True)
+    shutil.copy(CORPUS / KS16, corpus / KS16)
+    proc, app, log = launch_app(tmp_path, corpus, url)
+    ask = {"messages": [{"role": "user", "content": QUESTIONS[0]}]}
+    page = f"{app}/dokument?doc={KS16}"
+    try:
+        wait_ready(proc, app, log)
+        assert _get(app + "/v1/chat/completions", ask)[0] == 200
+        pglocal.stop(data)
+        status, said = _get(app + "/status")
+        assert said["ready"] is False and "Databasen svarar inte" in said["database"], said
+        status, reply = _get(app + "/v1/chat/completions", ask)
+        assert status == 503 and "Databasen svarar inte" in reply["error"]["message"]
+        assert _get(page)[0] == 503
+        pglocal.start(data, port=port)
+        deadline = time.monotonic() + 60
+        while _get(app + "/status")[1]["ready"] is not True and time.monotonic() < deadline:
+            time.sleep(0.5)
+        status, reply = _get(app + "/v1/chat/completions", ask)
+        assert status == 200 and "Anders Pripp" in reply["choices"][0]["message"]["content"]
+        assert _get(page)[0] == 200 and _get(app + "/status")[1]["database"] is None
+    finally:
+        stop_app(proc, log)
+        pglocal.stop(data)

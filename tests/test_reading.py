@@ -209,11 +209,13 @@ def test_a_date_under_its_heading_and_not_another_organs(corpus_index):
 def test_restating_the_question_is_no_answer():
     """A sentence that only says the question again, or only that the matter was handled (proposed,
     approved, tabled), answers nothing about what the matter holds; a proposal asked about is an answer."""
-    from rag.reading import asks
+    from rag.reading import asks, restates
     changes = analyze("Vilka ändringar gjordes i Stiftelsen Göteborgs Studentbostäders stadgar som kommunstyrelsen "
                       "ställde sig bakom i september 2024?")
-    assert asks("Stiftelsen Göteborgs Studentbostäders stadgar gjordes ändringar som kommunstyrelsen ställde sig "
-                "bakom i september 2024.", changes)
+    assert restates("Stiftelsen Göteborgs Studentbostäders stadgar gjordes ändringar som kommunstyrelsen ställde sig "
+                    "bakom i september 2024.", changes)
+    winner = analyze("Vem utsågs till vinnare av markanvisningstävlingen för småhus i kvarteret Gjutaren och Liljan?")
+    assert not restates("Studor AB", winner)  # a short answer is news, though one word is no quote
     assert asks("Kommunstyrelsen tillstyrker stadsledningskontorets förslag och föreslår att kommunfullmäktige "
                 "beslutar: Ändring av Stiftelsen Göteborgs Studentbostäders stadgar, i enlighet med begäran från "
                 "stiftelsens styrelse, godkänns.", changes)
