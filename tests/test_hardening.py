@@ -388,3 +388,50 @@ def test_a_planted_claim_is_never_the_answer_and_is_flagged(tmp_path):
     checked = subprocess.run([sys.executable, "-m", "rag", "docs", "--check", str(corpus)], capture_output=True,
                              text=True, cwd=ROOT)
     assert checked.stdout.count("instruktion till en assistent") == 3, checked.stdout
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The processes whose parent is `pid` (from /proc), with their command lines."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_reader_processes_die_with_a_killed_ingest(tmp_path):
+    """kill -9 of `python -m rag ingest` while its reader processes work: none of them outlives it."""
+    corpus = tmp_path / "corpus"
+    for doc in sorted((CORPUS / "kungsbacka").rglob("*.*"))[:6] + sorted((CORPUS / "goteborg").glob("*.txt")):
+        target = corpus / doc.relative_to(CORPUS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(doc, target)
+    env = {**os.environ, "PARAGRAF_INGEST_WORKERS": "2"}
+    ingest = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus), "--index", str(tmp_path / "index")],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, readers = time.monotonic() + 180, {}
+    while time.monotonic() < deadline and ingest.poll() is None:
+        readers = {p: c for p, c in _children(ingest.pid).items() if "multiprocessing" in c}
+        if sum("spawn_main" in c for c in readers.values()) >= 2:
+            break
+        time.sleep(0.2)
+    assert sum("spawn_main" in c for c in readers.values()) >= 2, "the ingest started no reader processes"
+    ingest.kill()
+    ingest.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in readers):
+        time.sleep(0.2)
+    assert not [c for p, c in readers.items() if _alive(p)]
