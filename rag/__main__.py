@@ -60,13 +60,15 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     import rag
+    from .index import IndexWriteError
+    from .normalize import printable
 
     try:
         report = rag.ingest(args.paths, index_dir=args.index, root=args.root, embed_model=args.embed_model,
                             rebuild=args.rebuild, show_bar=not args.quiet)
     except rag.IndexError as exc:
-        print(f"fel: {exc}", file=sys.stderr)
-        return 1
+        print(f"fel: {printable(str(exc))}", file=sys.stderr)
+        return 2 if isinstance(exc, IndexWriteError) else 1
     for line in report.lines():
         print(line, file=sys.stderr if line.startswith("fel:") else sys.stdout)
     return 0
@@ -139,7 +141,7 @@ def cmd_check(folders: list[Path]) -> int:
     from .config import settings
     from .coverage import Coverage, check_paths, summary
     from .lexicon import default_lexicon
-    from .normalize import OcrRepair
+    from .normalize import OcrRepair, printable
 
     folders = folders or [settings().corpus_dir]
     missing = [f for f in folders if not f.exists()]
@@ -152,7 +154,7 @@ def cmd_check(folders: list[Path]) -> int:
         root = folder if folder.is_dir() else folder.parent
         results += check_paths([folder], root, repair)
     for r in results:
-        print(r.line() if isinstance(r, Coverage) else f"FEL {r}")
+        print(r.line() if isinstance(r, Coverage) else f"FEL {printable(r)}")
     print(summary(results))
     return 0 if all(isinstance(r, Coverage) and r.ok for r in results) else 1
 

@@ -15,7 +15,7 @@ from .betankande import announced
 from .chunk import chunk_document
 from .facts import Fact, extract
 from .genre import BETECKNING, NAME, PERSON
-from .normalize import OcrRepair
+from .normalize import OcrRepair, printable
 from .read import ReadError, read_file, walk
 from .structure import ParsedDocument, parse
 
@@ -42,7 +42,7 @@ class Coverage:
         listed = f"{len(self.listed)} listade" if self.listed else "ingen förteckning"
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.records.items()))
         head = "OK " if self.ok else "FEL"
-        text = (f"{head} {self.doc}: {self.organ or '–'} {self.date or '–'} · §§ {len(self.found)} ({listed}) · "
+        text = (f"{head} {printable(self.doc)}: {self.organ or '–'} {self.date or '–'} · §§ {len(self.found)} ({listed}) · "
                 f"omröstningar {self.votes} · {kinds or 'inga poster'}")
         return text + "".join(f"\n      - {p}" for p in self.problems) + "".join(f"\n      ~ {w}" for w in self.warnings)
 

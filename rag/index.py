@@ -26,6 +26,7 @@ from .embed import EmbeddingModel, load_embedder
 from .facts import Fact
 from .lexical import LexicalIndex, SwedishAnalyzer
 from .lexicon import default_lexicon
+from .normalize import printable
 from .prepare import prepare_all
 from .read import doc_id_of, file_hash, walk
 
@@ -40,6 +41,14 @@ PROGRESS_DIR = ".embedding-progress"  # embeddings done so far by an ingest that
 
 class IndexError_(RuntimeError):
     """The index is missing, incompatible or unreadable; the message says what to do."""
+
+
+class IndexWriteError(IndexError_):
+    """The index folder cannot be written (read-only, full, not a folder); nothing half-written is left."""
+
+
+def write_failed(index_dir: Path, exc: OSError) -> IndexWriteError:
+    return IndexWriteError(f"kunde inte skriva indexet i {index_dir}: {exc.strerror or exc}")
 
 
 @dataclass
@@ -69,7 +78,7 @@ class IngestReport:
             + (f" ({self.resumed} från en avbruten körning)" if self.resumed else ""),
             f"{self.pages} sidor, varav {self.ocr_pages} inskannade (OCR); {self.facts} beslutsfakta"
             + (f"; fel: {len(self.errors)} ({', '.join(f'{k}: {n}' for k, n in kinds.items())})" if self.errors else ""),
-            *[f"fel: {e}" for e in self.errors],
+            *[f"fel: {printable(e)}" for e in self.errors],
         ]
 
 
@@ -266,12 +275,19 @@ def _load_generation(gen: Path, index_dir: Path, embedder_name: str | None,
 
 @contextmanager
 def _lock(index_dir: Path) -> Iterator[None]:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise write_failed(index_dir, exc) from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise IndexError_(f"another ingest is writing {index_dir}; wait for it to finish") from exc
+        # what a killed ingest left half-written (under the lock: no other ingest is writing it now)
+        for partial in index_dir.glob("gen-*.partial"):
+            shutil.rmtree(partial, ignore_errors=True)
         yield
 
 
@@ -447,8 +463,12 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
         if new_chunks:
             say(f"bäddar in {len(new_chunks)} nya stycken med {embed_model} …")
-            new_vecs = _embed_resumable(embedder, [c.search_text for c in new_chunks], index_dir, batch_size,
-                                        step, show_bar, report)
+            try:
+                new_vecs = _embed_resumable(embedder, [c.search_text for c in new_chunks], index_dir, batch_size,
+                                            step, show_bar, report)
+            except OSError as exc:  # a full disk: what is saved so far helps no one until there is room
+                shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)
+                raise write_failed(index_dir, exc) from exc
         else:
             new_vecs = np.zeros((0, embedder.dim), dtype=np.float32)
         report.embedded = len(new_chunks)
@@ -466,8 +486,12 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks), "facts": len(facts),
         }
         if report.added or report.updated or report.removed or old is None or old.warning:
-            write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts,
-                             previous=old.folder if old else None)
+            try:
+                write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts,
+                                 previous=old.folder if old else None)
+            except OSError as exc:  # the generation's .partial is removed; the old one is still served
+                shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)
+                raise write_failed(index_dir, exc) from exc
         shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)  # the generation holds the vectors now
         report.chunks = len(all_chunks)
         report.facts = len(facts)

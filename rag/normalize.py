@@ -14,6 +14,12 @@ import unicodedata
 from .lexicon import Lexicon
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ{]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """One line however the name was made: control characters ('\\n' in a file name, an escape) written out."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
 # OCR character -> what it often stands for in Swedish scans
 CONFUSIONS: dict[str, tuple[str, ...]] = {
     "a": ("ä", "å"), "i": ("ä",), "o": ("ö",), "6": ("ö",), "é": ("ö",), "d": ("ö", "ä"),

@@ -435,3 +435,47 @@ def test_reader_processes_die_with_a_killed_ingest(tmp_path):
     while time.monotonic() < deadline and any(_alive(p) for p in readers):
         time.sleep(0.2)
     assert not [c for p, c in readers.items() if _alive(p)]
+
+
+def _ingest_cli(corpus: Path, index: Path, **limits: int) -> subprocess.CompletedProcess:
+    import resource
+
+    def limited() -> None:  # writes beyond the size fail with EFBIG, as on a full disk (Python ignores SIGXFSZ)
+        for kind, size in limits.items():
+            resource.setrlimit(getattr(resource, kind), (size, size))
+
+    return subprocess.run([sys.executable, "-m", "rag", "ingest", str(corpus), "--index", str(index), "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, preexec_fn=limited if limits else None)
+
+
+def test_write_failures_are_one_line_and_leave_nothing_half_written(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / KS16).parent.mkdir(parents=True)
+    shutil.copy(CORPUS / KS16, corpus / KS16)
+    # the index folder cannot be made (a file stands where its parent should be)
+    (tmp_path / "fil").write_text("inte en mapp")
+    blocked = _ingest_cli(corpus, tmp_path / "fil" / "index")
+    assert blocked.returncode == 2 and "Traceback" not in blocked.stderr
+    assert blocked.stderr.strip().splitlines() == [f"fel: kunde inte skriva indexet i {tmp_path / 'fil' / 'index'}: "
+                                                   "Not a directory"]
+    # the disk fills while the vectors are written: one line, and no progress or partial generation left
+    full = _ingest_cli(corpus, tmp_path / "index", RLIMIT_FSIZE=20_000)
+    assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr[-2000:]
+    assert full.stderr.strip().splitlines()[-1].startswith(f"fel: kunde inte skriva indexet i {tmp_path / 'index'}: ")
+    assert not list((tmp_path / "index").glob(".embedding-progress*")) and not list((tmp_path / "index").glob("gen-*"))
+    # a killed ingest's partial generation is swept by the next one, even one that changes nothing
+    assert _ingest_cli(corpus, tmp_path / "index").returncode == 0
+    (tmp_path / "index" / "gen-20260101-000000-1-1.partial").mkdir()
+    again = _ingest_cli(corpus, tmp_path / "index")
+    assert again.returncode == 0 and "1 oförändrade" in again.stdout
+    assert not list((tmp_path / "index").glob("gen-*.partial"))
+
+
+def test_an_error_line_shows_a_file_name_with_a_newline_escaped(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / KS16, corpus / "bra.txt")
+    (corpus / "rad\nbrytning.pdf").write_bytes(b"%PDF-1.4 trasig")
+    done = _ingest_cli(corpus, tmp_path / "index")
+    errors = [line for line in done.stderr.splitlines() if line.startswith("fel:")]
+    assert done.returncode == 0 and len(errors) == 1 and "rad\\nbrytning.pdf" in errors[0], done.stderr
