@@ -75,14 +75,16 @@ CSS = """
 
 
 # ---------------------------------------------------------------------------------------------- rendering
-_MD = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`#|~\\!{}+-"})
+_HTML = str.maketrans({c: html.escape(c, quote=True) for c in "&<>\"'"})
+# one pass, so that an entity written for one character is never escaped again ('&#x27;' -> '&&#35;x27;')
+_MD = str.maketrans({**{c: f"&#{ord(c)};" for c in "[]()*_`#|~\\!{}+-"}, **{c: html.escape(c, quote=True)
+                                                                       for c in "&<>\"'"}})
 
 
 def text(value: object, markdown: bool = True) -> str:
     """Any document or user text as inert HTML: no tag or entity survives, nor Markdown syntax where the
     HTML still passes through a Markdown renderer (the chat)."""
-    out = html.escape(str(value), quote=True)
-    return (out.translate(_MD) if markdown else out).replace("\n", "<br>")
+    return str(value).translate(_MD if markdown else _HTML).replace("\n", "<br>")
 
 
 def _marked(quote_text: str, answer: str) -> str:

@@ -25,7 +25,7 @@ from .genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PERS
 from .lexical import synonyms
 from .llm import LLM
 from .normalize import fold
-from .question import Question, analyze, check_question, organs_in, same_organ
+from .question import MAX_QUESTION, Question, analyze, check_question, organs_in, same_organ
 from .retrieve import Filters, Hit, Retriever
 from .scope import Scope
 
@@ -261,6 +261,18 @@ CONTENT_RECORDS = {"förslag"}
 _PLACED_KINDS = {"omedelbar justering", "ajournering", "bordläggning", "återremiss", "deltar inte i beslutet", "acklamation"}
 
 
+HISTORY_TURNS = 4  # earlier turns a question is read with (a follow-up needs the last one or two)
+HISTORY_ANSWER_CHARS = 4000  # ... each earlier answer at most this long (a question: MAX_QUESTION)
+
+
+def _bounded(history: list[tuple[str, str]] | None) -> list[tuple[str, str]] | None:
+    """The last earlier turns, each cut to a question's and an answer's length: a 5 MB earlier turn sent to
+    /v1 must not make the next question slow."""
+    if not history:
+        return history
+    return [(q[:MAX_QUESTION], a[:HISTORY_ANSWER_CHARS]) for q, a in history[-HISTORY_TURNS:]]
+
+
 _YES_NO = re.compile(r"\s*(?:ja|nej)\b", re.I)
 
 
@@ -425,6 +437,7 @@ class Answerer:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         question = check_question(question)  # ValueError with a Swedish reason for a question with no words
+        history = _bounded(history)
         turn = self._prepare(question, history, filters)
         timings["retrieval_s"] = time.perf_counter() - t0
         reply = self._by_code(turn, klarsprak, timings)

@@ -64,10 +64,15 @@ class Question:
 MAX_QUESTION = 2000  # characters
 
 
+# a terminal's escape sequences (colour, cursor): ESC or CSI, its parameters and its final letter
+_TERMINAL_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
 def check_question(text: str) -> str:
     """The question as it will be answered, or ValueError with a Swedish reason: a question must hold words.
     Zero-width and other invisible characters do not count, nor do brackets or backslashes alone."""
-    kept = (" " if unicodedata.category(ch)[0] == "Z" or ch in "\n\t" else ch for ch in (text or "")
+    text = _TERMINAL_ESCAPE.sub("", text or "")  # '\x1b[31m' whole, not its '[31m' left as words
+    kept = (" " if unicodedata.category(ch)[0] == "Z" or ch in "\n\t" else ch for ch in text
             if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     visible = " ".join("".join(kept).split())
     if not visible:

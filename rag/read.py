@@ -160,10 +160,29 @@ def _keep_ocr(digest: str, pdf: PdfText) -> None:
         pass
 
 
+MAX_UNPACKED = 200_000_000  # a DOCX is a zip: what it may hold unpacked (a 300 KB file can hold 100 MB of XML)
+MAX_RATIO = 100  # ... and how much larger than the file itself
+
+
+def _check_unpacked(data: bytes, doc_id: str) -> None:
+    """A zip that unpacks to far more than its size (a zip bomb) is refused before anything is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ReadError(doc_id, f"broken DOCX ({type(exc).__name__})") from exc
+    if unpacked > min(MAX_UNPACKED, max(MAX_RATIO * len(data), 20_000_000)):
+        raise ReadError(doc_id, f"DOCX unpacks to {unpacked / 1e6:.0f} MB from {len(data) / 1e6:.1f} MB: "
+                                "too much to read (a zip bomb?)")
+
+
 def _docx_text(data: bytes, doc_id: str) -> str:
     import docx
     from docx.oxml.ns import qn
 
+    _check_unpacked(data, doc_id)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types for corrupt zips

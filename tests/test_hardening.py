@@ -479,3 +479,45 @@ def test_an_error_line_shows_a_file_name_with_a_newline_escaped(tmp_path):
     done = _ingest_cli(corpus, tmp_path / "index")
     errors = [line for line in done.stderr.splitlines() if line.startswith("fel:")]
     assert done.returncode == 0 and len(errors) == 1 and "rad\\nbrytning.pdf" in errors[0], done.stderr
+
+
+def test_a_terminal_escape_is_dropped_whole_from_a_question():
+    clean = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
+    for dressed in ("\x1b[31mVem instämde i Sverigedemokraternas särskilda yttrande?\x1b[0m",
+                    "Vem instämde i \x1b[1;4mSverigedemokraternas\x1b[m särskilda yttrande?\x1b]0;titel\x07",
+                    "\x9b2JVem instämde i Sverigedemokraternas särskilda yttrande?"):
+        assert check_question(dressed) == clean
+
+
+def test_a_docx_that_unpacks_to_far_more_than_its_size_is_refused(tmp_path):
+    """A 300 KB DOCX holding 100 MB of XML is refused with its reason before it is unpacked."""
+    import zipfile
+
+    good = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("§ 1 Budget")
+    document.save(good)
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * 17_000_000, 1)
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    assert bomb.stat().st_size < 1_000_000
+    with pytest.raises(ReadError, match="zip bomb"):
+        read_file(bomb, tmp_path, 50_000_000)
+    small = tmp_path / "liten.docx"
+    small.write_bytes(good.getvalue())
+    assert "§ 1 Budget" in read_file(small, tmp_path, 50_000_000).text
+
+
+def test_a_huge_earlier_turn_is_read_only_so_far(corpus_index):
+    """A 5 MB earlier turn (a /v1 client may send anything as history): the follow-up is searched with a
+    question's length of it, not with all of it."""
+    from rag.question import MAX_QUESTION
+
+    huge = "Vem instämde i Sverigedemokraternas särskilda yttrande? " + "bla " * 1_300_000
+    answer = Answerer(corpus_index, None).ask("Och vem instämde i det?", history=[(huge, "Anders Pripp. " * 400_000)])
+    assert len(answer.search_query) <= 2 * MAX_QUESTION + 1
+    assert answer.search_query.startswith("Och vem instämde i det? Vem instämde i Sverigedemokraternas")

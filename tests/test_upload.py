@@ -151,3 +151,14 @@ def test_rendered_answer_escapes_document_text_and_links_markers():
     refused = render_answer({"answer": "Det framgår inte av dokumenten.", "refused": True, "citations": [],
                              "retrieved": [{"locator": "KS", "text": EVIL, "doc": "d.md", "id": "c2"}]}, "t2")
     assert "pg-refusal" in refused and "Närmast i dokumenten" in refused and "<script" not in refused
+
+
+def test_a_message_is_escaped_once():
+    """An error naming a file in quotes shows the quotes, not '&&#35;x27;': every character is escaped in one
+    pass, whichever of HTML's or Markdown's it is."""
+    import html
+
+    for message in ("[Errno 30] Read-only file system: 'index/.lock'", 'a "b" & <c> #1 [x](y) *z*', "&#x27;"):
+        shown = text(message)
+        assert html.unescape(shown) == message and "&&" not in shown and "<c>" not in shown
+        assert html.unescape(text(message, False)) == message
