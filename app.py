@@ -50,7 +50,8 @@ COPY_JS = """(t) => {
   const area = document.createElement('textarea'); area.value = t; document.body.appendChild(area);
   area.select(); document.execCommand('copy'); area.remove();
 }"""
-WAITING = "Väntar på tur: Paragraf svarar på en fråga i taget"
+WAITING = "Söker i dokumenten"
+ANSWER_SLOTS = 8  # questions answered at once: code answers in parallel; the model's own lock queues the rest
 HISTORY_TURNS = 3
 ALL = "Alla"
 
@@ -236,7 +237,7 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
         pending = gr.State("")  # the question between showing it and answering it
 
         def enqueue(q: str, chat: list):
-            """Show the question at once; the answer waits for the LLM's one slot in the queue."""
+            """Show the question at once; only an answer the model must write waits for it (and says so)."""
             q = (q or "").strip()[:MAX_QUESTION]
             if not q:
                 return gr.update(), chat, ""
@@ -276,8 +277,8 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
             return answer_with_sources(past[-1]["answer"]) if past and past[-1]["answer"] else ""
 
         def answer_after(event) -> None:
-            event.then(respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="llm",
-                       concurrency_limit=1, api_visibility="private").then(
+            event.then(respond, [pending, chatbot, turns, *settings_in], [chatbot, turns], concurrency_id="answer",
+                       concurrency_limit=ANSWER_SLOTS, api_visibility="private").then(
                 answered, [turns], [copy_text], queue=False, api_visibility="private")
 
         for trigger in (send.click, question.submit):
@@ -337,7 +338,7 @@ def build(service: Paragraf, door: StaffDoor | None) -> gr.Blocks:
             except Exception as exc:
                 raise gr.Error(_swedish_error(exc)) from None
 
-        gr.api(ask, api_name="ask", concurrency_id="llm", concurrency_limit=1)
+        gr.api(ask, api_name="ask", concurrency_id="answer", concurrency_limit=ANSWER_SLOTS)
     return demo
 
 

@@ -30,6 +30,7 @@ from .retrieve import Filters, Hit, Retriever
 from .scope import Scope
 
 REFUSAL = "Det framgår inte av dokumenten."
+MODEL_BUSY = "Väntar på språkmodellen: den skriver ett svar i taget."
 SYSTEM = (
     "Du är Paragraf, en assistent som svarar på frågor om kommunala beslutsdokument på svenska. "
     "Svara bara utifrån de numrerade utdragen i användarens meddelande, aldrig utifrån egen kunskap. "
@@ -650,13 +651,16 @@ class Answerer:
             return _Reply(text, False, sorted({e.passage.n for e in chosen}), route="select")
         ranked = self.ranked_evidence(q.text, passages)
         nearest = ranked[:1]
-        if nearest:  # something to read at once; the checked answer replaces it
-            yield Preview(f"Närmast i dokumenten: ”{_quotable(nearest[0].text)}” [{nearest[0].passage.n}]")
+        shown = f"Närmast i dokumenten: ”{_quotable(nearest[0].text)}” [{nearest[0].passage.n}]" if nearest else ""
+        busy = getattr(self.llm, "busy", lambda: False)()  # only a question the model must read waits for it
+        previewed = f"{shown}\n\n{MODEL_BUSY}".strip() if busy else shown
+        if previewed:  # something to read at once; the model's first piece replaces it
+            yield Preview(previewed)
         messages = self.prompt(q.text, passages, history, klarsprak, ranked)
         if self.reader == "span":  # a short answer and the number of the excerpt that states it, as JSON
             raw = self._span(messages, passages)
         else:
-            raw = yield from self._collect(messages, timings, after_preview=bool(nearest))
+            raw = yield from self._collect(messages, timings, after_preview=bool(previewed))
         timings["generation_s"] = time.perf_counter() - t - timings.get("prompt_s", 0.0)
         count = getattr(self.llm, "count_tokens", None)
         if count:  # for benchmarks: what the model read and wrote

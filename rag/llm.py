@@ -13,6 +13,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,7 @@ class LlamaCppLLM:
         self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                             n_batch=512, verbose=False, seed=0)
         self._lock = threading.Lock()  # one generation at a time per loaded model
+        self.waiting = 0  # questions waiting for the lock (what the page tells those who wait for the model)
         atexit.register(self._llama.close)  # free while the library is still loaded, not in __del__ at exit
         self.control_tokens = self._control_tokens()
         self._system_cache: dict[str, list[int]] = {}
@@ -119,9 +121,25 @@ class LlamaCppLLM:
                 llama.eval(system)
         llama.n_tokens = len(system)
 
+    @contextmanager
+    def _turn(self):
+        """The model's one slot; `waiting` counts those in line for it."""
+        self.waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def busy(self) -> bool:
+        return self._lock.locked()
+
     def stream(self, messages: list[Message], max_tokens: int = 400) -> Iterator[str]:
         messages = _plain(messages, self.control_tokens)
-        with self._lock:
+        with self._turn():
             self._pin_system_prompt(messages)
             for part in self._llama.create_chat_completion(
                 messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, repeat_penalty=1.05,
@@ -135,7 +153,7 @@ class LlamaCppLLM:
     def json(self, messages: list[Message], schema: dict, max_tokens: int = 120) -> dict | None:
         """Output constrained to the JSON schema by llama.cpp's grammar: a choice, not prose to repair."""
         messages = _plain(messages, self.control_tokens)
-        with self._lock:
+        with self._turn():
             self._pin_system_prompt(messages)
             out = self._llama.create_chat_completion(
                 messages=messages, temperature=self.temperature, top_p=1.0, top_k=1, max_tokens=max_tokens,

@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -190,3 +191,40 @@ def test_select_reader_quotes_only_evidence_sentences(answerer, any_index):
         quoted = re.findall(r"”([^”]+)”", final.answer)
         cited = " ".join(" ".join(by_id[c.chunk_id].norm.split()) for c in final.citations)
         assert quoted and all(" ".join(q.split())[:40] in cited for q in quoted)
+
+
+def test_code_answers_do_not_wait_for_a_busy_model(answerer):
+    """While the model writes another answer (its one slot taken), a record answer comes at once, and a
+    question the model must read is told it waits for it before it does."""
+    import threading
+
+    from rag.answer import MODEL_BUSY
+
+    held, release = threading.Event(), threading.Event()
+
+    def writing() -> None:  # another question holding the model's slot
+        with answerer.llm._turn():
+            held.set()
+            release.wait(120)
+
+    other = threading.Thread(target=writing)
+    other.start()
+    try:
+        assert held.wait(30)
+        record = answerer.ask("Vem instämde i Sverigedemokraternas särskilda yttrande?")
+        assert record.route == "record" and "Anders Pripp" in record.answer  # answered with the slot taken
+        parts = answerer.stream("Vilken risk ser stadskontoret med att fördela 10 miljoner kronor till nystartade "
+                                "kraftsamlande insatser?")
+        first = next(parts)
+        assert isinstance(first, Preview) and first.endswith(MODEL_BUSY) and answerer.llm.waiting == 0
+        waiting = threading.Thread(target=lambda: list(parts))
+        waiting.start()
+        deadline = time.monotonic() + 30
+        while answerer.llm.waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert answerer.llm.waiting == 1  # in line for the model, not answered without it
+    finally:
+        release.set()
+        other.join()
+    waiting.join(300)
+    assert not waiting.is_alive()
