@@ -57,14 +57,16 @@ class LlamaCppLLM:
     n_ctx: int = 4096
     n_threads: int | None = None
     temperature: float = 0.0
+    n_threads_batch: int | None = None  # the prompt's threads (generation: n_threads); both explicit
 
     def __post_init__(self) -> None:
         from llama_cpp import Llama
 
         self.name = self.path.name
         self.n_threads = self.n_threads or os.cpu_count()
+        self.n_threads_batch = self.n_threads_batch or self.n_threads
         self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                            n_batch=512, verbose=False, seed=0)
+                            n_threads_batch=self.n_threads_batch, n_batch=512, verbose=False, seed=0)
         self._lock = threading.Lock()  # one generation at a time per loaded model
         self.waiting = 0  # questions waiting for the lock (what the page tells those who wait for the model)
         atexit.register(self._llama.close)  # free while the library is still loaded, not in __del__ at exit
@@ -229,4 +231,6 @@ def load_llm(model: str | None = None, n_ctx: int = 4096, n_threads: int | None 
     if not path.exists():
         raise FileNotFoundError(f"LLM file not found: {path}")
     threads = n_threads or int(os.environ.get("PARAGRAF_LLM_THREADS", "0")) or None
-    return LlamaCppLLM(path, n_ctx=int(os.environ.get("PARAGRAF_LLM_CTX", n_ctx)), n_threads=threads)
+    batch = int(os.environ.get("PARAGRAF_LLM_THREADS_BATCH", "0")) or None
+    return LlamaCppLLM(path, n_ctx=int(os.environ.get("PARAGRAF_LLM_CTX", n_ctx)), n_threads=threads,
+                       n_threads_batch=batch)
