@@ -21,14 +21,27 @@ if [ ! -f "$stamp" ]; then
   # The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
   python -m pip install -q torch==2.13.0
   python -m pip install -q -r requirements.txt
-  # llama-cpp-python has no wheel on PyPI: pip compiles it once (6-17 min) and caches the wheel.
-  if ! python -c "import llama_cpp" >/dev/null 2>&1; then
-    echo "paragraf: building llama-cpp-python (first time only, pip caches the wheel)"
-    CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" python -m pip install -q llama-cpp-python==0.3.36
-  fi
   python -m pip install -q --no-deps -e .
   rm -f .venv/.deps-*
   touch "$stamp"
+fi
+
+# llama-cpp-python has no wheel on PyPI: it is compiled once (6-17 min) for the instruction sets this CPU
+# has (scripts/llama_build.py: AVX-512 and VNNI where present) and the wheel kept in a folder named by
+# them, so that a wheel never reaches a CPU without its instructions.
+read -r llama_key llama_cmake < <(python scripts/llama_build.py)
+llama_wheels="${PARAGRAF_WHEELS:-$HOME/.cache/paragraf/wheels}/llama-cpp-python-0.3.36-$llama_key"
+if [ "$(cat .venv/.llama-build 2>/dev/null || true)" != "$llama_key" ]; then
+  if ! ls "$llama_wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    echo "paragraf: building llama-cpp-python for this CPU ($llama_key; first time only)"
+    rm -rf "$llama_wheels.partial"
+    CMAKE_ARGS="$llama_cmake" python -m pip wheel -q --no-deps --no-cache-dir -w "$llama_wheels.partial" \
+      llama-cpp-python==0.3.36
+    mv "$llama_wheels.partial" "$llama_wheels"
+  fi
+  python -m pip install -q --force-reinstall --no-deps "$llama_wheels"/llama_cpp_python-*.whl
+  python -m pip install -q "$llama_wheels"/llama_cpp_python-*.whl  # and what it needs (numpy, jinja2 …)
+  echo "$llama_key" > .venv/.llama-build
 fi
 
 python -m rag fetch --for "$PURPOSE"
