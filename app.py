@@ -51,7 +51,7 @@ COPY_JS = """(t) => {
   area.select(); document.execCommand('copy'); area.remove();
 }"""
 WAITING = "Söker i dokumenten"
-ANSWER_SLOTS = 8  # questions answered at once: code answers in parallel; the model's own lock queues the rest
+ANSWER_SLOTS = 32  # questions answered at once: code answers in parallel; the model's own lock queues the rest
 HISTORY_TURNS = 3
 ALL = "Alla"
 
