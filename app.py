@@ -76,10 +76,10 @@ CSS = """
 
 
 # ---------------------------------------------------------------------------------------------- rendering
-_HTML = str.maketrans({c: html.escape(c, quote=True) for c in "&<>\"'"})
+_HTML_CHARS = {c: html.escape(c, quote=True) for c in "&<>\"'"}
+_HTML = str.maketrans(_HTML_CHARS)
 # one pass, so that an entity written for one character is never escaped again ('&#x27;' -> '&&#35;x27;')
-_MD = str.maketrans({**{c: f"&#{ord(c)};" for c in "[]()*_`#|~\\!{}+-"}, **{c: html.escape(c, quote=True)
-                                                                       for c in "&<>\"'"}})
+_MD = str.maketrans({**{c: f"&#{ord(c)};" for c in "[]()*_`#|~\\!{}+-"}, **_HTML_CHARS})
 
 
 def text(value: object, markdown: bool = True) -> str:

@@ -20,7 +20,7 @@ from .reading import (asks, holds_kind, kind_of, number_fits, parties_of_kind, r
 from .reader import choose_sentences
 from .facts import Fact
 from .chunk import Chunk, cut_at_space
-from .genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PERSON, PLANTED, beteckning_key,
+from .genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, PERSON, beteckning_key,
                     date_in_words, without_planted)
 from .lexical import synonyms
 from .llm import LLM
@@ -279,8 +279,7 @@ _YES_NO = re.compile(r"\s*(?:ja|nej)\b", re.I)
 
 def _lists_parts(q: Question) -> bool:
     """The question asks for a named report's parts of a kind, all of them: how many, which, whose."""
-    return bool(q.beteckning and kind_of(q) in COUNTED and not q.nummer
-                and (q.answer_type in {"count", "party", "list"}))
+    return bool(q.beteckning and kind_of(q) in COUNTED and not q.nummer and q.answer_type in {"count", "party", "list"})
 
 
 class Answerer:
@@ -543,9 +542,13 @@ class Answerer:
     def _report_parts(self, q: Question) -> list[Chunk]:
         """The chunks of the committee report a question names that state the record kind it asks about
         ('Justering' for who signed, 'Särskilt yttrande 2 (SD)'), read after the retrieved passages."""
-        kind, key = kind_of(q), beteckning_key(q.beteckning or "")
-        return [c for c in self.retriever.chunks if key and key in beteckning_key(c.locator)
-                and holds_kind(kind, c.norm, c.locator) and number_fits(q, c.locator)]
+        kind = kind_of(q)
+        return [c for c in self._report_chunks(q) if holds_kind(kind, c.norm, c.locator) and number_fits(q, c.locator)]
+
+    def _report_chunks(self, q: Question) -> list[Chunk]:
+        """The chunks of the committee report the question names, in order."""
+        key = beteckning_key(q.beteckning or "")
+        return [c for c in self.retriever.chunks if key and key in beteckning_key(c.locator)]
 
     def matter_of(self, q: Question) -> Callable[[Passage], Passage | None]:
         """For the reading path: a passage's whole §, or None when the passage is about another matter than
@@ -613,8 +616,7 @@ class Answerer:
         """Without a record, the report's own headings ('Reservation 4 (S, MP, V)' over 'punkt 4') list and
         count its parts of the kind; those of the punkt asked about, or of the party named."""
         q, kind = turn.q, kind_of(turn.q)
-        key = beteckning_key(q.beteckning or "")
-        parts = [p for p in report_parts(kind, (c for c in self.retriever.chunks if key in beteckning_key(c.locator)))
+        parts = [p for p in report_parts(kind, self._report_chunks(q))
                  if (not q.punkt or p.punkt == q.punkt) and (not q.parties or set(q.parties) & set(p.parties))]
         items = [(p.nummer, list(p.parties), p.punkt, list(p.chunk_ids)) for p in parts]
         shown = {p.chunk_id for p in turn.passages}  # a list no passage shows is no answer code can cite
@@ -878,8 +880,6 @@ def best_sentence(q: Question, passages: list[Passage], weights: dict[str, float
     best: tuple[float, str, Passage] | None = None
     for p in passages:
         for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
-            if PLANTED.search(s):
-                continue
             have = content_terms(s)
             synonyms = len((terms - core) & have)
             share = sum(weight(t) for t in core & have) / total + 0.25 * synonyms
@@ -897,7 +897,7 @@ def best_passage(question: str, passages: list[Passage], content: bool) -> tuple
     p = passages[0]
     if not core or core - content_terms(p.norm + " " + p.locator):
         return None
-    picked = [s for s in focus(question, p.norm, keep=2) if not PLANTED.search(s)]
+    picked = focus(question, p.norm, keep=2)
     if len(core & content_terms(" ".join(picked))) >= 2 and len(" ".join(picked)) <= 500:
         return " ".join(picked), p
     return None

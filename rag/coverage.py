@@ -147,7 +147,7 @@ def check(doc: ParsedDocument, facts: list[Fact]) -> Coverage:
         cov.problems.append("ser ut som ett betänkande (beteckning, reservationer) men lästes inte som ett")
     vote_problems, cov.warnings = _vote_problems(facts)
     cov.problems += _role_problems(doc.attendance) + vote_problems
-    cov.warnings += [f"{PLANTED_NOTE}: {t!r}" for t in doc.summary()["planted"]]
+    cov.warnings += [f"{PLANTED_NOTE}: {t!r}" for t in doc.planted]
     return cov
 
 

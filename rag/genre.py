@@ -10,6 +10,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from .normalize import fold
 
@@ -151,36 +152,32 @@ _PARAGRAPHS = re.compile(r"(\n\s*\n)")
 _PIECES = re.compile(r"[^.!?\n]+[.!?]*")  # sentences, and lines without an end stop
 
 
-def planted_in(text: str) -> list[str]:
-    """The sentences (or chat-turn paragraphs) of a text that address the reader or the system."""
-    if not PLANTED.search(text):
-        return []
-    found = []
+def _pieces(text: str) -> Iterator[tuple[str, bool]]:
+    """The text in pieces, each with whether it is planted: a paragraph holding a chat turn whole, else each
+    sentence (or line without an end stop); joined, the pieces are the text."""
     for para in _PARAGRAPHS.split(text):
         if CHAT_TURN.search(para):
-            found.append(" ".join(para.split()))
-        else:
-            found += [" ".join(m.group(0).split()) for m in _PIECES.finditer(para) if PLANTED.search(m.group(0))]
-    return found
+            yield para, True
+            continue
+        at = 0
+        for m in _PIECES.finditer(para):
+            yield para[at:m.start()], False
+            yield m.group(0), bool(PLANTED.search(m.group(0)))
+            at = m.end()
+        yield para[at:], False
+
+
+def planted_in(text: str) -> list[str]:
+    """The sentences (or chat-turn paragraphs) of a text that address the reader or the system."""
+    return [" ".join(p.split()) for p, planted in _pieces(text) if planted] if PLANTED.search(text) else []
 
 
 def without_planted(text: str) -> str:
-    """The text with what addresses the reader or the system cut out ('[…]'): a paragraph holding a chat
-    turn, else each planted sentence. What stays is the document's own record."""
+    """The text with what addresses the reader or the system cut out ('[…]'). What stays is the document's
+    own record."""
     if not PLANTED.search(text):
         return text
-    out = []
-    for para in _PARAGRAPHS.split(text):
-        if CHAT_TURN.search(para):
-            out.append("[…]")
-        else:
-            out.append(_PIECES.sub(_cut_planted, para))
-    return "".join(out)
-
-
-def _cut_planted(m: re.Match) -> str:
-    piece = m.group(0)
-    return piece[:len(piece) - len(piece.lstrip())] + "[…]" if PLANTED.search(piece) else piece
+    return "".join((p[:len(p) - len(p.lstrip())] + "[…]") if planted else p for p, planted in _pieces(text))
 # the sentence a record kind is stated in ('roll:justerare' for a role), for the reading path
 KIND_SENTENCE: dict[str, re.Pattern] = {kind: _compile_all(pats) for kind, pats in _DATA["reading"].items()}
 

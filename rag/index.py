@@ -51,6 +51,16 @@ def write_failed(index_dir: Path, exc: OSError) -> IndexWriteError:
     return IndexWriteError(f"kunde inte skriva indexet i {index_dir}: {exc.strerror or exc}")
 
 
+@contextmanager
+def _writing(index_dir: Path) -> Iterator[None]:
+    """A write that fails (a full disk) leaves no embeddings in progress: they help no one until there is room."""
+    try:
+        yield
+    except OSError as exc:
+        shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)
+        raise write_failed(index_dir, exc) from exc
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
@@ -463,12 +473,9 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
         if new_chunks:
             say(f"bäddar in {len(new_chunks)} nya stycken med {embed_model} …")
-            try:
+            with _writing(index_dir):
                 new_vecs = _embed_resumable(embedder, [c.search_text for c in new_chunks], index_dir, batch_size,
                                             step, show_bar, report)
-            except OSError as exc:  # a full disk: what is saved so far helps no one until there is room
-                shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)
-                raise write_failed(index_dir, exc) from exc
         else:
             new_vecs = np.zeros((0, embedder.dim), dtype=np.float32)
         report.embedded = len(new_chunks)
@@ -486,12 +493,9 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks), "facts": len(facts),
         }
         if report.added or report.updated or report.removed or old is None or old.warning:
-            try:
+            with _writing(index_dir):  # a failed generation's .partial is removed; the old one is still served
                 write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts,
                                  previous=old.folder if old else None)
-            except OSError as exc:  # the generation's .partial is removed; the old one is still served
-                shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)
-                raise write_failed(index_dir, exc) from exc
         shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)  # the generation holds the vectors now
         report.chunks = len(all_chunks)
         report.facts = len(facts)

@@ -17,6 +17,11 @@ _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ{]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def has_control(text: str) -> bool:
+    """A NUL, a line break, an escape: no name holds one."""
+    return bool(_CONTROL.search(text))
+
+
 def printable(text: str) -> str:
     """One line however the name was made: control characters ('\\n' in a file name, an escape) written out."""
     return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)

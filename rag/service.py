@@ -22,6 +22,7 @@ from .corpus import Saved, UploadError, remove_document, save_upload
 from .feedback import FeedbackLog
 from .index import IndexError_, IngestReport
 from .llm import load_llm
+from .normalize import has_control
 from .read import SourceText, walk
 from .postgres import is_url as is_index_url
 from .retrieve import Filters, index_exists, open_index
@@ -52,13 +53,11 @@ def make_filters(organ: str | None = None, date_from: str | None = None, date_to
         raise ValueError("Från datum ligger efter Till datum")
     named = {"Organ": organ, "Dokument": doc, "Beteckning": beteckning}
     for label, value in named.items():  # a NUL or a line break is no name (and no database takes a NUL)
-        if value and _CONTROL.search(value):
+        if value and has_control(value):
             raise ValueError(f"{label}: får inte innehålla styrtecken")
     return Filters(organ=(organ or "").strip() or None, doc=(doc or "").strip() or None,
                    beteckning=(beteckning or "").strip() or None, **values)
 
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass

@@ -101,6 +101,11 @@ class ParsedDocument:
     betankande: Betankande | None = None  # Riksdagen's committee report: punkter, reservationer, members
 
     @property
+    def planted(self) -> list[str]:
+        """Sentences that address the reader or the system: never evidence, flagged for the staff."""
+        return [t[:160] for b in self.blocks for t in planted_in(b.text)][:3]
+
+    @property
     def parties(self) -> list[str]:
         """The parties of this document: what stands in parentheses after its members' names."""
         seen: dict[str, set[str]] = {}
@@ -117,8 +122,7 @@ class ParsedDocument:
             "listed_paragrafer": self.listed_paragrafer, "parties": self.parties,
             "ocr": self.ocr, "ocr_noise": round(self.ocr_noise, 3), "blocks": len(self.blocks),
             "attendance": asdict(self.attendance),
-            # sentences that address the reader or the system: never evidence, flagged for the staff
-            "planted": [t[:160] for b in self.blocks for t in planted_in(b.text)][:3],
+            "planted": self.planted,
         }
 
 
