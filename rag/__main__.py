@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -58,11 +59,26 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _yield_to_answers() -> int | None:
+    """An ingest is batch work: at a lower CPU priority the model answering questions on the same cores
+    keeps its pace (README "Speed"). PARAGRAF_INGEST_NICE, default 10; 0 keeps the priority."""
+    value = os.environ.get("PARAGRAF_INGEST_NICE", "10")
+    if not value.isdigit() or int(value) > 19:
+        print(f"fel: PARAGRAF_INGEST_NICE={value!r}: ett heltal från 0 till 19 väntades", file=sys.stderr)
+        return 1
+    if int(value) and hasattr(os, "nice"):
+        os.nice(int(value))  # before the embedder starts its threads: they inherit it
+    return None
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     import rag
     from .index import IndexWriteError
     from .normalize import printable
 
+    failed = _yield_to_answers()
+    if failed:
+        return failed
     try:
         report = rag.ingest(args.paths, index_dir=args.index, root=args.root, embed_model=args.embed_model,
                             rebuild=args.rebuild, show_bar=not args.quiet)

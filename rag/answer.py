@@ -114,7 +114,9 @@ def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = N
     return "\n".join(lines)
 
 
-EVIDENCE_TOKENS = 420  # the evidence the LLM reads: with system prompt and question about 600 tokens
+EVIDENCE_TOKENS = 420  # the evidence the LLM reads (~450 tokens evaluated per question): 360 or 300 lose questions
+# whose answer is a passage's second or third sentence (README "Speed")
+ANSWER_TOKENS = 160  # the most an answer the LLM writes may take: the longest right one on the dev sets is 81
 SENTENCE_CHARS = 400  # one evidence sentence at most
 MEANING_WEIGHT = 0.5  # the embedding's say in the evidence list, beside words (at most ~1.6) and values (0.5)
 RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
@@ -285,12 +287,14 @@ def _lists_parts(q: Question) -> bool:
 class Answerer:
     """One retriever and one LLM, loaded once; `ask` and `stream` per question."""
 
-    def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = 350,
-                 mode: str = "hybrid", use_facts: bool = True, rephrase: bool = False, reader: str = "prose") -> None:
+    def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = ANSWER_TOKENS,
+                 mode: str = "hybrid", use_facts: bool = True, rephrase: bool = False, reader: str = "prose",
+                 evidence_tokens: int = EVIDENCE_TOKENS) -> None:
         self.retriever = retriever
         self.llm = llm
         self.k = k
         self.max_tokens = max_tokens
+        self.evidence_tokens = evidence_tokens
         self.mode = mode  # retrieval: hybrid | rrf | dense | bm25 (the others are for comparisons)
         self.use_facts = use_facts  # False: no records and no record routes (the reading path on any layout)
         self.rephrase = rephrase  # let the LLM rephrase record answers (slower; the record's sentence is exact)
@@ -659,6 +663,8 @@ class Answerer:
         if previewed:  # something to read at once; the model's first piece replaces it
             yield Preview(previewed)
         messages = self.prompt(q.text, passages, history, klarsprak, ranked)
+        timings["evidence_s"] = time.perf_counter() - t
+        t = time.perf_counter()
         if self.reader == "span":  # a short answer and the number of the excerpt that states it, as JSON
             raw = self._span(messages, passages)
         else:
@@ -761,7 +767,7 @@ class Answerer:
         return self._with_meaning(question, rank(analyze(question), passages, self.weights, limit=10 * len(passages)))
 
     def evidence_list(self, question: str, passages: list[Passage], ranked: list[Evidence] | None = None) -> str:
-        """The sentences nearest the question until EVIDENCE_TOKENS — each passage's best first, then
+        """The sentences nearest the question until `evidence_tokens` — each passage's best first, then
         each one's second best, so that a passage ranked lower still speaks — shown under their
         passage's number and place, in document order. A small model on two cores reads ~400 tokens
         in a few seconds and reads them better than whole passages. The model reads the normalised
@@ -773,7 +779,7 @@ class Answerer:
         for e in _by_turns(ranked if ranked is not None else self.ranked_evidence(question, passages)):
             text = _excerpt(" ".join(e.text.split()), SENTENCE_CHARS)
             cost = count(text) + (0 if e.passage.n in chosen else count(e.passage.locator) + 6)
-            if text in seen or chosen and used + cost > EVIDENCE_TOKENS:
+            if text in seen or chosen and used + cost > self.evidence_tokens:
                 continue  # the same sentence in another document's copy says nothing new
             seen.add(text)
             chosen.setdefault(e.passage.n, []).append((e.at, text))

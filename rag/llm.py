@@ -21,11 +21,6 @@ from typing import Iterator, Protocol
 
 Message = dict[str, str]
 
-# OpenMP's threads sleep between jobs instead of spinning on their cores: on a shared machine (an ingest, a
-# second process) prompts then take 16.9 s instead of 19.1 s, idle 9.8 s instead of 8.6 s
-# (scripts/bench_llm_threads.py, README "Speed"). Set before llama.cpp loads; an operator may override it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 # the control-token spellings of the common chat templates (ChatML, Llama 2/3, Gemma, Mistral, Phi): text in
 # a document or a question that looks like one must reach the model as text, never as a turn boundary
 _CONTROL = re.compile(r"<\|[A-Za-z0-9_.:\-]{1,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"

@@ -66,7 +66,7 @@ def prompts(index: str, sets: list[Path], llm: str | None, most: int) -> list[li
 
 
 def run(wheel: Path, prompt_file: Path, llm: str | None, work: Path) -> dict:
-    folder = work / wheel.stem
+    folder = work / "builds" / wheel.parent.name  # builds' wheels share a name: their folders name them
     with zipfile.ZipFile(wheel) as z:
         z.extractall(folder)
     env = {**os.environ, "PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}

@@ -27,16 +27,21 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # llama-cpp-python has no wheel on PyPI: it is compiled once (6-17 min) for the instruction sets this CPU
-# has (scripts/llama_build.py: AVX-512 and VNNI where present) and the wheel kept in a folder named by
-# them, so that a wheel never reaches a CPU without its instructions.
+# has (scripts/llama_build.py: AVX-512, VNNI and AMX where present; ggml's AMX tile config mended) and the
+# wheel kept in a folder named by them, so that a wheel never reaches a CPU without its instructions.
 read -r llama_key llama_cmake < <(python scripts/llama_build.py)
 llama_wheels="${PARAGRAF_WHEELS:-$HOME/.cache/paragraf/wheels}/llama-cpp-python-0.3.36-$llama_key"
 if [ "$(cat .venv/.llama-build 2>/dev/null || true)" != "$llama_key" ]; then
   if ! ls "$llama_wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     echo "paragraf: building llama-cpp-python for this CPU ($llama_key; first time only)"
     rm -rf "$llama_wheels.partial"
+    llama_src="$(mktemp -d)"
+    python -m pip download -q --no-deps --no-binary :all: -d "$llama_src" llama-cpp-python==0.3.36
+    tar xzf "$llama_src"/llama_cpp_python-0.3.36.tar.gz -C "$llama_src"
+    python scripts/llama_build.py --patch "$llama_src/llama_cpp_python-0.3.36"  # ggml's AMX tile config
     CMAKE_ARGS="$llama_cmake" python -m pip wheel -q --no-deps --no-cache-dir -w "$llama_wheels.partial" \
-      llama-cpp-python==0.3.36
+      "$llama_src/llama_cpp_python-0.3.36"
+    rm -rf "$llama_src"
     mv "$llama_wheels.partial" "$llama_wheels"
   fi
   python -m pip install -q --force-reinstall --no-deps "$llama_wheels"/llama_cpp_python-*.whl

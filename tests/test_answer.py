@@ -9,7 +9,7 @@ import time
 import pytest
 
 import rag
-from rag.answer import EVIDENCE_TOKENS, REFUSAL, Answer, Answerer, Preview
+from rag.answer import REFUSAL, Answer, Answerer, Preview
 from rag.cite import Passage, check, split_sentences
 from rag.llm import load_llm
 
@@ -70,7 +70,7 @@ def test_the_llm_reads_a_compact_evidence_list_and_the_nearest_sentence_comes_fi
     passages = [Passage(n, h.chunk.id, h.chunk.doc, h.chunk.locator, h.chunk.text, h.chunk.norm, h.chunk.title or "")
                 for n, h in enumerate(hits, 1)]
     evidence = answerer.evidence_list(question, passages)
-    assert answerer.llm.count_tokens(evidence) <= EVIDENCE_TOKENS * 1.1
+    assert answerer.llm.count_tokens(evidence) <= answerer.evidence_tokens * 1.1
     whole = sum(answerer.llm.count_tokens(p.norm) for p in passages)
     assert answerer.llm.count_tokens(evidence) < whole / 2  # sentences, not passages
     numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", evidence, re.M)]

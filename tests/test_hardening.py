@@ -429,12 +429,24 @@ def test_reader_processes_die_with_a_killed_ingest(tmp_path):
             break
         time.sleep(0.2)
     assert sum("spawn_main" in c for c in readers.values()) >= 2, "the ingest started no reader processes"
+    # batch work yields to the answering model: the ingest and its readers run 10 nicer than we do
+    assert {_nice(p) for p in [ingest.pid, *readers]} == {min(19, os.nice(0) + 10)}
     ingest.kill()
     ingest.wait()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(_alive(p) for p in readers):
         time.sleep(0.2)
     assert not [c for p, c in readers.items() if _alive(p)]
+
+
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_bad_ingest_priority_is_named():
+    done = subprocess.run([sys.executable, "-m", "rag", "ingest", str(CORPUS), "--index", "unused"], cwd=ROOT,
+                          env={**os.environ, "PARAGRAF_INGEST_NICE": "hög"}, capture_output=True, text=True)
+    assert done.returncode == 1 and "PARAGRAF_INGEST_NICE='hög'" in done.stderr and not Path(ROOT / "unused").exists()
 
 
 def _ingest_cli(corpus: Path, index: Path, **limits: int) -> subprocess.CompletedProcess:
