@@ -26,7 +26,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# llama-cpp-python has no wheel on PyPI: it is compiled once (6-17 min) for the instruction sets this CPU
+# llama-cpp-python has no wheel on PyPI: it is compiled once (~4 min on 2 cores) for the instruction sets this CPU
 # has (scripts/llama_build.py: AVX-512, VNNI and AMX where present; ggml's AMX tile config mended) and the
 # wheel kept in a folder named by them, so that a wheel never reaches a CPU without its instructions.
 read -r llama_key llama_cmake < <(python scripts/llama_build.py)
