@@ -59,7 +59,6 @@ def make_filters(organ: str | None = None, date_from: str | None = None, date_to
                    beteckning=(beteckning or "").strip() or None, **values)
 
 
-
 @dataclass
 class Status:
     """What is served now: `ready` and `message` describe the index answering questions; `error` is a failed

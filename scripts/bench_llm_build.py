@@ -65,11 +65,17 @@ def prompts(index: str, sets: list[Path], llm: str | None, most: int) -> list[li
     return out
 
 
-def run(wheel: Path, prompt_file: Path, llm: str | None, work: Path) -> dict:
-    folder = work / "builds" / wheel.parent.name  # builds' wheels share a name: their folders name them
+def unpacked(wheel: Path, work: Path) -> dict:
+    """The environment that imports llama_cpp from this wheel (builds' wheels share a name: the folder
+    their wheels are kept in names them)."""
+    folder = work / "builds" / wheel.parent.name
     with zipfile.ZipFile(wheel) as z:
         z.extractall(folder)
-    env = {**os.environ, "PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
+    return {"PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
+
+
+def run(wheel: Path, prompt_file: Path, llm: str | None, work: Path) -> dict:
+    env = {**os.environ, **unpacked(wheel, work)}
     done = subprocess.run([sys.executable, "-c", CHILD, str(prompt_file), llm or ""], env=env, capture_output=True,
                           text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

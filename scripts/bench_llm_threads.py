@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,21 +95,12 @@ def idle_and_loaded(prompt_file: Path, env: dict, index: Path) -> tuple[dict, di
     return idle, loaded
 
 
-def _unpacked(wheel: Path, work: Path) -> dict:
-    """The environment that imports llama_cpp from this wheel (builds' wheels share a name: the folder
-    their wheels are kept in names them)."""
-    folder = work / "builds" / wheel.parent.name
-    with zipfile.ZipFile(wheel) as z:
-        z.extractall(folder)
-    return {"PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
-
-
 def _line(times: list[float]) -> str:
     return f"p50 {statistics.median(times):.1f} s max {max(times):.1f} s"
 
 
 def main() -> None:
-    from bench_llm_build import prompts
+    from bench_llm_build import prompts, unpacked
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", required=True)
@@ -121,7 +111,7 @@ def main() -> None:
         prompt_file = Path(tmp) / "prompts.json"
         prompt_file.write_text(json.dumps(prompts(args.index, sorted((ROOT / "eval" / "sets").glob("*.jsonl")),
                                                   None, args.most), ensure_ascii=False))
-        builds = [(w.parent.name, _unpacked(w, Path(tmp))) for w in args.wheel] or [("installed", {})]
+        builds = [(w.parent.name, unpacked(w, Path(tmp))) for w in args.wheel] or [("installed", {})]
         for build, where in builds:
             for name, env in OPENMP if _uses_openmp(where) else SETTINGS:
                 idle, loaded = idle_and_loaded(prompt_file, {**where, **env}, Path(tmp) / "i")
