@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from .cite import Passage, check, content_terms, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
-                       named_elsewhere, rank, stated, supported_value, term_weights)
+                       label, named_elsewhere, rank, stated, supported_value, term_weights)
 from .reading import (asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, report_parts,
                       restates, states_kind, vote_counts)
 from .reader import choose_sentences
@@ -114,8 +114,9 @@ def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = N
     return "\n".join(lines)
 
 
-EVIDENCE_TOKENS = 420  # the evidence the LLM reads (~450 tokens evaluated per question): 360 or 300 lose questions
-# whose answer is a passage's second or third sentence (README "Speed")
+EVIDENCE_TOKENS = 320  # the evidence the LLM reads (~350 tokens evaluated per question, ~2.2 s on 2 cores)
+TURN_COST = 0.2  # a passage's next sentence weighs this much less than its last one: a strong passage's second
+# sentence goes before a weak passage's first (a pure round, at 320 tokens, lost three questions of 44)
 ANSWER_TOKENS = 160  # the most an answer the LLM writes may take: the longest right one on the dev sets is 81
 SENTENCE_CHARS = 400  # one evidence sentence at most
 MEANING_WEIGHT = 0.5  # the embedding's say in the evidence list, beside words (at most ~1.6) and values (0.5)
@@ -767,25 +768,24 @@ class Answerer:
         return self._with_meaning(question, rank(analyze(question), passages, self.weights, limit=10 * len(passages)))
 
     def evidence_list(self, question: str, passages: list[Passage], ranked: list[Evidence] | None = None) -> str:
-        """The sentences nearest the question until `evidence_tokens` — each passage's best first, then
-        each one's second best, so that a passage ranked lower still speaks — shown under their
-        passage's number and place, in document order. A small model on two cores reads ~400 tokens
-        in a few seconds and reads them better than whole passages. The model reads the normalised
-        (OCR-repaired) text; citations quote the original."""
+        """The sentences nearest the question until `evidence_tokens` (`_by_turns`), shown under their
+        passage's number and place (`label`: no pages), in document order. A small model on two cores
+        reads ~350 tokens in about two seconds and reads them better than whole passages. The model
+        reads the normalised (OCR-repaired) text; citations quote the original."""
         count = getattr(self.llm, "count_tokens", None) or (lambda text: len(text) // 3)
         chosen: dict[int, list[tuple[int, str]]] = {}
         seen: set[str] = set()
         used = 0
         for e in _by_turns(ranked if ranked is not None else self.ranked_evidence(question, passages)):
             text = _excerpt(" ".join(e.text.split()), SENTENCE_CHARS)
-            cost = count(text) + (0 if e.passage.n in chosen else count(e.passage.locator) + 6)
+            cost = count(text) + (0 if e.passage.n in chosen else count(label(e.passage.locator)) + 6)
             if text in seen or chosen and used + cost > self.evidence_tokens:
                 continue  # the same sentence in another document's copy says nothing new
             seen.add(text)
             chosen.setdefault(e.passage.n, []).append((e.at, text))
             used += cost
         by_n = {p.n: p for p in passages}
-        return "\n\n".join(f"[{n}] ({by_n[n].locator})\n" + " ".join(t for _, t in sorted(chosen[n]))
+        return "\n\n".join(f"[{n}] ({label(by_n[n].locator)})\n" + " ".join(t for _, t in sorted(chosen[n]))
                              for n in sorted(chosen))
 
     def _with_meaning(self, question: str, evidence: list[Evidence]) -> list[Evidence]:
@@ -847,13 +847,14 @@ class Answerer:
 
 
 def _by_turns(evidence: list[Evidence]) -> list[Evidence]:
-    """Each passage's best sentence (best passages first), then each one's second best, and so on."""
+    """Sentences by score, each passage's next one lowered by `TURN_COST`: a lower passage still speaks
+    and a passage that holds the matter speaks on."""
     place: dict[int, int] = {}
     turns = []
     for e in evidence:  # best first
         place[e.passage.n] = place.get(e.passage.n, -1) + 1
         turns.append((place[e.passage.n], -e.score, e))
-    return [e for *_, e in sorted(turns, key=lambda t: t[:2])]
+    return [e for *_, e in sorted(turns, key=lambda t: t[1] + TURN_COST * t[0])]
 
 
 def _question_terms(question: str) -> set[str]:
@@ -885,8 +886,10 @@ def best_sentence(q: Question, passages: list[Passage], weights: dict[str, float
     total = sum(weight(t) for t in core) or 1.0
     best: tuple[float, str, Passage] | None = None
     for p in passages:
+        # a protocol's sentences do not name its body or municipality: its place (organ, the path) does
+        place = content_terms(f"{p.locator.split(' · ')[0]} {re.sub(r'[/_.-]', ' ', p.doc)}")
         for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
-            have = content_terms(s)
+            have = content_terms(s) | place
             synonyms = len((terms - core) & have)
             share = sum(weight(t) for t in core & have) / total + 0.25 * synonyms
             if share >= min_share and len(s) <= 400 and (best is None or share > best[0]) and not asks(s, q):

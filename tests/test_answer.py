@@ -74,6 +74,9 @@ def test_the_llm_reads_a_compact_evidence_list_and_the_nearest_sentence_comes_fi
     whole = sum(answerer.llm.count_tokens(p.norm) for p in passages)
     assert answerer.llm.count_tokens(evidence) < whole / 2  # sentences, not passages
     numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", evidence, re.M)]
+    labels = re.findall(r"^\[\d+\] \((.+)\)$", evidence, re.M)
+    assert labels and not any(re.search(r"· s\. \d", x) for x in labels)  # pages: for the reader, not the model
+    assert any(re.search(r"· s\. \d", p.locator) for p in passages)
     assert numbers == sorted(numbers) and set(numbers) <= {p.n for p in passages}
     parts = list(answerer.stream(question))
     final = parts[-1]

@@ -95,6 +95,9 @@ def test_a_refusal_of_the_model_is_not_the_last_word(corpus_index):
     jav = after_refusal("Varför var Hampus Magnusson inte med när kommunstyrelsen hanterade yrkandet om att "
                         "tillåta investeringar i europeisk försvarsindustri?")
     assert not jav.refused and jav.route == "stated" and "på grund av jäv" in jav.text
+    # a protocol's sentence does not name its municipality: the document's place does ('jonkoping/…')
+    named = after_refusal("Vilka utsågs till friluftsambassadörer av barn- och utbildningsnämnden i Jönköping?")
+    assert not named.refused and named.route == "quote" and "Peter Lundvall" in named.text
     # a price asked, and no amount stated: the Beslut about the purchase is not an answer
     price = after_refusal("Vad blir köpeskillingen när exploateringsnämnden köper Hammarbadet, fastigheten Hjällbo 37:58?")
     assert price.refused and analyze("Vad blir köpeskillingen för fastigheten?").answer_type == "amount"
