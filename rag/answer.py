@@ -115,7 +115,7 @@ def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = N
 
 
 EVIDENCE_TOKENS = 420  # the evidence the LLM reads (~450 tokens evaluated per question): 360 or 300 lose questions
-# whose answer is a passage's second or third sentence (README "Speed")
+# whose answer is a passage's second or third sentence (docs/benchmarks.md, "LLM route")
 ANSWER_TOKENS = 160  # the most an answer the LLM writes may take: the longest right one on the dev sets is 81
 SENTENCE_CHARS = 400  # one evidence sentence at most
 MEANING_WEIGHT = 0.5  # the embedding's say in the evidence list, beside words (at most ~1.6) and values (0.5)
