@@ -61,7 +61,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def _yield_to_answers() -> int | None:
     """An ingest is batch work: at a lower CPU priority the model answering questions on the same cores
-    keeps its pace (README "Speed"). PARAGRAF_INGEST_NICE, default 10; 0 keeps the priority."""
+    keeps its pace (docs/benchmarks.md, "LLM threads under load"). PARAGRAF_INGEST_NICE, default 10; 0 keeps the priority."""
     value = os.environ.get("PARAGRAF_INGEST_NICE", "10")
     if not value.isdigit() or int(value) > 19:
         print(f"fel: PARAGRAF_INGEST_NICE={value!r}: ett heltal från 0 till 19 väntades", file=sys.stderr)

@@ -116,7 +116,8 @@ def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = N
 
 EVIDENCE_TOKENS = 320  # the evidence the LLM reads (~350 tokens evaluated per question, ~2.2 s on 2 cores)
 TURN_COST = 0.2  # a passage's next sentence weighs this much less than its last one: a strong passage's second
-# sentence goes before a weak passage's first (a pure round, at 320 tokens, lost three questions of 44)
+# sentence goes before a weak passage's first (a pure round, at 320 tokens, lost three questions of 44;
+# docs/benchmarks.md, "LLM route")
 ANSWER_TOKENS = 160  # the most an answer the LLM writes may take: the longest right one on the dev sets is 81
 SENTENCE_CHARS = 400  # one evidence sentence at most
 MEANING_WEIGHT = 0.5  # the embedding's say in the evidence list, beside words (at most ~1.6) and values (0.5)

@@ -30,7 +30,7 @@ class Settings:
     # PARAGRAF_MAX_FILE_MB
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("PARAGRAF_MAX_FILE_MB", "50")))
     # PARAGRAF_EMBED_RUNTIME: 'openvino' (the folder converted once, bf16 where the CPU has it: 4-6x torch's
-    # encoding, the same vectors within float noise; see the README) or 'torch' (sentence-transformers)
+    # encoding, the same vectors within float noise; see docs/benchmarks.md) or 'torch' (sentence-transformers)
     embed_runtime: str = field(default_factory=lambda: os.environ.get("PARAGRAF_EMBED_RUNTIME", "openvino"))
     # PARAGRAF_OCR_CACHE: scanned PDFs' OCR text, by file sha256
     ocr_cache: Path = field(

@@ -24,7 +24,7 @@ from .question import Question, organ_key, organs_in, same_organ
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's
 STEM = 5
-MIN_RELEVANCE = 0.45  # calibrated on the dev sets (README, "Typed answers": the trade-off curve)
+MIN_RELEVANCE = 0.45  # calibrated on the dev sets (docs/benchmarks.md, "Typed answers: the refusal trade-off")
 KEYLESS_RELEVANCE = 0.65  # ... and without the question's rarest word, a sentence must hold most of the others
 _NUM = r"(?<![\w§-])(?<!§ )(?:\d{1,3}(?:[  ]\d{3})+|\d+)(?:[,.]\d+)?(?:\s*[–-]\s*\d+(?:[,.]\d+)?)?(?![\w-])"
 _WORD_NUM = r"\b(?:" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")\b"
@@ -221,7 +221,7 @@ def another_organ(q: Question, sentence: str) -> bool:
 
 
 
-GROUNDED = 0.5  # share of the question's (weighted) words its best passage must hold: README, "The refusal rule"
+GROUNDED = 0.5  # share of the question's (weighted) words its best passage must hold: docs/design.md, "The refusal rule"
 GROUNDED_UNSCOPED = 0.7  # ... when something the question names is in no document in any form
 _PATH = re.compile(r"[/_.\-]")
 

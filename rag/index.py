@@ -32,9 +32,9 @@ from .read import doc_id_of, file_hash, walk
 
 FORMAT_VERSION = 1
 ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
-FLAT_LIMIT = 20_000  # above this, HNSW (see README: recall vs flat)
+FLAT_LIMIT = 20_000  # above this, HNSW (see docs/benchmarks.md, "Folder index and embedding": recall vs flat)
 HNSW_M = 32
-HNSW_EF_SEARCH = int(os.environ.get("PARAGRAF_HNSW_EF", "256"))  # measured: see README, Speed
+HNSW_EF_SEARCH = int(os.environ.get("PARAGRAF_HNSW_EF", "256"))  # measured: docs/benchmarks.md, "Folder index and embedding"
 EMBED_SLICE = 128  # chunks per progress step, and per slice kept on disk while embedding
 PROGRESS_DIR = ".embedding-progress"  # embeddings done so far by an ingest that has not finished
 

@@ -23,7 +23,7 @@ from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, 
 from .lexical import SwedishAnalyzer
 from .normalize import fold
 
-HNSW_EF_SEARCH = 256  # as the folder index's efSearch (README, Speed)
+HNSW_EF_SEARCH = 256  # as the folder index's efSearch (docs/benchmarks.md, "Folder index and embedding")
 BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
 # The question's words select BM25's candidates rarest first, while the chunks they are in add up to at most
 # MATCH_ROWS; the commoner words only score those. A search then reads about as many rows at a million chunks

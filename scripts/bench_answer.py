@@ -2,7 +2,7 @@
 
     python scripts/bench_answer.py [--llm qwen2.5-coder-1.5b] [--index index]
 
-Prints Markdown for the README. Not a test: these machines are shared and noisy.
+Prints Markdown for docs/benchmarks.md. Not a test: these machines are shared and noisy.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@
 Sequential: the client's wall time per question vs the answer's own `timings.total_s` (the
 library's time), so the difference is HTTP + gradio queue overhead. Concurrent: `--users`
 clients ask at once; with one LLM slot the last one waits for all the others. Prints Markdown
-for the README. Not a test: these machines are shared and noisy.
+for docs/benchmarks.md. Not a test: these machines are shared and noisy.
 """
 from __future__ import annotations
 

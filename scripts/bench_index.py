@@ -14,7 +14,7 @@ the vectors stay in the database).
 
 Scale is synthetic: the bundled corpus's chunks repeated for BM25 and metadata; the
 dense vectors are the real ones plus draws from a Gaussian fitted to them (mean and
-covariance), normalised, so FAISS sees distinct points spread like real embeddings. Prints a Markdown table for the README.
+covariance), normalised, so FAISS sees distinct points spread like real embeddings. Prints a Markdown table for docs/benchmarks.md.
 """
 from __future__ import annotations
 

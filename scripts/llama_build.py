@@ -13,7 +13,7 @@ OpenVINO's oneDNN, embedding the question on the same thread, releases the tiles
 kernels. `--patch` keeps the config in read-only data, filled at compile time, and loads it on every
 call (one instruction per matrix product); scripts/setup.sh mends every build (without AMX the
 function is not compiled). ggml's own thread pool (`GGML_OPENMP=OFF`) instead of OpenMP: faster
-generation with threads that sleep between jobs (README "Speed")."""
+generation with threads that sleep between jobs (docs/benchmarks.md, "LLM threads under load")."""
 from __future__ import annotations
 
 import sys

@@ -5,7 +5,7 @@ unanswerable ones are refused.
     python scripts/typed_curve.py --index INDEX eval/sets/dev.jsonl eval/sets/genre-dev.jsonl
 
 INDEX: the index of the corpus the sets are about (eval.run keeps one under .eval-cache/).
-Prints a Markdown table for the README. Uses no LLM: typed answers do not.
+Prints a Markdown table for docs/benchmarks.md. Uses no LLM: typed answers do not.
 """
 from __future__ import annotations
 
