@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from .genre import BET_CONTENTS, BET_PARTS, BET_PHRASE, BET_TITLE, BETECKNING, PERSON, iso_date, party_code
+from .lines import Block
 from .normalize import fold
-
-if TYPE_CHECKING:
-    from .structure import Block
 
 _NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8,
                  "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15,

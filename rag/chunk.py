@@ -6,7 +6,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 
-from .structure import Block, ParsedDocument
+from .lines import Block
+from .structure import ParsedDocument
 
 CHUNKER_VERSION = "paragraf-chunker-23"  # bump when parsing, chunking or fact extraction changes  # 6: decision facts stored with the index
 MAX_CHARS = 1000

@@ -317,3 +317,25 @@ def mark_boilerplate(lines: list[Line], keep) -> None:
         for l in ls:  # anywhere on the page: a table or an appended block may follow the footer
             if _shape(l) in common and not keep(l):
                 l.kind = "boiler"
+
+
+@dataclass
+class Block:
+    """A paragraph of text: consecutive non-blank lines in one place of the structure."""
+
+    start: int
+    end: int
+    text: str
+    norm: str
+    page_start: int | None
+    page_end: int | None
+    organ: str | None
+    date: str | None
+    paragraf: str | None
+    title: str | None
+    dnr: str | None
+    section: str | None
+    bilaga: str | None
+    part: str | None = None  # e.g. "Tjänsteskrivelse" for an attached document without a bilaga number
+    table: bool = False
+    beteckning: str | None = None  # a betänkande's '2010/11:AU1'

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import settings
+from .hunspell import build_wordlist
 
 REGISTRY_FILE = Path(__file__).with_name("models.toml")
 
@@ -189,8 +190,6 @@ def fetch(key: str, force: bool = False) -> Path:
             elif m.format == "hunspell":
                 _verify(files[0], m.sha256, key + " (sv_SE.dic)")
                 _verify(files[1], m.raw["aff_sha256"], key + " (sv_SE.aff)")
-                from .lexicon import build_wordlist
-
                 build_wordlist(files[0], files[1], dest / "words.txt")
     _done_marker(key).write_text(m.sha256 + "\n")
     return resolve(key)

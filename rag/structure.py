@@ -18,7 +18,7 @@ from .genre import (
     front_matter_value, is_known_party, iso_date, organ_from_value, organ_in, planted_in,
 )
 from .lines import (
-    DATE, Line, assign_pages, mark_boilerplate, mark_headers, restore_section_signs, settle_header_organs, split_lines,
+    DATE, Block, Line, assign_pages, mark_boilerplate, mark_headers, restore_section_signs, settle_header_organs, split_lines,
 )
 from .normalize import OCR_THRESHOLD, OcrRepair, fold, ocr_noise
 from .read import SourceText
@@ -45,28 +45,6 @@ _BILAGA = re.compile(r"^Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s
 ATTENDANCE_SECTIONS = {"Beslutande", "Ersättare", "Övriga närvarande", "Underskrifter", "Justering"}
 _DOC_DATE_IN_TEXT = re.compile(r"(Kommunfullmäktige|Kommunstyrelsen|Kommunstyrelsens arbetsutskott|nämnden|utskottet)\s+((?:19|20)\d\d-\d\d-\d\d)")
 _ORGAN_DECIDES = re.compile(r"\b([A-ZÅÄÖ][\wåäö\- ]{3,60}?)\s+(?:beslutar|föreslår|beslutade|godkänner|antar|noterar)\b")
-
-
-@dataclass
-class Block:
-    """A paragraph of text: consecutive non-blank lines in one place of the structure."""
-
-    start: int
-    end: int
-    text: str
-    norm: str
-    page_start: int | None
-    page_end: int | None
-    organ: str | None
-    date: str | None
-    paragraf: str | None
-    title: str | None
-    dnr: str | None
-    section: str | None
-    bilaga: str | None
-    part: str | None = None  # e.g. "Tjänsteskrivelse" for an attached document without a bilaga number
-    table: bool = False
-    beteckning: str | None = None  # a betänkande's '2010/11:AU1'
 
 
 @dataclass
