@@ -25,12 +25,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse  # noqa: E402
 import openai_api  # noqa: E402
 import page_sv  # noqa: E402
 from rag import is_index_url, settings  # noqa: E402
-from rag.answer import REFUSAL, Answer, Preview, answer_with_sources  # noqa: E402
-from rag.cite import cited_spans  # noqa: E402
-from rag.coverage import PLANTED_NOTE  # noqa: E402
-from rag.postgres import DatabaseAway  # noqa: E402
-from rag.question import MAX_QUESTION  # noqa: E402
-from rag.read import ReadError  # noqa: E402
+from rag.asking import REFUSAL, Answer, Preview, answer_with_sources  # noqa: E402
+from rag.asking import cited_spans  # noqa: E402
+from rag.records import PLANTED_NOTE  # noqa: E402
+from rag.store import DatabaseAway  # noqa: E402
+from rag.asking import MAX_QUESTION  # noqa: E402
+from rag.reading import ReadError  # noqa: E402
 from rag.service import Paragraf, make_filters  # noqa: E402
 from rag.staff import LoginRefused, StaffDoor  # noqa: E402
 

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from rag.answer import Answer, Citation
+from rag.asking import Answer, Citation
 from rag.service import Paragraf, make_filters
 
 MODEL_ID = "paragraf"

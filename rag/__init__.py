@@ -1,7 +1,8 @@
 """Paragraf: questions in Swedish over municipal decision documents, answered with checked citations.
 
-The library flows one way: read → structure → chunk → embed/index → retrieve.
-Public API for the app and eval:
+A package per stage, on a one-way flow: reading → parsing → records → store → asking, with models,
+the genre's vocabulary and text normalisation under all of them (docs/design.md). Public API for the
+app and eval:
 
     import rag
     report = rag.ingest(["corpus"], index_dir="index")
@@ -13,15 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .chunk import Chunk
+from .asking import Answer, Answerer, Filters, Hit, Retriever, SearchResult, open_index
 from .config import settings
-from .index import IndexError_ as IndexError
-from .index import IngestReport
-from .read import ReadError
-from .retrieve import Filters, Hit, Retriever, SearchResult, open_index
-from .answer import Answer, Answerer  # noqa: E402  (after retrieve: the one-way flow)
-from .llm import load_llm
-from .postgres import is_url as is_index_url
+from .models import load_llm
+from .parsing import Chunk
+from .reading import ReadError
+from .store import IndexError_ as IndexError
+from .store import IngestReport
+from .store import is_url as is_index_url
 
 __all__ = ["Answer", "Answerer", "Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever", "is_index_url",
            "SearchResult", "ingest", "load_llm", "open_index", "settings"]
@@ -32,9 +32,9 @@ def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: s
            step=None) -> IngestReport:
     """Index the files under `paths` into a folder or a Postgres URL (default: PARAGRAF_INDEX_URL, else
     PARAGRAF_INDEX); document ids are paths relative to `root` (default: the single folder given)."""
-    from .index import ingest as _ingest
-    from .postgres import ingest as _ingest_postgres
-    from .postgres import is_url
+    from .store.index import ingest as _ingest
+    from .store.postgres import ingest as _ingest_postgres
+    from .store import is_url
 
     s = settings()
     paths = [Path(p) for p in paths]

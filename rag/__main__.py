@@ -73,7 +73,7 @@ def _yield_to_answers() -> int | None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     import rag
-    from .index import IndexWriteError
+    from .store import IndexWriteError
     from .normalize import printable
 
     failed = _yield_to_answers()
@@ -112,10 +112,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import Answer, Answerer, Preview
-    from .llm import load_llm
+    from .asking import Answer, Answerer, Preview
+    from .models import load_llm
 
-    from .question import check_question
+    from .asking import check_question
 
     try:
         question = check_question(args.question)
@@ -155,8 +155,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_check(folders: list[Path]) -> int:
     """Parse each document of the folders and check what was found against what it says of itself."""
     from .config import settings
-    from .coverage import Coverage, check_paths, summary
-    from .lexicon import default_lexicon
+    from .records import Coverage, check_paths, summary
+    from .models import default_lexicon
     from .normalize import OcrRepair, printable
 
     folders = folders or [settings().corpus_dir]
@@ -176,7 +176,7 @@ def cmd_check(folders: list[Path]) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .coverage import PLANTED_NOTE
+    from .records import PLANTED_NOTE
 
     if args.check is not None:
         return cmd_check(args.check)
@@ -199,7 +199,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_postgres(args: argparse.Namespace) -> int:
-    from .pglocal import start, stop
+    from .store.pglocal import start, stop
 
     try:
         if args.stop:

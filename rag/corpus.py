@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .read import SUPPORTED
+from .reading import SUPPORTED
 
 UPLOAD_FOLDER = "uppladdade"
 _UNSAFE = re.compile(r"[^\w.\- ()åäöÅÄÖéÉüÜ]+")

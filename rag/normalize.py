@@ -11,7 +11,7 @@ import itertools
 import re
 import unicodedata
 
-from .lexicon import Lexicon
+from .models import Lexicon
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ{]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

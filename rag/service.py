@@ -16,16 +16,16 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .answer import Answer, Answerer
-from .chunk import Chunk
+from .asking import Answer, Answerer
+from .parsing import Chunk
 from .corpus import Saved, UploadError, remove_document, save_upload
 from .feedback import FeedbackLog
-from .index import IndexError_, IngestReport
-from .llm import load_llm
+from .store import IndexError_, IngestReport
+from .models import load_llm
 from .normalize import has_control
-from .read import SourceText, walk
-from .postgres import is_url as is_index_url
-from .retrieve import Filters, index_exists, open_index
+from .reading import SourceText, walk
+from .store import is_url as is_index_url
+from .asking import Filters, index_exists, open_index
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 START_WAIT_S = float(os.environ.get("PARAGRAF_START_WAIT", "300"))  # how long a question waits for start-up

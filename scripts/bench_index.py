@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.index import HNSW_EF_SEARCH, StoredIndex, build_faiss  # noqa: E402
-from rag.lexical import LexicalIndex  # noqa: E402
-from rag.retrieve import Retriever  # noqa: E402
+from rag.store.index import HNSW_EF_SEARCH, StoredIndex, build_faiss  # noqa: E402
+from rag.store.lexical import LexicalIndex  # noqa: E402
+from rag.asking.retrieve import Retriever  # noqa: E402
 
 QUERIES = [
     "Vem instämde i Sverigedemokraternas särskilda yttrande?",
@@ -71,7 +71,7 @@ def bench_ingest() -> Retriever:
 
 def bench_runtimes(texts: list[str]) -> None:
     """The same chunks through torch and through OpenVINO: throughput and agreement."""
-    from rag.embed import load_embedder
+    from rag.models.embed import load_embedder
 
     model = rag.settings().embed_model
     vectors, seconds = {}, {}
@@ -95,8 +95,8 @@ def bench_ocr(pages: int = 2) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from helpers import make_pdf
 
-    from rag import ocr
-    from rag.pdf import _ocr_lines
+    from rag.reading import ocr
+    from rag.reading.pdf import _ocr_lines
 
     if not ocr.available():
         print("| OCR | Tesseract not installed (scripts/setup-ocr.sh) | | |")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 CHILD = r"""
 import json, sys, time
 import llama_cpp
-from rag.llm import load_llm
+from rag.models.llm import load_llm
 prompts = json.load(open(sys.argv[1]))
 llm = load_llm(sys.argv[2] or None)
 out, t_prompt, n_prompt, t_gen, n_gen = [], 0.0, 0, 0.0, 0
@@ -49,7 +49,7 @@ def prompts(index: str, sets: list[Path], llm: str | None, most: int) -> list[li
     """The messages the LLM route sends for each question the code leaves open."""
     import rag
     from eval.score import load_questions
-    from rag.answer import Answerer
+    from rag.asking.answer import Answerer
 
     retriever = rag.open_index(index)
     by_code = Answerer(retriever, None)

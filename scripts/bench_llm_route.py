@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
 from eval.score import load_questions, score_one  # noqa: E402
-from rag.answer import ANSWER_TOKENS, EVIDENCE_TOKENS, SYSTEM, Answer, Answerer  # noqa: E402
-from rag.llm import load_llm  # noqa: E402
+from rag.asking.answer import ANSWER_TOKENS, EVIDENCE_TOKENS, SYSTEM, Answer, Answerer  # noqa: E402
+from rag.models.llm import load_llm  # noqa: E402
 
 
 STEPS = ("retrieval_s", "evidence_s", "prompt_s", "generation_s", "total_s")

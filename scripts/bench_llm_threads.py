@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 CHILD = r"""
 import json, sys, threading, time
-from rag.llm import LlamaCppLLM, load_llm
+from rag.models.llm import LlamaCppLLM, load_llm
 prompts, models = json.load(open(sys.argv[1])), int(sys.argv[2])
 first = load_llm()
 llms = [first] if models == 1 else [LlamaCppLLM(first.path, n_threads=1) for _ in range(models)]

@@ -78,7 +78,7 @@ def grow(conn, n: int, gaussian_like, seed: int) -> float:
 
 
 def latency(index, queries: list[str], filters: dict | None, rounds: int = 3) -> tuple[float, float]:
-    from rag.retrieve import Filters
+    from rag.asking.retrieve import Filters
 
     f = Filters(**filters) if filters else None
     times = []
@@ -93,7 +93,7 @@ def latency(index, queries: list[str], filters: dict | None, rounds: int = 3) ->
 
 def hnsw_recall(conn, embedder, queries: list[str], k: int = 10) -> float:
     """Recall@k of pgvector's HNSW (as the index searches: ef_search 256) against an exact scan."""
-    from rag import postgres
+    from rag.store import postgres
 
     hits = 0
     for q in queries:
@@ -111,11 +111,11 @@ def add_one(url: str, tmp: Path, round_no: int) -> float:
     """A real document, new to the index, added to the full index as an upload is: read, parse, embed
     and write in its own transaction (rag.ingest over one folder would also drop what is not in it)."""
     import rag
-    from rag import postgres
-    from rag.embed import load_embedder
-    from rag.lexical import SwedishAnalyzer
-    from rag.lexicon import default_lexicon
-    from rag.prepare import prepare_all
+    from rag.store import postgres
+    from rag.models.embed import load_embedder
+    from rag.store.lexical import SwedishAnalyzer
+    from rag.models.lexicon import default_lexicon
+    from rag.store.prepare import prepare_all
 
     src = ROOT / "corpus" / "malmo" / "ks-2026-01-07-p16-aterrapportering-kraftsamlande-insatser.txt"
     path = tmp / f"ny-{round_no}" / src.name
@@ -143,7 +143,7 @@ def bench_postgres(sizes: list[int], queries: list[str], gaussian_like) -> None:
     import psycopg
 
     import rag
-    from rag import pglocal
+    from rag.store import pglocal
 
     tmp = Path(tempfile.mkdtemp(prefix="paragraf-bench-pg-"))
     print("\n| chunks (Postgres) | HNSW build | search p50 / p95 | with organ filter | with date filter | "

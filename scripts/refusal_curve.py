@@ -3,9 +3,9 @@
     python scripts/refusal_curve.py --index DIR [--sets eval/sets/*.jsonl]
 
 For every question, the passages the answer step reads are found as the chat finds them, and the
-one refusal rule (`rag.evidence.Grounding.answers`) is applied at each threshold of the share of the
+one refusal rule (`rag.asking.evidence.Grounding.answers`) is applied at each threshold of the share of the
 question's words the best passage must hold. No LLM: the rule decides before any model reads.
-Prints one table per set and one over all sets; the threshold chosen is GROUNDED in rag/evidence.py.
+Prints one table per set and one over all sets; the threshold chosen is GROUNDED in rag/asking/evidence.py.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.answer import Answerer  # noqa: E402
-from rag.evidence import GROUNDED, GROUNDED_UNSCOPED, named_elsewhere  # noqa: E402
+from rag.asking.answer import Answerer  # noqa: E402
+from rag.asking.evidence import GROUNDED, GROUNDED_UNSCOPED, named_elsewhere  # noqa: E402
 from eval.score import load_questions  # noqa: E402
 
 THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]

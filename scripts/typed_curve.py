@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.cite import Passage  # noqa: E402
-from rag.evidence import TYPED, rank, supported_value, term_weights  # noqa: E402
-from rag.question import analyze  # noqa: E402
-from rag.retrieve import Filters  # noqa: E402
-from rag.scope import Scope  # noqa: E402
+from rag.asking.cite import Passage  # noqa: E402
+from rag.asking.evidence import TYPED, rank, supported_value, term_weights  # noqa: E402
+from rag.asking.question import analyze  # noqa: E402
+from rag.asking.retrieve import Filters  # noqa: E402
+from rag.asking.scope import Scope  # noqa: E402
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 

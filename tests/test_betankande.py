@@ -5,11 +5,11 @@ import pytest
 
 from conftest import CORPUS
 
-from rag.betankande import Betankande
-from rag.coverage import check
+from rag.parsing.betankande import Betankande
+from rag.records.coverage import check
 from rag.genre import party_code
-from rag.read import read_file
-from rag.structure import parse
+from rag.reading.read import read_file
+from rag.parsing.structure import parse
 
 AU1_2010 = "riksdagen/bet-2010-11-AU1.html"
 FOU11 = "riksdagen/bet-2013-14-FoU11.html"
@@ -154,7 +154,7 @@ def test_riksdagen_lower_case_parties(tmp_path):
 
 
 def test_questions_name_the_report_the_reservation_and_the_punkt():
-    from rag.question import analyze
+    from rag.asking.question import analyze
 
     q = analyze("Vem står bakom reservation 10 i betänkande 2013/14:FöU11?")
     assert (q.beteckning, q.nummer, q.record[0]) == ("2013/14:FöU11", "10", "reservation")
@@ -167,7 +167,7 @@ def test_questions_name_the_report_the_reservation_and_the_punkt():
 def test_report_questions_answered_from_records(corpus_index):
     """Over the whole corpus (protocols next to reports): the report, the number and the punkt a question
     names pick the record, whatever else ranks high; what a report does not hold is refused."""
-    from rag.answer import Answerer
+    from rag.asking.answer import Answerer
 
     ask = Answerer(corpus_index, None).ask  # no LLM: these are answered by code or refused
     a = ask("Vem står bakom reservation 3 i betänkande 2010/11:AU1?")
@@ -190,7 +190,7 @@ def test_report_questions_answered_from_records(corpus_index):
 
 
 def test_filter_on_beteckning(corpus_index):
-    from rag.retrieve import Filters
+    from rag.asking.retrieve import Filters
 
     hits = corpus_index.search("reservation", k=10, filters=Filters(beteckning="2013/14 : FöU11")).hits
     assert hits and all(h.chunk.beteckning == "2013/14:FöU11" for h in hits)

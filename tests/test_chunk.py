@@ -1,7 +1,7 @@
 """Chunk boundaries and locators on the real documents."""
 import pytest
 
-from rag.chunk import MAX_CHARS, chunk_document
+from rag.parsing.chunk import MAX_CHARS, chunk_document
 
 from conftest import FG, HANDLINGAR, KF8, KS16, KS_2025, KS_2026, KSAU141
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import rag
-from rag.embed import MIN_COSINE, OpenVinoEmbedder, load_embedder
+from rag.models.embed import MIN_COSINE, OpenVinoEmbedder, load_embedder
 
 from conftest import CORPUS, KS16
 

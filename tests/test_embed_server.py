@@ -7,9 +7,9 @@ import pytest
 
 import rag
 from helpers import llama_server
-from rag.embed import ServerEmbedder
-from rag.index import IndexError_
-from rag.models import resolve
+from rag.models.embed import ServerEmbedder
+from rag.store.index import IndexError_
+from rag.models.catalog import resolve
 
 from conftest import CORPUS, KS16
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS
-from rag.chunk import chunk_document
-from rag.coverage import check, check_paths
-from rag.facts import extract
+from rag.parsing.chunk import chunk_document
+from rag.records.coverage import check, check_paths
+from rag.records.facts import extract
 from rag.genre import organ_in, party_name, party_of_word
-from rag.read import SourceText
-from rag.structure import parse
+from rag.reading.read import SourceText
+from rag.parsing.structure import parse
 
 J2016 = "jonkoping/barn-och-utbildningsnamnden-2016-01-26.md"
 J2019 = "jonkoping/barn-och-utbildningsnamnden-2019-12-16.md"
@@ -172,7 +172,7 @@ def test_parties_come_from_the_document_and_unknown_ones_are_kept():
 
 
 def test_vote_notations():
-    from rag.votes import counts_in_text, flat_roll_call, tally
+    from rag.parsing.votes import counts_in_text, flat_roll_call, tally
 
     assert counts_in_text("med 7 nej-röster mot 4 ja-röster, beslutar")[0] == {"nej": 7, "ja": 4}
     assert counts_in_text("med 6 ja-röster mot 3 nej-röster och 2 som avstår")[0] == {"ja": 6, "nej": 3, "avstår": 2}

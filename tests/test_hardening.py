@@ -19,16 +19,16 @@ import docx
 import pytest
 
 import rag
-from rag.answer import Answerer, RETRIEVED_CHARS
-from rag.chunk import MAX_CHARS, chunk_document
-from rag.index import IndexError_, load
-from rag.lexicon import Lexicon, default_lexicon
-from rag.llm import as_text, load_llm
-from rag.question import check_question
-from rag.read import ReadError, read_file
+from rag.asking.answer import Answerer, RETRIEVED_CHARS
+from rag.parsing.chunk import MAX_CHARS, chunk_document
+from rag.store.index import IndexError_, load
+from rag.models.lexicon import Lexicon, default_lexicon
+from rag.models.llm import as_text, load_llm
+from rag.asking.question import check_question
+from rag.reading.read import ReadError, read_file
 from rag.service import Paragraf, make_filters
 from rag.staff import ACCOUNT_TRIES, FREE_TRIES, LoginRefused, StaffDoor
-from rag.structure import parse
+from rag.parsing.structure import parse
 
 from conftest import CORPUS, KS16, KSAU141, ROOT, STAFF_PASSWORD, launch_app, stop_app, wait_ready
 from helpers import make_pdf
@@ -156,7 +156,7 @@ def test_chunks_are_capped_and_prompts_fit_the_context(corpus_index, tmp_path, r
     assert len(chunks) > 100 and max(len(c.text) for c in chunks) <= 2 * MAX_CHARS
     assert all(src.text[c.start:c.end] == c.text for c in chunks)
     answerer = Answerer(corpus_index, load_llm(TEST_LLM, n_ctx=4096))
-    from rag.cite import Passage
+    from rag.asking.cite import Passage
 
     huge = Passage(1, "x", "lang.txt", "lang.txt", "ord " * 50_000, "ord " * 50_000, "")
     messages = answerer.prompt("Vad står det i ordlistan?", [huge])
@@ -527,7 +527,7 @@ def test_a_docx_that_unpacks_to_far_more_than_its_size_is_refused(tmp_path):
 def test_a_huge_earlier_turn_is_read_only_so_far(corpus_index):
     """A 5 MB earlier turn (a /v1 client may send anything as history): the follow-up is searched with a
     question's length of it, not with all of it."""
-    from rag.question import MAX_QUESTION
+    from rag.asking.question import MAX_QUESTION
 
     huge = "Vem instämde i Sverigedemokraternas särskilda yttrande? " + "bla " * 1_300_000
     answer = Answerer(corpus_index, None).ask("Och vem instämde i det?", history=[(huge, "Anders Pripp. " * 400_000)])

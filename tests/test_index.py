@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import rag
-from rag import index as index_mod
-from rag.lexical import LexicalIndex
+from rag.store import index as index_mod
+from rag.store.lexical import LexicalIndex
 
 from conftest import CORPUS, KS16, KSAU141
 
@@ -108,7 +108,7 @@ def test_no_index_is_a_clear_error(tmp_path):
 def test_an_interrupted_ingest_goes_on_where_it_stopped(small_corpus, tmp_path, monkeypatch):
     """Stopped in the middle of embedding: the slices done are kept, the next ingest embeds only the rest,
     and the index is the one an uninterrupted ingest builds."""
-    from rag.embed import load_embedder
+    from rag.models.embed import load_embedder
 
     monkeypatch.setattr(index_mod, "EMBED_SLICE", 8)
     embedder = load_embedder("e5-small")
@@ -139,8 +139,8 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped(small_corpus, tmp_path, 
 
 def test_parallel_reading_gives_what_one_process_gives():
     """Worker processes read, parse and extract; the chunks, facts and summaries must not depend on them."""
-    from rag.prepare import prepare_all
-    from rag.read import walk
+    from rag.store.prepare import prepare_all
+    from rag.reading.read import walk
 
     paths = sorted(walk([CORPUS], CORPUS))
     assert len(paths) >= 10
@@ -156,8 +156,8 @@ def test_parallel_reading_gives_what_one_process_gives():
 
 def test_chunk_ids_are_unique_in_every_bundled_document():
     """The Postgres index keys chunks by id; a long table cut into pieces of one span must not share one."""
-    from rag.prepare import prepare_all
-    from rag.read import walk
+    from rag.store.prepare import prepare_all
+    from rag.reading.read import walk
 
     for got in prepare_all(sorted(walk([CORPUS], CORPUS)), CORPUS, 50_000_000, n_workers=1):
         ids = [c.id for c in got.chunks]

@@ -2,9 +2,9 @@
 import pytest
 
 from helpers import llama_server
-from rag.answer import REFUSAL, Answerer
-from rag.llm import OpenAICompatibleLLM
-from rag.models import resolve
+from rag.asking.answer import REFUSAL, Answerer
+from rag.models.llm import OpenAICompatibleLLM
+from rag.models.catalog import resolve
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
 """The model registry, the verified e5 conversion and the fetcher's errors."""
 import pytest
 
-from rag import models
-from rag.e5_convert import MIN_COSINE, verify
+from rag.models import catalog as models
+from rag.models.e5_convert import MIN_COSINE, verify
 
 
 def test_registry_lists_every_model_completely():
-    specs = models.registry()
+    specs = models.catalog()
     assert {"e5-small", "qwen2.5-coder-1.5b", "smollm2-135m", "sv-wordlist"} <= set(specs)
     for m in specs.values():
         assert m.role and m.licence and m.env.startswith("PARAGRAF_") and len(m.sha256) == 64

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from eval.renderings import Agreement, document_html, originals, parsed, print_pdf, rasterise, render_corpus
-from rag.chunk import chunk_document
-from rag.facts import extract
-from rag.read import read_file
-from rag.structure import parse
+from rag.parsing.chunk import chunk_document
+from rag.records.facts import extract
+from rag.reading.read import read_file
+from rag.parsing.structure import parse
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 JONKOPING = "jonkoping/barn-och-utbildningsnamnden-2016-01-26.md"
@@ -104,7 +104,7 @@ def test_table_columns_stay_apart(tmp_path):
 def test_scanned_page_is_read_by_ocr(tmp_path, repair, monkeypatch):
     """An image-only PDF (the protocol's cover page printed, then rasterised at scan resolution): Tesseract
     reads it, the noise repair runs, and the cover page gives the same organ, date and attendance."""
-    from rag import ocr
+    from rag.reading import ocr
 
     monkeypatch.setenv("PARAGRAF_OCR_CACHE", str(tmp_path / "ocr-cache"))
     html = document_html(CORPUS / JONKOPING)

@@ -127,7 +127,7 @@ def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpu
 
 
 def test_another_model_is_refused(small_corpus, pg_url):
-    from rag.models import resolve
+    from rag.models.catalog import resolve
 
     rag.ingest([small_corpus], index_dir=pg_url)
     with pytest.raises(rag.IndexError, match="Re-ingest"):
@@ -137,7 +137,7 @@ def test_another_model_is_refused(small_corpus, pg_url):
 
 
 def test_schema_migrations_are_numbered_and_a_newer_schema_is_refused(tmp_path, pg_url):
-    from rag import postgres
+    from rag.store import postgres
 
     one = tmp_path / "one"
     (one / "malmo").mkdir(parents=True)
@@ -174,7 +174,7 @@ def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):
         proc.kill()
     rows = _rows(pg_url, "SELECT d.doc_id, d.sha256, (d.summary->>'chunks')::int, count(c.id) FROM paragraf_documents d "
                          "LEFT JOIN paragraf_chunks c USING (doc_id) GROUP BY d.doc_id")
-    new = {doc: rag.read.file_hash((small_corpus / doc).read_bytes()) for doc in SMALL}
+    new = {doc: rag.reading.read.file_hash((small_corpus / doc).read_bytes()) for doc in SMALL}
     assert sorted(r[0] for r in rows) == sorted(SMALL)  # nothing lost
     assert all(sha in (old[doc], new[doc]) and chunks == n for doc, sha, chunks, n in rows)
     assert 0 < sum(sha == new[doc] for doc, sha, _, _ in rows) < len(SMALL)  # stopped midway
@@ -238,7 +238,7 @@ def test_the_app_tells_of_a_database_restart_and_recovers_by_itself(tmp_path):
     """A restart of the database under a running app: while it is down /status says so (not ready, the
     reason), /v1 and the document view answer 503 with a Swedish reason; once it is back the app answers
     again without a restart of its own."""
-    from rag import pglocal
+    from rag.store import pglocal
 
     from conftest import launch_app, stop_app, wait_ready
 

@@ -7,11 +7,11 @@ import re
 import pytest
 
 from conftest import CORPUS
-from rag.answer import REFUSAL, Answerer
-from rag.cite import Passage, passage_sentences, support
-from rag.evidence import asked_values, stated, values
-from rag.question import analyze, same_organ
-from rag.scope import Scope
+from rag.asking.answer import REFUSAL, Answerer
+from rag.asking.cite import Passage, passage_sentences, support
+from rag.asking.evidence import asked_values, stated, values
+from rag.asking.question import analyze, same_organ
+from rag.asking.scope import Scope
 
 J2016 = "jonkoping/barn-och-utbildningsnamnden-2016-01-26.md"
 J2023 = "jonkoping/barn-och-utbildningsnamnden-2023-06-13.md"

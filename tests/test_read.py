@@ -4,8 +4,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from rag.read import ReadError, read_file
-from rag.structure import parse
+from rag.reading.read import ReadError, read_file
+from rag.parsing.structure import parse
 
 from helpers import make_pdf
 

@@ -1,0 +1,201 @@
+"""Citations checked by code: every [n] marker must point to a passage that supports its sentence.
+
+A sentence is supported by a passage when its names and numbers appear there and
+enough of its content words do (stems and six-letter prefixes, accent-folded),
+or the embedding similarity is high. Wrong markers are repaired when another
+passage clearly supports the sentence, dropped otherwise; a sentence without a
+marker gets one when a passage clearly supports it; a sentence that no passage
+supports is removed from the answer and reported, never shown as sourced.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..genre import PARTY_NAMES, RELATION_WORDS
+from ..store import STOPWORDS
+from ..normalize import fold
+
+_MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])|\n+")
+_WORD = re.compile(r"[0-9a-zåäöéü§]+(?:[-:][0-9a-zåäö]+)*", re.I)
+_NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
+_NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+\b")
+_GENERIC = {"kommunstyrelsen", "kommunfullmäktige", "nämnden", "beslut", "beslutet", "dokumenten", "framgår",
+            "enligt", "också", "finns", "gäller", "ärendet", "paragraf", "bilaga", "även", "samt", "fullmäktige",
+            "skriver", "säger", "anser", "tycker", "står", "sitt", "sådant"}
+_STOP = {fold(w) for w in STOPWORDS | _GENERIC}
+SUPPORT = 0.5  # share of a sentence's content words found in the passage
+EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
+EMBED_MIN_LEXICAL = 0.3
+# sentence ends, list items and the lines of a table cell ('<br>'); blank lines are decided in code
+_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(])|\n(?=[-•*|])|<br\s*/?>")
+_BLANK = re.compile(r"\n\s*\n\s*")
+_PARTY_AFTER = re.compile(r"\s*\((" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")\)")
+
+
+@dataclass
+class Passage:
+    n: int  # the number shown to the model, 1-based
+    chunk_id: str
+    doc: str
+    locator: str
+    text: str  # original text, shown and quoted
+    norm: str  # normalised text, compared
+    title: str = ""  # the § title: what the passage is about when its own text does not say
+
+
+@dataclass
+class CheckedSentence:
+    text: str  # without markers
+    cited: list[int]  # passage numbers after checking
+    supported: bool
+    note: str = ""
+
+
+@dataclass
+class CheckResult:
+    sentences: list[CheckedSentence] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if s.supported]
+
+    @property
+    def removed(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if not s.supported]
+
+    def text(self) -> str:
+        return " ".join(s.text + "".join(f" [{n}]" for n in s.cited) for s in self.kept)
+
+
+def content_terms(text: str) -> set[str]:
+    """Six-letter prefixes of the folded content words: a cheap, inflection-tolerant comparison."""
+    out: set[str] = set()
+    for w in _WORD.findall(fold(text)):
+        if w in _STOP or len(w) < 3:
+            continue
+        out.add(w[:6])
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """(sentence without markers, marker numbers) for each sentence of a model's answer."""
+    out: list[tuple[str, list[int]]] = []
+    for raw in _SENT_SPLIT.split(text.strip()):
+        raw = raw.strip()
+        if not raw:
+            continue
+        nums = [int(n) for m in _MARKER.finditer(raw) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+        clean = _MARKER.sub("", raw).strip()
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+        if clean in {".", ""}:
+            if out and nums:
+                out[-1][1].extend(nums)
+            continue
+        out.append((clean, nums))
+    return out
+
+
+def support(sentence: str, passage: Passage) -> float:
+    """0..1: how well the passage backs the sentence. Names and numbers must be present."""
+    target = fold(passage.norm + " " + passage.locator)
+    for num in _NUMBER.findall(sentence):
+        if num not in target and num.replace(",", ".") not in target:
+            return 0.0
+    for m in _NAME.finditer(sentence):
+        parts = [p for p in re.split(r"[ -]", fold(m.group(0))) if len(p) > 2]
+        if m.start() == 0 or sentence[:m.start()].rstrip().endswith((":", "”", "\"")):
+            parts = parts[1:]  # a sentence-initial capital is not part of a name
+        if parts and not all(p in target for p in parts):
+            return 0.0
+    if not _relations_held(sentence, passage):
+        return 0.0
+    words = content_terms(sentence)
+    if not words:  # only short or generic words ("JM AB."): they must still be in the passage text
+        tokens = {w for w in _WORD.findall(fold(sentence)) if len(w) >= 2}
+        text = fold(passage.norm)
+        return sum(1 for w in tokens if re.search(rf"\b{re.escape(w)}\b", text)) / len(tokens) if tokens else 0.0
+    have = content_terms(passage.norm)  # the text itself: echoing a locator is not an answer
+    return len(words & have) / len(words)
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised runs of two or more words: the persons (and companies) a sentence names."""
+    return [m.group(0) for m in _NAME.finditer(text)]
+
+
+def passage_sentences(text: str) -> list[str]:
+    """A passage's sentences and list items. A blank line ends one unless the text runs on across it
+    (a page or a PDF's layout broke it: 'Med instämmande av ⏎⏎ Anders Pripp (SD)', '… för hela året
+    ⏎⏎ uppgår till …')."""
+    blocks: list[str] = []
+    for block in _BLANK.split(text):
+        last = blocks[-1].rstrip() if blocks else ""
+        words = last.split()
+        if last and (block[:1].islower() or last.endswith(",") or words and words[-1].lower() in STOPWORDS):
+            blocks[-1] = f"{last} {block}"
+        else:
+            blocks.append(block)
+    return [s.strip() for b in blocks for s in _PASSAGE_SENTENCE.split(b) if len(s.strip()) > 3]
+
+
+def _relations_held(sentence: str, passage: Passage) -> bool:
+    """A person named with a role, an action or a party ('NN (SD) var sekreterare') needs one sentence
+    of the passage that names the person with each of them."""
+    folded = fold(sentence)
+    persons = list(_NAME.finditer(sentence))
+    if not persons:
+        return True
+    relations = [w for w in RELATION_WORDS if re.search(rf"\b{w}", folded)]
+    windows = None
+    for m in persons:
+        surname = fold(m.group(0).split()[-1])
+        party = _PARTY_AFTER.match(sentence, m.end())
+        if not relations and not party:
+            continue
+        if windows is None:
+            windows = [fold(s) for s in passage_sentences(passage.norm)] or [fold(passage.norm)]
+        if not any(surname in w and all(re.search(rf"\b{r}", w) for r in relations)
+                   and (not party or re.search(rf"{re.escape(surname)}\W{{0,3}}\(\s*{party.group(1).lower()}\s*\)", w))
+                   for w in windows):
+            return False
+    return True
+
+
+def check(answer: str, passages: list[Passage], min_support: float = SUPPORT,
+          similarity: Callable[[str, Passage], float] | None = None) -> CheckResult:
+    """`similarity` (embedding cosine) rescues a paraphrase with fewer shared words: names and numbers
+    must still be present and a third of the content words shared."""
+    by_n = {p.n: p for p in passages}
+    result = CheckResult()
+    for sentence, nums in split_sentences(answer):
+        scores = {p.n: support(sentence, p) for p in passages}
+        if similarity is not None:
+            for p in passages:
+                if EMBED_MIN_LEXICAL <= scores[p.n] < min_support and similarity(sentence, p) >= EMBED_SUPPORT:
+                    scores[p.n] = min_support
+        valid = [n for n in dict.fromkeys(nums) if n in by_n and scores[n] >= min_support]
+        best = max(scores, key=scores.get) if scores else None
+        note = ""
+        if nums and not valid and best is not None and scores[best] >= min_support:
+            valid, note = [best], f"marker {nums} repaired to [{best}]"
+        elif not nums and best is not None and scores[best] >= min_support:
+            valid, note = [best], f"marker [{best}] added"
+        elif nums and len(valid) < len(set(nums)):
+            note = f"unsupported markers dropped from {nums}"
+        result.sentences.append(CheckedSentence(sentence, valid, bool(valid), note or ("" if valid else "no passage supports it")))
+    return result
+
+
+def cited_spans(passage_text: str, answer: str) -> list[tuple[int, int]]:
+    """Character spans of the passage's words that the answer uses: what a reader should see highlighted."""
+    terms = content_terms(answer)
+    numbers = set(_NUMBER.findall(answer))
+    spans = []
+    for m in _WORD.finditer(passage_text):
+        word = m.group()
+        if (word.isdigit() and word in numbers) or content_terms(word) & terms:
+            spans.append((m.start(), m.end()))
+    return spans

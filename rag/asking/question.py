@@ -1,0 +1,245 @@
+"""A question understood once: what kind of answer it expects, what it names, what it is about.
+
+Retrieval scope, record fit, the reader's typed candidates and the refusal rule all
+read this one analysis, so they cannot disagree about what was asked. How people
+phrase questions is data in genre.toml.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..genre import (ORGAN_ABBREV, ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
+                    MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, RECORD_INTENTS, BETECKNING, iso_date,
+                    party_of_word)
+from ..store import STOPWORDS
+from ..normalize import fold
+
+_ORGAN_SUFFIX = r"(?:namnd|utskott|styrelse|beredning|fullmaktige)"
+# organs as a question (folded) names them: 'barn- och utbildningsnamnden', 'tekniska namnden',
+# 'namnden for vard & omsorg', 'arbetsutskottets'; a bare 'namnden' names no organ in particular
+_ORGAN = re.compile(
+    rf"\b{_ORGAN_SUFFIX}(?:en|et) for [a-z]+(?: (?:&|och) [a-z]+)?"
+    rf"|\b(?:[a-z]+- (?:och|&) )?[a-z]*{_ORGAN_SUFFIX}[a-z]*"
+    rf"|\b(?!(?:vilka|andra|nagra|samma|alla|flera|dessa|bada|sina|vara|era)\b)[a-z]+a {_ORGAN_SUFFIX}[a-z]*")
+_GENERIC_ORGAN = re.compile(rf"^{_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
+_PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
+_PROPER = re.compile(r"(?<![\w-])(?:[A-ZÅÄÖ][\wåäöéü&-]*)")
+_COMPANY_AFTER = re.compile(r"\s+(?:AB|HB|KB|Ek\. ?för\.?)\b")
+_KNOWN_PARTY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?::s|\b)")
+_STOP_FOLDED = {fold(w) for w in STOPWORDS} | MEETING_WORDS
+_PARTY_STEMS = [fold(v)[:-1] for v in PARTY_NAMES.values()]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    answer_type: str  # vote, duration, count, amount, date, party, person, organ, place, reason, yesno, punkt, list, content
+    record: tuple[str, str | None] | None  # the kind of record that answers it (and the role, for roles)
+    content: bool  # asks what a record or a document says ('Vad skriver …', 'Varför …')
+    persons: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()
+    organs: tuple[str, ...] = ()  # folded, as named: 'tekniska namnden'
+    paragraf: str | None = None
+    bilaga: str | None = None
+    beteckning: str | None = None  # a betänkande's '2010/11:AU1', as the report writes it
+    nummer: str | None = None  # 'reservation 3', 'särskilt yttrande 2'
+    punkt: str | None = None  # 'punkt 7' of a committee's proposal
+    dates: tuple[str, ...] = ()  # ISO dates named
+    months: tuple[tuple[int, str | None], ...] = ()  # (month, year or None) named without a day
+    years: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # other proper nouns: places, companies, projects ('Jönköping', 'Liljan')
+    topic: frozenset[str] = frozenset()  # what it is about, beyond the kind of answer (folded, ≤12 letters)
+    meeting_date: bool = False  # the date named is a meeting's ('på sitt sammanträde i mars 2021')
+    follow_up: bool = False
+
+    @property
+    def names_scope(self) -> bool:
+        """Does the question name something a document must contain for it to be about it?"""
+        return bool(self.organs or self.dates or self.months or self.paragraf or self.bilaga or self.persons
+                    or self.names or self.beteckning)
+
+
+MAX_QUESTION = 2000  # characters
+
+
+# a terminal's escape sequences (colour, cursor): ESC or CSI, its parameters and its final letter
+_TERMINAL_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def check_question(text: str) -> str:
+    """The question as it will be answered, or ValueError with a Swedish reason: a question must hold words.
+    Zero-width and other invisible characters do not count, nor do brackets or backslashes alone."""
+    text = _TERMINAL_ESCAPE.sub("", text or "")  # '\x1b[31m' whole, not its '[31m' left as words
+    kept = (" " if unicodedata.category(ch)[0] == "Z" or ch in "\n\t" else ch for ch in text
+            if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    visible = " ".join("".join(kept).split())
+    if not visible:
+        raise ValueError("Frågan är tom.")
+    if len(visible) > MAX_QUESTION:
+        raise ValueError(f"Frågan är för lång (högst {MAX_QUESTION} tecken).")
+    if not re.search(r"[^\W\d_]{2}|\d", visible):
+        raise ValueError("Frågan innehåller inga ord. Skriv frågan med bokstäver, till exempel "
+                         "”Vem var ordförande?”")
+    return visible
+
+
+def analyze(text: str) -> Question:
+    folded = fold(text)
+    persons = people_in(text)
+    dates, months = _dates(folded)
+    organs = tuple(dict.fromkeys([m.group(0) for m in _ORGAN.finditer(folded) if not _GENERIC_ORGAN.match(m.group(0))]
+                                 + _abbreviated_organs(text)))
+    paragraf = re.search(r"(?:§+|\bparagraf(?:en)?)\s*(\d+)", folded)
+    bilaga = re.search(r"\bbilaga\s*(\d+)", folded)
+    bet = BETECKNING.search(re.sub(r"\s*([/:])\s*", r"\1", text))
+    nummer = re.search(r"\b(?:reservation|sarskilt yttrande)\s*(?:nr\.?\s*)?(\d{1,3})\b", folded)
+    punkt = re.search(r"\bpunkt(?:en)?\s*(\d{1,3})\b", folded)
+    if bet:  # the beteckning names the document, not the matter
+        folded = folded.replace(fold(bet.group("bet")), " ")
+    return Question(
+        text=text,
+        answer_type=answer_type(folded),
+        record=record_intent(folded),
+        content=bool(CONTENT_QUESTION.match(folded)),
+        persons=tuple(persons),
+        parties=tuple(parties_in(text)),
+        organs=organs,
+        paragraf=paragraf.group(1) if paragraf else None,
+        bilaga=bilaga.group(1) if bilaga else None,
+        beteckning=bet.group("bet") if bet else None,
+        nummer=nummer.group(1) if nummer else None,
+        punkt=punkt.group(1) if punkt else None,
+        dates=dates,
+        months=months,
+        years=tuple(dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b(?!-\d)", folded))),
+        names=_proper_names(text, persons, organs),
+        topic=frozenset(topic_words(folded)),
+        meeting_date=any(w in folded.split() for w in MEETING_DATE_WORDS),
+        follow_up=bool(FOLLOW_UP.search(text)),
+    )
+
+
+def answer_type(folded: str) -> str:
+    if CONTENT_QUESTION.match(folded):
+        return "reason" if re.match(r"\s*(?:och |men )?varfor\b", folded) else "content"
+    for kind, pattern in ANSWER_TYPES:
+        if pattern.search(folded):
+            return kind
+    return "content"
+
+
+def record_intent(folded: str) -> tuple[str, str | None] | None:
+    """The kind of record the question is about; a content question ('Vad skriver …') reads its text."""
+    for kind, role, pattern in RECORD_INTENTS:
+        if pattern.search(folded):
+            return kind, role
+    return None
+
+
+def _dates(folded: str) -> tuple[tuple[str, ...], tuple[tuple[int, str | None], ...]]:
+    dates = re.findall(r"\b(?:19|20)\d\d-\d\d-\d\d\b", folded)
+    month_words = "|".join(MONTHS)
+    for m in re.finditer(rf"\b(\d{{1,2}}) ({month_words}) ((?:19|20)\d\d)\b", folded):
+        dates.append(iso_date(m.group(0)))
+    rest = re.sub(rf"\b\d{{1,2}} (?:{month_words}) (?:19|20)\d\d\b", " ", folded)
+    # a period ('januari till augusti 2025') is what the answer is about, not when it was decided
+    rest = re.sub(rf"\b(?:{month_words})\s*(?:till|-|–)\s*(?:{month_words})(?: (?:19|20)\d\d)?", " ", rest)
+    months = [(MONTHS.index(m.group(1)) + 1, m.group(2))
+              for m in re.finditer(rf"\b({month_words})\b(?: ((?:19|20)\d\d)\b)?", rest)
+              if not re.search(rf"\d{{1,2}} {m.group(1)}$", rest[:m.end(1)])]
+    return tuple(dict.fromkeys(d for d in dates if d)), tuple(dict.fromkeys(months))
+
+
+def _abbreviated_organs(text: str) -> list[str]:
+    """'KF', 'KS', 'BUN' written in capitals name the organ they abbreviate ('kommunfullmaktige')."""
+    return [fold(ORGAN_ABBREV[w.lower()]) for w in re.findall(r"\b[A-ZÅÄÖ]{2,5}\b", text) if w.lower() in ORGAN_ABBREV]
+
+
+def _proper_names(text: str, persons: list[str], organs: tuple[str, ...]) -> tuple[str, ...]:
+    """Capitalised words that are not the first word, a person, a party or an organ: 'Jönköping', 'Liljan', 'VIP'."""
+    person_words = {w for p in persons for w in p.split()}
+    out = []
+    for m in _PROPER.finditer(text):
+        word = m.group(0).strip("-")
+        f = fold(word)
+        if m.start() == 0 or word in person_words or f in _STOP_FOLDED or len(f) < 2:
+            continue
+        if word in PARTY_NAMES or party_of_word(word) or any(f.startswith(p) for p in _PARTY_STEMS if len(p) > 4):
+            continue
+        if word.isupper() and f in ORGAN_ABBREV:
+            continue  # 'KF': an organ, not a name
+        if any(f in o.split() for o in organs) or _ORGAN.fullmatch(f) or f in {"bilaga", "ab"}:
+            continue
+        out.append(word)
+    return tuple(dict.fromkeys(out))
+
+
+def topic_words(folded: str) -> set[str]:
+    """What a question is about, beyond the kind of answer it asks for: 'avfallstaxan', '2026', 'mars'."""
+    parties = {fold(v) for v in PARTY_NAMES.values()} | {k.lower() for k in PARTY_NAMES}
+    out = set()
+    for w in re.findall(r"[0-9a-zåäöéü]+", folded):
+        if w in _STOP_FOLDED:
+            continue
+        if w.startswith(INTENT_WORD_PREFIXES) and not w.isdigit() or any(w.startswith(p[:-1]) for p in parties if len(p) > 3):
+            continue
+        if len(w) >= 4 or w.isdigit() and len(w) >= 2 or w in MONTHS:
+            out.add(w[:12])
+    return out
+
+
+def people_in(text: str) -> list[str]:
+    """Person names a question mentions ('Johan Tolinsson'); not 'Har Moderaternas' or 'Vilka Sverigedemokrater'."""
+    out = []
+    for m in _PERSON.finditer(text):
+        if re.search(r"(?:^|[.?!:]\s+)$", text[:m.start()]) and " " not in m.group(0).split(" ", 1)[1]:
+            continue  # 'Ska Göteborgs stad …': a sentence's first word is capitalised, not a name
+        words = [fold(w) for w in m.group(0).split()]
+        with_party = re.match(r"\s*\([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\)", text[m.end():])  # 'Hans Arby (C)'
+        if words[0] in _STOP_FOLDED and not with_party or any(w.startswith(p[:8]) for w in words for p in _PARTY_STEMS):
+            continue
+        if _COMPANY_AFTER.match(text[m.end():]):
+            continue  # 'Derome Bostad AB' is a company
+        out.append(m.group(0))
+    return out
+
+
+def parties_in(text: str) -> list[str]:
+    """Parties a question names, by abbreviation '(SD)'/'SD:s' or by name 'Sverigedemokraternas'."""
+    found = [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
+    found += _KNOWN_PARTY.findall(text)
+    return [p for p in dict.fromkeys(found) if p]
+
+
+def organ_key(phrase: str) -> tuple[str, frozenset[str]]:
+    """('namnd', {'teknisk'}) for 'tekniska nämnden': the kind of body and the words that tell it apart."""
+    f = fold(phrase)
+    kind = re.findall(_ORGAN_SUFFIX, f)
+    kind = kind[-1] if kind else ""
+    words = set()
+    for w in re.findall(r"[a-z]+", re.sub(rf"{_ORGAN_SUFFIX}[a-z]*", " ", f)):
+        if w not in {"och", "for"} and len(w) >= 3:
+            words.add(w[:-1] if w.endswith(("a", "s")) and len(w) > 5 else w)
+    return kind, frozenset(words)
+
+
+def organs_in(text: str) -> list[str]:
+    """Every specific organ a (folded) text names, as phrases."""
+    return [m.group(0) for m in _ORGAN.finditer(fold(text)) if not _GENERIC_ORGAN.match(m.group(0))]
+
+
+def same_organ(named: str, other: str) -> bool:
+    """'tekniska nämnden' ~ 'Nämnden för Teknik'; 'arbetsutskottets' ~ 'Kommunstyrelsens arbetsutskott'."""
+    kind, words = organ_key(named)
+    phrases = organs_in(other) or [other]
+    okind, owords = organ_key(phrases[-1])  # the head: 'Kommunstyrelsens arbetsutskott' is an utskott
+    if kind != okind:
+        return False
+    return all(any(_stem_match(w, o) for o in owords) for w in words)
+
+
+def _stem_match(a: str, b: str) -> bool:
+    n = min(len(a), len(b), 5)
+    return a == b if n < 4 else a[:n] == b[:n]

@@ -1,0 +1,505 @@
+"""The index in PostgreSQL with pgvector, shared by many app instances: documents, chunks (every locator
+field, the vector, a tsvector), decision-fact records and the manifest in tables. Dense search by
+pgvector's HNSW index (cosine), lexical search by Postgres full-text search under the 'swedish'
+configuration over the product's own normalisation (OCR repair, compound parts, party names), filters
+as SQL conditions of the same query. Each document is written in one transaction: a crash leaves it old
+or new, never half, and nothing else is rewritten.
+
+    python -m rag ingest corpus --index postgresql://user@host/db
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..parsing import CHUNKER_VERSION, Chunk
+from ..records import Fact
+from ..genre import beteckning_key
+from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, check_compatible
+from .lexical import SwedishAnalyzer
+from ..normalize import fold
+
+HNSW_EF_SEARCH = 256  # as the folder index's efSearch (docs/benchmarks.md, "Folder index and embedding")
+BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
+# The question's words select BM25's candidates rarest first, while the chunks they are in add up to at most
+# MATCH_ROWS; the commoner words only score those. A search then reads about as many rows at a million chunks
+# as at a hundred thousand; in an index of a few thousand chunks (the bundled corpus) every word selects.
+MATCH_ROWS = 5_000
+_SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS paragraf_meta (key text PRIMARY KEY, value jsonb NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS paragraf_revision;
+CREATE TABLE IF NOT EXISTS paragraf_documents (
+    doc_id text PRIMARY KEY, sha256 text NOT NULL, summary jsonb NOT NULL, source text NOT NULL,
+    revision bigint NOT NULL DEFAULT nextval('paragraf_revision'), indexed_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS paragraf_terms (lexeme text PRIMARY KEY, df int NOT NULL);
+CREATE TABLE IF NOT EXISTS paragraf_facts (
+    doc_id text NOT NULL REFERENCES paragraf_documents ON DELETE CASCADE, ord int NOT NULL, data jsonb NOT NULL,
+    PRIMARY KEY (doc_id, ord));
+"""
+_CHUNKS = """
+CREATE TABLE IF NOT EXISTS paragraf_chunks (
+    id text PRIMARY KEY, doc_id text NOT NULL REFERENCES paragraf_documents ON DELETE CASCADE, ord int NOT NULL,
+    data jsonb NOT NULL, organ_key text NOT NULL, date text NOT NULL, paragraf text NOT NULL,
+    beteckning_key text NOT NULL, embedding vector({dim}) NOT NULL, tsv tsvector NOT NULL,
+    n_terms int NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_doc ON paragraf_chunks (doc_id, ord);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_organ_date ON paragraf_chunks (organ_key, date);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_tsv ON paragraf_chunks USING gin (tsv);
+CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw ON paragraf_chunks USING hnsw (embedding vector_cosine_ops);
+"""
+# Numbered schema changes: a database at version v runs MIGRATIONS[v:] in order, once, under the lock. A
+# change is a new entry, never an edit of an old one; one that touches paragraf_chunks says IF EXISTS (that
+# table waits for the embedding's dimension, _CHUNKS).
+MIGRATIONS: list[str] = [_SCHEMA]
+SCHEMA_VERSION = len(MIGRATIONS)
+_MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
+_WRITE_LOCK = 0x5041_5257
+
+
+def is_url(index: str | Path | None) -> bool:
+    return isinstance(index, str) and index.startswith(("postgresql://", "postgres://"))
+
+
+def connect(url: str):
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    try:
+        conn = psycopg.connect(url, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise IndexError_(f"PostgreSQL svarar inte ({_safe(url)}): {str(exc).strip().splitlines()[0][:160]}") from exc
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.commit()
+    register_vector(conn)
+    return conn
+
+
+class DatabaseAway(RuntimeError):
+    """str() is the Swedish reason: the server does not answer (restarting, stopped, unreachable)."""
+
+
+def pool(url: str, size: int = 4):
+    """Connections for a serving instance: each one checked before use and replaced when the server restarted.
+    DatabaseAway when the server does not answer now; the pool reconnects by itself once it is back."""
+    from pgvector.psycopg import register_vector
+    from psycopg_pool import ConnectionPool
+
+    connect(url).close()  # the vector extension exists, and a clear reason when the server is away
+    connections = ConnectionPool(url, min_size=1, max_size=size, open=False, configure=register_vector,
+                                 check=ConnectionPool.check_connection, kwargs={"connect_timeout": 10},
+                                 reconnect_timeout=0, name="paragraf")
+    connections.open(wait=True, timeout=30)
+    return connections
+
+
+def reachable(url: str) -> str | None:
+    """None when the server answers within 3 s; the Swedish reason otherwise."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        return str(away(url, exc))
+    return None
+
+
+def away(url: str, exc: Exception) -> DatabaseAway:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    return DatabaseAway(f"Databasen svarar inte just nu ({_safe(url)}: {first}). Försök igen om en stund.")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def migrate(conn, dim: int | None) -> None:
+    """Bring the tables to SCHEMA_VERSION (under an advisory lock: two instances may start at once)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        version = schema_version(manifest(conn))
+        for number, sql in enumerate(MIGRATIONS[version:], version + 1):
+            conn.execute(sql)
+            set_manifest(conn, {"schema_version": number})
+        if dim:
+            conn.execute(_CHUNKS.format(dim=int(dim)))
+
+
+def schema_version(meta: dict) -> int:
+    """The database's schema version; one newer than this code is refused, not misread."""
+    version = int(meta.get("schema_version", 0))
+    if version > SCHEMA_VERSION:
+        raise IndexError_(f"the Postgres index has schema version {version}, this Paragraf knows up to "
+                          f"{SCHEMA_VERSION}: update Paragraf on this machine")
+    return version
+
+
+def manifest(conn) -> dict:
+    if not conn.execute("SELECT to_regclass('paragraf_meta')").fetchone()[0]:
+        return {}
+    return {k: v for k, v in conn.execute("SELECT key, value FROM paragraf_meta").fetchall()}
+
+
+def set_manifest(conn, values: dict) -> None:
+    for key, value in values.items():
+        conn.execute("INSERT INTO paragraf_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                     (key, json.dumps(value, ensure_ascii=False)))
+
+
+def drop_all(conn) -> None:
+    """For a rebuild with another model: the tables go, the database stays."""
+    with conn.transaction():
+        conn.execute("DROP TABLE IF EXISTS paragraf_chunks, paragraf_facts, paragraf_terms, paragraf_documents, "
+                     "paragraf_meta CASCADE")
+
+
+def documents(conn) -> dict[str, dict]:
+    """doc id -> its summary with sha256 (as the folder manifest's 'documents')."""
+    if not conn.execute("SELECT to_regclass('paragraf_documents')").fetchone()[0]:
+        return {}
+    return {d: {**summary, "sha256": sha} for d, sha, summary in
+            conn.execute("SELECT doc_id, sha256, summary FROM paragraf_documents").fetchall()}
+
+
+def revision(conn) -> tuple[int, int]:
+    """Changes whenever a document is added, replaced or removed: (latest revision, documents)."""
+    row = conn.execute("SELECT coalesce(max(revision), 0), count(*) FROM paragraf_documents").fetchone()
+    conn.commit()
+    return int(row[0]), int(row[1])
+
+
+def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, chunks: list[Chunk],
+                   vectors: np.ndarray, facts: list[Fact], analyzer: SwedishAnalyzer) -> None:
+    """Replace one document, its chunks and facts, in one transaction. Writers take turns (one advisory
+    lock): the shared document frequencies would otherwise deadlock two ingests; readers never wait."""
+    rows = [(c.id, doc_id, i, json.dumps(c.to_dict(), ensure_ascii=False), fold(c.organ or ""), c.date or "",
+             c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], analyzer.expand(c.search_text))
+            for i, c in enumerate(chunks)]
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        _delete(conn, doc_id)
+        conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source) VALUES (%s, %s, %s, %s)",
+                     (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source))
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO paragraf_chunks (id, doc_id, ord, data, organ_key, date, paragraf, "
+                            "beteckning_key, embedding, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                            "to_tsvector('swedish', %s))", rows)
+            cur.executemany("INSERT INTO paragraf_facts (doc_id, ord, data) VALUES (%s, %s, %s)",
+                            [(doc_id, i, json.dumps(f.to_dict(), ensure_ascii=False)) for i, f in enumerate(facts)])
+        conn.execute("UPDATE paragraf_chunks SET n_terms = (SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0) "
+                     "FROM unnest(tsv)) WHERE doc_id = %s", (doc_id,))
+        # document frequencies for BM25, in lexeme order so that two ingests lock rows in the same order
+        conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
+                     "WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme "
+                     "ON CONFLICT (lexeme) DO UPDATE SET df = paragraf_terms.df + EXCLUDED.df", (doc_id,))
+
+
+def _delete(conn, doc_id: str) -> None:
+    conn.execute("UPDATE paragraf_terms t SET df = t.df - s.n FROM (SELECT u.lexeme, count(*) AS n FROM paragraf_chunks c, "
+                 "unnest(c.tsv) u WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme) s WHERE t.lexeme = s.lexeme",
+                 (doc_id,))
+    conn.execute("DELETE FROM paragraf_documents WHERE doc_id = %s", (doc_id,))
+
+
+def remove_document(conn, doc_id: str) -> None:
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        _delete(conn, doc_id)
+
+
+@dataclass
+class PgContents:
+    """What an app instance keeps of the database: chunks and facts without their vectors."""
+
+    manifest: dict
+    chunks: list[Chunk]
+    facts: list[Fact]
+    sources: dict[str, str] | None = None
+    folder: Path | None = None
+    warning: str | None = None
+    revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
+    terms: dict[str, int] = field(default_factory=dict)  # doc id -> words in its chunks (BM25's lengths)
+
+    @property
+    def revision(self) -> tuple[int, int]:
+        """As `revision(conn)` says of the database when nothing has changed since this was read."""
+        return max(self.revisions.values(), default=0), len(self.revisions)
+
+    @property
+    def avgdl(self) -> float:
+        """BM25's average chunk length, kept per document so that a change does not recount the table."""
+        return sum(self.terms.values()) / len(self.chunks) if self.chunks else 0.0
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
+
+def load(conn, previous: PgContents | None = None) -> PgContents:
+    """Everything but the vectors and the source texts, in one snapshot. Given what was loaded before, only
+    the documents added or replaced since are read: a change to a million-chunk index reads one document."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        meta = manifest(conn)
+        schema_version(meta)
+        rows = conn.execute("SELECT doc_id, sha256, summary, revision FROM paragraf_documents").fetchall() \
+            if meta else []
+        revisions = {d: int(rev) for d, _, _, rev in rows}
+        kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
+        changed = [d for d in revisions if d not in kept]
+        chunks = _by_doc(previous.chunks if previous else [], kept, [Chunk(**data) for (data,) in conn.execute(
+            "SELECT data FROM paragraf_chunks WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
+        facts = _by_doc(previous.facts if previous else [], kept, [Fact(**data) for (data,) in conn.execute(
+            "SELECT data FROM paragraf_facts WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
+        terms = {d: previous.terms[d] for d in kept} if previous else {}
+        terms.update((d, int(n)) for d, n in conn.execute(
+            "SELECT doc_id, sum(n_terms) FROM paragraf_chunks WHERE doc_id = ANY(%s) GROUP BY doc_id", (changed,)))
+    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _ in rows}
+    return PgContents({**meta, "documents": docs, "chunks": len(chunks), "facts": len(facts)}, chunks, facts,
+                      revisions=revisions, terms=terms)
+
+
+def _by_doc(old: list, kept: set[str], new: list) -> list:
+    """Kept documents' items and the newly read ones, by document id then in their order: the same list
+    however the contents were read."""
+    by_doc: dict[str, list] = {}
+    for item in [x for x in old if x.doc in kept] + new:
+        by_doc.setdefault(item.doc, []).append(item)
+    return [x for d in sorted(by_doc) for x in by_doc[d]]
+
+
+def source(conn, doc_id: str) -> tuple[str, str] | None:
+    row = conn.execute("SELECT source, sha256 FROM paragraf_documents WHERE doc_id = %s", (doc_id,)).fetchone()
+    conn.commit()
+    return row
+
+
+def where(f) -> tuple[str, list]:
+    """A Filters as an SQL condition over paragraf_chunks, with its parameters."""
+    from ..genre import ORGAN_ABBREV
+
+    parts, params = ["TRUE"], []
+    if f.organ:
+        parts.append("organ_key = %s")
+        params.append(fold(ORGAN_ABBREV.get(f.organ.lower(), f.organ)))
+    if f.date_from:
+        parts.append("date >= %s")
+        params.append(f.date_from)
+    if f.date_to:
+        parts.append("date <= %s AND date <> ''")
+        params.append(f.date_to)
+    if f.doc:
+        parts.append("strpos(doc_id, %s) > 0")
+        params.append(f.doc)
+    if f.paragraf:
+        parts.append("paragraf = %s")
+        params.append(f.paragraf.strip().lstrip("§").strip())
+    if f.beteckning:
+        parts.append("beteckning_key = %s")
+        params.append(beteckning_key(f.beteckning))
+    if f.docs is not None:
+        parts.append("doc_id = ANY(%s)")
+        params.append(list(f.docs))
+    return " AND ".join(parts), params
+
+
+def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int, exact: bool = False) -> list[str]:
+    """Chunk ids nearest to `q` by HNSW; with filters, pgvector's iterative scan keeps looking until n match.
+    `exact` compares every chunk, as the folder index does below its FLAT_LIMIT."""
+    sql, params = condition
+    with conn.transaction():
+        if exact:
+            conn.execute("SET LOCAL enable_indexscan = off")
+        else:
+            conn.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, n)}")
+            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql} ORDER BY embedding <=> %s LIMIT %s",
+                            [*params, q, n]).fetchall()
+    return [r[0] for r in rows]
+
+
+@dataclass
+class Bm25Query:
+    """A question's lexemes (Postgres's 'swedish' stems of the product's expansion) with their BM25 idf."""
+
+    lexemes: list[str]
+    idf: list[float]
+    match: str  # tsquery of the lexemes that select candidates
+    avgdl: float
+
+
+def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl: float) -> Bm25Query | None:
+    import math
+
+    text = analyzer.expand(query, query=True)
+    rows = conn.execute("SELECT q.lexeme, coalesce(t.df, 0) FROM unnest(to_tsvector('swedish', %s)) q "
+                        "LEFT JOIN paragraf_terms t USING (lexeme)", (text,)).fetchall()
+    conn.commit()
+    rows = [(lexeme, df) for lexeme, df in rows if df > 0]
+    if not rows:
+        return None
+    idf = [math.log(1 + (n_chunks - df + 0.5) / (df + 0.5)) for _, df in rows]
+    selecting, reads = [], 0
+    for lexeme, df in sorted(rows, key=lambda r: r[1]):
+        if selecting and reads + df > MATCH_ROWS:
+            break
+        selecting.append(lexeme)
+        reads += df
+    match = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in selecting)
+    return Bm25Query([r[0] for r in rows], idf, match, max(avgdl, 1.0))
+
+
+# Only the question's lexemes are unnested: setweight marks them 'A' in the chunk's tsvector (all others stay
+# 'D', as to_tsvector writes them) and ts_filter keeps those, both in C, so a chunk yields a few rows, not
+# one per word it holds.
+_BM25 = f"""SELECT c.id, sum(q.idf * t.tf * {BM25_K1 + 1} / (t.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_terms / %s)))
+FROM paragraf_chunks c
+CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf
+                    FROM unnest(ts_filter(setweight(c.tsv, 'A', %s::text[]), '{{{{a}}}}')) u) t
+JOIN unnest(%s::text[], %s::float8[]) AS q(lexeme, idf) ON q.lexeme = t.lexeme
+WHERE {{where}} GROUP BY c.id"""
+
+
+def lexical(conn, bm: Bm25Query | None, condition: tuple[str, list], n: int) -> list[str]:
+    """Chunk ids by BM25 (the folder index's formula, over Postgres's lexemes), filtered in the same query."""
+    if bm is None:
+        return []
+    sql, params = condition
+    rows = conn.execute(_BM25.format(where=f"c.tsv @@ %s::tsquery AND {sql}") + " ORDER BY 2 DESC, c.id LIMIT %s",
+                        [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, bm.match, *params, n]).fetchall()
+    conn.commit()
+    return [r[0] for r in rows]
+
+
+def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> dict[str, tuple[float, float]]:
+    """chunk id -> (cosine, BM25) for the fusion's candidates."""
+    out = {i: [0.0, 0.0] for i in ids}
+    if q is not None:
+        for i, cos in conn.execute("SELECT id, 1 - (embedding <=> %s) FROM paragraf_chunks WHERE id = ANY(%s)", [q, ids]):
+            out[i][0] = float(cos)
+    if bm is not None:
+        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, ids]):
+            out[i][1] = float(score)
+    conn.commit()
+    return {i: (v[0], v[1]) for i, v in out.items()}
+
+
+def vector(conn, chunk_id: str) -> np.ndarray | None:
+    row = conn.execute("SELECT embedding FROM paragraf_chunks WHERE id = %s", (chunk_id,)).fetchone()
+    conn.commit()
+    if row is None:
+        return None
+    value = row[0].to_numpy() if hasattr(row[0], "to_numpy") else row[0]  # pgvector's Vector, or an array
+    return np.asarray(value, dtype=np.float32)
+
+
+def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) -> dict:
+    return {"format": fmt, "embedding_model": embed_model, "embedding_path": embedder.name,
+            "embedding_fingerprint": embedder.fingerprint, "dim": embedder.dim, "normalized": True,
+            "chunker_version": CHUNKER_VERSION, "analyzer_version": analyzer_version,
+            "dense_index": "pgvector HNSW (cosine)", "lexical_index": "PostgreSQL full-text search ('swedish')",
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def ingest(paths: list[Path], url: str, root: Path, embed_model: str, max_file_mb: float = 50,
+           rebuild: bool = False, batch_size: int = 32, progress=None, show_bar: bool = True, step=None):
+    """As the folder index's ingest, but document by document: each one changed is embedded and written
+    in its own transaction, so an interrupted ingest keeps what it finished and a re-run goes on."""
+    import sys
+
+    from ..models import load_embedder
+    from .index import kept_out_of_scope, scan
+
+    say = progress or (lambda msg: print(msg, file=sys.stderr))
+    report, t0, root = IngestReport(), time.perf_counter(), root.absolute()
+    embedder = load_embedder(embed_model)
+    conn = connect(url)
+    try:
+        _prepare_tables(conn, url, embed_model, embedder, root, rebuild)
+        old_docs = documents(conn)
+        conn.commit()  # no transaction (and its locks) stays open during the long part
+        found = scan(paths, root, old_docs)
+        report.unchanged.extend(found.unchanged)
+        if found.todo:
+            say(f"läser, bäddar in och skriver {len(found.todo)} dokument till {_safe(url)} med {embed_model} …")
+        seen = set(found.unchanged) | _write_changed(conn, found, root, embedder, old_docs, report,
+                                                     int(max_file_mb * 1_000_000), batch_size, show_bar, step)
+        for doc_id in old_docs:
+            if doc_id not in seen and not kept_out_of_scope(doc_id, root, paths):
+                remove_document(conn, doc_id)
+                report.removed.append(doc_id)
+        _count(conn, report)
+    finally:
+        conn.close()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _prepare_tables(conn, url: str, embed_model: str, embedder, root: Path, rebuild: bool) -> None:
+    """Tables there and migrated, the manifest this ingest's; another embedding model is refused."""
+    if rebuild:
+        drop_all(conn)
+    old = manifest(conn)
+    if old.get("embedding_model"):
+        try:
+            check_compatible({**old, "documents": {}}, embed_model, embedder.fingerprint, Path(_safe(url)))
+        except IndexError_ as exc:
+            raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
+                                               f"python -m rag ingest --index {_safe(url)} --rebuild")) from exc
+    migrate(conn, embedder.dim)
+    with conn.transaction():
+        set_manifest(conn, {**manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
+                            "corpus_root": str(root)})
+
+
+def _write_changed(conn, found, root: Path, embedder, old_docs: dict, report: IngestReport, max_bytes: int,
+                   batch_size: int, show_bar: bool, step) -> set[str]:
+    """Read, embed and write each new or changed file, one transaction each; the doc ids that read (one whose
+    write failed stays as it was, so it is not removed either)."""
+    import psycopg
+    from tqdm import tqdm
+
+    from ..models import default_lexicon
+    from .prepare import prepare_all
+
+    analyzer, written = SwedishAnalyzer(default_lexicon()), set()
+    bar = tqdm(total=len(found.todo), unit="fil", desc="läser och bäddar in", disable=not show_bar or not found.todo)
+    for n, result in enumerate(prepare_all(found.todo, root, max_bytes), 1):
+        bar.update(1)
+        if step:
+            step("läser", len(found.unchanged) + n, len(found.files))
+        if result.error:  # a file indexed before that no longer reads goes, as in the folder index
+            report.errors.append(result.error)
+            continue
+        written.add(result.doc_id)
+        vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
+        try:
+            write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
+                           vectors, result.facts, analyzer)
+        except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
+            report.errors.append(f"{result.doc_id}: could not be written ({type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0][:120]})")
+            continue
+        report.embedded += len(result.chunks)
+        (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
+    bar.close()
+    return written
+
+
+def _count(conn, report: IngestReport) -> None:
+    docs = documents(conn)
+    if not docs:
+        raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
+    report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
+    report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
+    conn.commit()
+    report.pages = sum(d.get("pages") or 0 for d in docs.values())
+    report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in docs.values())
