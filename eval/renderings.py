@@ -92,7 +92,7 @@ def render_corpus(src: Path, out: Path, scan: list[str] = (), dpi: int = 200) ->
 def parsed(path: Path, root: Path) -> dict:
     """What the parser found in one file: §§, organ, date, attendance, and each record kind's content per §
     (its persons and its words: a decision read as one sentence or as three is the same decision)."""
-    from rag.store.prepare import prepare
+    from rag.store import prepare
 
     got = prepare(path, root, 1 << 30)
     if got.error:

@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
 from eval.score import load_questions, score_one  # noqa: E402
-from rag.asking.answer import ANSWER_TOKENS, EVIDENCE_TOKENS, SYSTEM, Answer, Answerer  # noqa: E402
+from rag.asking.prompt import ANSWER_TOKENS, EVIDENCE_TOKENS, SYSTEM  # noqa: E402
+from rag.asking.reply import Answer  # noqa: E402
+from rag.asking.answer import Answerer  # noqa: E402
 from rag.models.llm import load_llm  # noqa: E402
 
 

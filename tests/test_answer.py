@@ -9,7 +9,8 @@ import time
 import pytest
 
 import rag
-from rag.asking.answer import REFUSAL, Answer, Answerer, Preview
+from rag.asking.reply import REFUSAL, Answer, Preview
+from rag.asking.answer import Answerer
 from rag.asking.cite import Passage, check, split_sentences
 from rag.models.llm import load_llm
 
@@ -201,7 +202,7 @@ def test_code_answers_do_not_wait_for_a_busy_model(answerer):
     question the model must read is told it waits for it before it does."""
     import threading
 
-    from rag.asking.answer import MODEL_BUSY
+    from rag.asking.reply import MODEL_BUSY
 
     held, release = threading.Event(), threading.Event()
 

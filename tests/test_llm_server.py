@@ -2,7 +2,8 @@
 import pytest
 
 from helpers import llama_server
-from rag.asking.answer import REFUSAL, Answerer
+from rag.asking.reply import REFUSAL
+from rag.asking.answer import Answerer
 from rag.models.llm import OpenAICompatibleLLM
 from rag.models.catalog import resolve
 

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from conftest import CORPUS
-from rag.asking.answer import REFUSAL, Answerer
+from rag.asking.reply import REFUSAL
+from rag.asking.answer import Answerer
 from rag.asking.cite import Passage, passage_sentences, support
 from rag.asking.evidence import asked_values, stated, values
 from rag.asking.question import analyze, same_organ

@@ -2,7 +2,9 @@
 passages themselves answer who reserved and how the vote went, and refuse what they do not state."""
 from __future__ import annotations
 
-from rag.asking.answer import REFUSAL, Answerer
+from rag.asking.reply import REFUSAL
+
+from rag.asking.answer import Answerer
 from rag.asking.evidence import grounding
 from rag.asking.question import analyze
 from rag.parsing.votes import counts_in_text

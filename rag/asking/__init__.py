@@ -2,9 +2,10 @@
 check of every citation."""
 from __future__ import annotations
 
-from .answer import Answer, answer_with_sources, Answerer, Citation, Preview, REFUSAL
+from .answer import Answerer
 from .cite import cited_spans
 from .question import check_question, MAX_QUESTION
+from .reply import Answer, answer_with_sources, Citation, Preview, REFUSAL
 from .retrieve import Filters, Hit, index_exists, open_index, Retriever, SearchResult
 
 __all__ = ["Answer", "answer_with_sources", "Answerer", "check_question", "Citation", "cited_spans", "Filters", "Hit", "index_exists", "MAX_QUESTION", "open_index", "Preview", "REFUSAL", "Retriever", "SearchResult"]

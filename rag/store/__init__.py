@@ -5,5 +5,6 @@ from __future__ import annotations
 from .index import check_compatible, FLAT_LIMIT, IndexError_, IndexWriteError, IngestReport, StoredIndex
 from .lexical import QUERY_SYNONYMS, STOPWORDS, SwedishAnalyzer, synonyms
 from .postgres import DatabaseAway, is_url
+from .prepare import prepare
 
-__all__ = ["check_compatible", "DatabaseAway", "FLAT_LIMIT", "IndexError_", "IndexWriteError", "IngestReport", "is_url", "QUERY_SYNONYMS", "STOPWORDS", "StoredIndex", "SwedishAnalyzer", "synonyms"]
+__all__ = ["check_compatible", "DatabaseAway", "FLAT_LIMIT", "IndexError_", "IndexWriteError", "IngestReport", "is_url", "prepare", "QUERY_SYNONYMS", "STOPWORDS", "StoredIndex", "SwedishAnalyzer", "synonyms"]

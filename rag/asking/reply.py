@@ -1,0 +1,78 @@
+"""What an answer is and how it is shown: the answer with its citations, the pieces a stream yields,
+the refusal, and the plain-language notes a klarspråk answer gets."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+REFUSAL = "Det framgår inte av dokumenten."
+MODEL_BUSY = "Väntar på språkmodellen: den skriver ett svar i taget."
+# plain-language explanations a citizen gets with a klarspråk answer (added by code, so they are always there)
+GLOSSARY = {
+    "särskilt yttrande": "Ett särskilt yttrande är en skriftlig kommentar som ledamöter lämnar till protokollet för att "
+                         "förklara sin syn, utan att formellt ta avstånd från beslutet.",
+    "reserv": "En reservation betyder att ledamöter formellt tar avstånd från beslutet.",
+    "juster": "Justering betyder att protokollet granskas och godkänns av utsedda ledamöter.",
+    "protokollsanteckning": "En protokollsanteckning är en kort notering som en ledamot får föra in i protokollet.",
+    "remiss": "En remiss betyder att ett förslag skickas ut till andra för att de ska lämna synpunkter.",
+    "omröstning": "Vid en omröstning röstar ledamöterna ja eller nej till förslagen, och flest röster avgör.",
+    "jäv": "Jäv betyder att en ledamot inte får delta i ett ärende, till exempel för att hen har ett eget intresse i det.",
+}
+
+
+
+
+def explain_terms(text: str) -> str:
+    """The glossary's notes for the terms an answer uses (added by code, so they are always there)."""
+    low = text.lower()
+    notes = [v for k, v in GLOSSARY.items() if k in low]
+    return text + ("\n\n" + " ".join(notes) if notes else "")
+
+
+class Preview(str):
+    """A streamed piece that replaces everything streamed before it (the nearest sentence, shown while
+    the model reads, gives way to the model's text); plain pieces append."""
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    doc: str
+    locator: str
+    quote: str
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    retrieved: list[dict]
+    facts_used: list[dict]
+    timings: dict[str, float]
+    models: dict[str, str]
+    search_query: str = ""
+    removed_sentences: list[str] = field(default_factory=list)
+    route: str = ""  # what answered: scope, record, no record, decision, typed, coverage, select, quote, llm
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_sources(self, link: Callable[[Citation], str] | None = None) -> str:
+        """The answer as plain text with its 'Källor' list, each [n] with its document and locator (and a
+        link to the passage, when given): what a chat client shows and what 'Kopiera svar' copies."""
+        return answer_with_sources(self.to_dict(), link)
+
+
+def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = None) -> str:
+    """`Answer.with_sources` for an answer already turned into a dict (the chat keeps them so)."""
+    if not answer["citations"]:
+        return answer["answer"]
+    lines = [answer["answer"], "", "Källor:"]
+    for c in answer["citations"]:
+        where = f"{c['locator']} ({c['doc']})" if c["doc"] not in c["locator"] else c["locator"]
+        url = link(Citation(**c)) if link else ""
+        lines.append(f"[{c['n']}] {where}" + (f" {url}" if url else ""))
+    return "\n".join(lines)
