@@ -232,3 +232,18 @@ def test_code_answers_do_not_wait_for_a_busy_model(answerer):
         other.join()
     waiting.join(300)
     assert not waiting.is_alive()
+
+
+def test_the_question_is_understood_once(answerer, monkeypatch):
+    """Every step reads the one `Question`; only a follow-up's joined search text is read again."""
+    import rag.asking.answer as answering
+
+    read: list[str] = []
+    understand = answering.analyze
+    monkeypatch.setattr(answering, "analyze", lambda text: read.append(text) or understand(text))
+    answerer.ask("Vad säger Sverigedemokraterna om styrets arbete med kraftsamlande insatser?")
+    assert len(read) == 1
+    history = [("Vilka partier lämnade särskilda yttranden om kraftsamlande insatser?", "M, C och SD.")]
+    read.clear()
+    answerer.ask("Och vem instämde i det?", history)
+    assert read == ["Och vem instämde i det?", "Och vem instämde i det? " + history[0][0]]

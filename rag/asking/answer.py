@@ -220,11 +220,12 @@ class Answerer:
         self._weights: dict[str, float] | None = None
         self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
 
-    def search_query(self, question: str, history: list[tuple[str, str]] | None) -> str:
+    def search_query(self, question: str | Question, history: list[tuple[str, str]] | None) -> str:
         """A follow-up ('Och vem instämde i det?') is searched together with the previous question."""
-        if history and analyze(question).follow_up:
-            return f"{question} {history[-1][0]}"
-        return question
+        q = analyze(question) if isinstance(question, str) else question
+        if history and q.follow_up:
+            return f"{q.text} {history[-1][0]}"
+        return q.text
 
     @property
     def scope(self) -> Scope:
@@ -374,8 +375,8 @@ class Answerer:
 
     def _prepare(self, question: str, history: list[tuple[str, str]] | None, filters: Filters | None) -> _Turn:
         """Understand, scope, retrieve, fit records: what every route below reads."""
-        q = analyze(question)
-        query = self.search_query(question, history)
+        q = analyze(question)  # understood once; every step below reads `q`
+        query = self.search_query(q, history)
         # the documents that hold what the question names narrow the search (a follow-up names it earlier);
         # none means the names are written otherwise there, or not at all: the evidence decides, not the scope
         scope = self.scope.documents(analyze(query) if query != question else q)
