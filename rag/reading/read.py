@@ -312,6 +312,31 @@ def doc_id_of(path: Path, root: Path) -> str:
 def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     doc_id = doc_id_of(path, root)
     path, root = path.absolute(), root.absolute()
+    data = _checked_bytes(path, root, doc_id, max_bytes)
+    digest = file_hash(data)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _read_pdf(path, doc_id, data, digest)
+    if suffix == ".docx":
+        text = _docx_text(data, doc_id)
+        if not text.strip():
+            raise ReadError(doc_id, "DOCX has no text")
+        return SourceText(doc_id, path, text, digest, "docx", "docx")
+    if not _has_text_bom(data) and _looks_binary(data):  # UTF-16 text is half NUL bytes
+        raise ReadError(doc_id, "binary content in a text file")
+    text, encoding = _decode(data, doc_id)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix in {".html", ".htm"}:
+        text = _html_text(text)
+        if not text.strip():
+            raise ReadError(doc_id, "HTML has no text")
+        return SourceText(doc_id, path, text, digest, "html", encoding)
+    return _read_text(path, doc_id, text, digest, encoding, "md" if suffix in {".md", ".markdown"} else "txt")
+
+
+def _checked_bytes(path: Path, root: Path, doc_id: str, max_bytes: int) -> bytes:
+    """The file's bytes, once it is known to be a supported regular file inside the corpus, within the
+    size limit and not empty; else a ReadError naming the reason."""
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise ReadError(doc_id, "link points outside the corpus folder")
@@ -329,32 +354,25 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
     data = resolved.read_bytes()
     if not data.strip():
         raise ReadError(doc_id, "file is empty")
-    digest = file_hash(data)
-    if suffix == ".pdf":
-        if not data.startswith(b"%PDF"):
-            raise ReadError(doc_id, "broken PDF (no %PDF header)")
-        pdf = _cached_ocr(digest)
-        if pdf is None:
-            pdf = _pdf_text(data, doc_id)
-            if pdf.ocr_done:
-                _keep_ocr(digest, pdf)
-        meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_page_numbers": ", ".join(map(str, pdf.ocr_seconds)),
-                "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}
-        return SourceText(doc_id, path, "\f".join(pdf.pages), digest, "pdf", "pdf", meta)
-    if suffix == ".docx":
-        text = _docx_text(data, doc_id)
-        if not text.strip():
-            raise ReadError(doc_id, "DOCX has no text")
-        return SourceText(doc_id, path, text, digest, "docx", "docx")
-    if not _has_text_bom(data) and _looks_binary(data):  # UTF-16 text is half NUL bytes
-        raise ReadError(doc_id, "binary content in a text file")
-    text, encoding = _decode(data, doc_id)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if suffix in {".html", ".htm"}:
-        text = _html_text(text)
-        if not text.strip():
-            raise ReadError(doc_id, "HTML has no text")
-        return SourceText(doc_id, path, text, digest, "html", encoding)
+    return data
+
+
+def _read_pdf(path: Path, doc_id: str, data: bytes, digest: str) -> SourceText:
+    """A PDF's pages joined by form feeds; scanned pages through OCR, kept by the file's hash."""
+    if not data.startswith(b"%PDF"):
+        raise ReadError(doc_id, "broken PDF (no %PDF header)")
+    pdf = _cached_ocr(digest)
+    if pdf is None:
+        pdf = _pdf_text(data, doc_id)
+        if pdf.ocr_done:
+            _keep_ocr(digest, pdf)
+    meta = {"ocr_pages": len(pdf.ocr_seconds), "ocr_page_numbers": ", ".join(map(str, pdf.ocr_seconds)),
+            "ocr_seconds": pdf.ocr_seconds} if pdf.ocr_seconds else {}
+    return SourceText(doc_id, path, "\f".join(pdf.pages), digest, "pdf", "pdf", meta)
+
+
+def _read_text(path: Path, doc_id: str, text: str, digest: str, encoding: str, fmt: str) -> SourceText:
+    """Markdown or plain text, with its YAML front matter read as metadata and kept in the text."""
     metadata: dict = {}
     body_start = 0
     m = _FRONT_MATTER.match(text)
@@ -367,7 +385,6 @@ def _read_file(path: Path, root: Path, max_bytes: int) -> SourceText:
         body_start = m.end()
     if not text[body_start:].strip():
         raise ReadError(doc_id, "file has no text besides its front matter")
-    fmt = "md" if suffix in {".md", ".markdown"} else "txt"
     if fmt == "md":
         text = text[:body_start] + _markdown_text(text[body_start:])
     return SourceText(doc_id, path, text, digest, fmt, encoding, metadata, body_start)

@@ -17,7 +17,7 @@ from ..genre import (
     VOTE_REQUESTED,
     party_of_word,
 )
-from ..parsing import ParsedDocument
+from ..parsing import Block, ParsedDocument
 from ..parsing import every_count_in_text, flat_roll_call, is_roll_call_header, roll_call_table, roll_call_in_text, tally
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
@@ -128,70 +128,94 @@ def extract(doc: ParsedDocument, chunks: list[Chunk]) -> list[Fact]:
     prev_block = None
     for bi, b in enumerate(doc.blocks):
         section = b.section or ""
-        text = " ".join(b.norm.split())
         sentences = _block_sentences(doc, bi)
-        # särskilda yttranden announced in the protocol ("avser lämna in ett särskilt yttrande, bilaga 13")
-        if not b.bilaga and not section.startswith("Beslutsunderlag"):
-            for si, s in enumerate(sentences):
-                if re.search(r"särskil\w* yttrande", s, re.I) and _people(s) and not re.search(r"\breserv", s, re.I):
-                    # "… inkommit med ett särskilt yttrande. Det särskilda yttrandet intas som bilaga 12 …"
-                    bil = _BILAGA_REF.search(s) or _BILAGA_REF.search(" ".join(sentences[si + 1:si + 2]))
-                    bilaga = f"Bilaga {bil.group(1)}" if bil else None
-                    details = {"gemensamt": bool(re.search(r"gemensam", s, re.I)), "bilaga": bilaga}
-                    span_blocks = [b]
-                    if bilaga:
-                        attached = _bilaga_blocks(doc, b.paragraf, bilaga)
-                        body = " ".join(" ".join(x.norm.split()) for x in attached)
-                        details["inkommit"] = None if not attached else not bool(_NOT_ARRIVED.search(body))
-                        m = re.search(r"[Mm]ed instämmande av\s+(.{0,200})", body)
-                        if m:
-                            details["instämmande"] = _people(m.group(1))
-                        span_blocks += attached
-                    fact = fb.add("särskilt yttrande", b, s, details=details, bilaga=bilaga)
-                    for x in span_blocks[1:]:
-                        fact.chunk_ids += [c for c in fb.chunk_ids(x.start, x.end) if c not in fact.chunk_ids]
-        # reservations: in a Reservation section, or a sentence saying someone "reserverar sig"
-        if not b.bilaga and not section.startswith("Beslutsunderlag"):
-            for s in sentences:
-                if RECORDS["reservation"].search(s):
-                    against = re.search(r"mot (beslutet|[^.]{3,80}?)(?: till förmån| i förmån|\.|$)", s)
-                    favour = re.search(r"(?:till|i) förmån för ([^.]+)", s)
-                    fb.add("reservation", b, s, details={
-                        "mot": against.group(1) if against else None,
-                        "till förmån för": favour.group(1).strip() if favour else None})
-        if b.paragraf and not b.bilaga and not section.startswith("Beslutsunderlag"):
+        in_body = not b.bilaga and not section.startswith("Beslutsunderlag")
+        if in_body:
+            _add_statements(fb, doc, b, sentences)
+            _add_reservations(fb, b, sentences)
+        if b.paragraf and in_body:
             _add_running_text_records(fb, b, section, sentences)  # the cover page's jäv is read as attendance
         if section.startswith(("Förslag till beslut på sammanträdet", "Yrkanden", "Beslutsgång")):
-            for s in sentences:
-                if RECORDS["yrkande"].search(s) and (fb.people(s) or PARTY_WORD.search(s)):
-                    kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
-                    m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
-                    fb.add("yrkande", b, s, details={
-                        "typ": kind, "instämmande": fb.people(m.group(1)) if m else [],
-                        "till förmån för egna yrkanden": bool(re.search(r"till förmån för eg", s))})
+            _add_yrkanden(fb, b, sentences)
         _add_vote(fb, doc, bi, b)
-        if section == "Jäv":
-            fb.add("jäv", b, text)
-        if section == "Beslut" and not b.bilaga and b.paragraf:
-            fb.add("beslut", b, text, persons=[], parties=[])
-        if section == "Beslutet skickas till":
-            fb.add("skickas till", b, text, persons=[], parties=[], details={
-                "mottagare": [ln.strip(" •-") for ln in b.norm.splitlines() if ln.strip()]})
+        _add_section_records(fb, b, section)
         if section == "Beslutsunderlag" and (b is doc.blocks[0] or _place(prev_block) != _place(b)):
-            # the list may run over several blocks (a PDF page break): read it whole
-            group = [b] + list(itertools.takewhile(lambda x: _place(x) == _place(b), doc.blocks[doc.blocks.index(b) + 1:]))
-            span = (group[0].start, group[-1].end)
-            for item in _underlag_items("\n".join(x.norm for x in group)):
-                notes = re.findall(r"(?:med\s+)?(reservation|särskilt yttrande|sarskilt yttrande)\s*((?:\([A-Z+ ]+\)\s*(?:och\s*)?)+)",
-                                   item, re.I)
-                if notes:
-                    holder = next((x for x in group if item.split(" ")[0] in x.norm), b)
-                    fb.add("beslutsunderlag", holder, item, persons=[], span=span if holder is b else None, details={
-                        "noter": [{"typ": n[0].lower().replace("sarskilt", "särskilt"),
-                                   "partier": _parties(n[1], [])} for n in notes]})
+            _add_underlag(fb, doc, b)
         prev_block = b
     _add_attendance_records(fb, doc, chunks)
     return _dedupe(fb.facts)
+
+
+def _add_statements(fb: _Builder, doc: ParsedDocument, b: Block, sentences: list[str]) -> None:
+    """Särskilda yttranden announced in the protocol ('avser lämna in ett särskilt yttrande, bilaga 13'),
+    with what their bilaga says (who joined, whether it arrived)."""
+    for si, s in enumerate(sentences):
+        if not (re.search(r"särskil\w* yttrande", s, re.I) and _people(s) and not re.search(r"\breserv", s, re.I)):
+            continue
+        # "… inkommit med ett särskilt yttrande. Det särskilda yttrandet intas som bilaga 12 …"
+        bil = _BILAGA_REF.search(s) or _BILAGA_REF.search(" ".join(sentences[si + 1:si + 2]))
+        bilaga = f"Bilaga {bil.group(1)}" if bil else None
+        details = {"gemensamt": bool(re.search(r"gemensam", s, re.I)), "bilaga": bilaga}
+        span_blocks = [b]
+        if bilaga:
+            attached = _bilaga_blocks(doc, b.paragraf, bilaga)
+            body = " ".join(" ".join(x.norm.split()) for x in attached)
+            details["inkommit"] = None if not attached else not bool(_NOT_ARRIVED.search(body))
+            m = re.search(r"[Mm]ed instämmande av\s+(.{0,200})", body)
+            if m:
+                details["instämmande"] = _people(m.group(1))
+            span_blocks += attached
+        fact = fb.add("särskilt yttrande", b, s, details=details, bilaga=bilaga)
+        for x in span_blocks[1:]:
+            fact.chunk_ids += [c for c in fb.chunk_ids(x.start, x.end) if c not in fact.chunk_ids]
+
+
+def _add_reservations(fb: _Builder, b: Block, sentences: list[str]) -> None:
+    """A sentence saying someone 'reserverar sig', with what against and in favour of what."""
+    for s in sentences:
+        if RECORDS["reservation"].search(s):
+            against = re.search(r"mot (beslutet|[^.]{3,80}?)(?: till förmån| i förmån|\.|$)", s)
+            favour = re.search(r"(?:till|i) förmån för ([^.]+)", s)
+            fb.add("reservation", b, s, details={
+                "mot": against.group(1) if against else None,
+                "till förmån för": favour.group(1).strip() if favour else None})
+
+
+def _add_yrkanden(fb: _Builder, b: Block, sentences: list[str]) -> None:
+    for s in sentences:
+        if RECORDS["yrkande"].search(s) and (fb.people(s) or PARTY_WORD.search(s)):
+            kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
+            m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
+            fb.add("yrkande", b, s, details={
+                "typ": kind, "instämmande": fb.people(m.group(1)) if m else [],
+                "till förmån för egna yrkanden": bool(re.search(r"till förmån för eg", s))})
+
+
+def _add_section_records(fb: _Builder, b: Block, section: str) -> None:
+    """Records that are a whole section: Jäv, Beslut, Beslutet skickas till."""
+    text = " ".join(b.norm.split())
+    if section == "Jäv":
+        fb.add("jäv", b, text)
+    if section == "Beslut" and not b.bilaga and b.paragraf:
+        fb.add("beslut", b, text, persons=[], parties=[])
+    if section == "Beslutet skickas till":
+        fb.add("skickas till", b, text, persons=[], parties=[], details={
+            "mottagare": [ln.strip(" •-") for ln in b.norm.splitlines() if ln.strip()]})
+
+
+def _add_underlag(fb: _Builder, doc: ParsedDocument, b: Block) -> None:
+    """A Beslutsunderlag list's items that note a reservation or a särskilt yttrande and whose."""
+    # the list may run over several blocks (a PDF page break): read it whole
+    group = [b] + list(itertools.takewhile(lambda x: _place(x) == _place(b), doc.blocks[doc.blocks.index(b) + 1:]))
+    span = (group[0].start, group[-1].end)
+    for item in _underlag_items("\n".join(x.norm for x in group)):
+        notes = re.findall(r"(?:med\s+)?(reservation|särskilt yttrande|sarskilt yttrande)\s*((?:\([A-Z+ ]+\)\s*(?:och\s*)?)+)",
+                           item, re.I)
+        if notes:
+            holder = next((x for x in group if item.split(" ")[0] in x.norm), b)
+            fb.add("beslutsunderlag", holder, item, persons=[], span=span if holder is b else None, details={
+                "noter": [{"typ": n[0].lower().replace("sarskilt", "särskilt"),
+                           "partier": _parties(n[1], [])} for n in notes]})
 
 
 def _add_attendance_records(fb: _Builder, doc: ParsedDocument, chunks: list[Chunk]) -> None:

@@ -387,6 +387,94 @@ def write_generation(index_dir: Path, manifest: dict, chunks: list[Chunk], vecto
     return gen
 
 
+@dataclass
+class _Gathered:
+    """What the new generation will hold: chunks kept with their vectors, new chunks, facts, documents."""
+    chunks: list[Chunk] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)
+    new_chunks: list[Chunk] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    documents: dict[str, dict] = field(default_factory=dict)
+
+    def keep(self, old: StoredIndex, doc_id: str, rows: list[int], facts: list[Fact]) -> None:
+        """A document of the old generation, as it was: no parsing, no embedding."""
+        self.chunks.extend(old.chunks[i] for i in rows)
+        self.vectors.append(old.vectors[rows])
+        self.documents[doc_id] = old.documents[doc_id]
+        self.facts.extend(facts)
+
+
+def _previous(index_dir: Path, embed_model: str, embedder: EmbeddingModel, analyzer: SwedishAnalyzer, root: Path,
+              rebuild: bool, say: Callable[[str], None]) -> StoredIndex | None:
+    """The generation an incremental ingest builds on, or None: rebuilt when asked, when it was built
+    over another folder, or when it cannot be read with this model."""
+    if rebuild or not exists(index_dir):
+        return None
+    try:
+        old = load(index_dir, embed_model, analyzer)
+        if old.warning:
+            say(f"obs: {old.warning}")
+        check_compatible(old.manifest, embed_model, embedder.fingerprint, index_dir)
+        if Path(old.manifest.get("corpus_root", root)) != root:
+            say(f"obs: indexet byggdes över {old.manifest.get('corpus_root')}; bygger om över {root}")
+            return None
+        return old
+    except IndexError_ as exc:
+        say(f"obs: bygger om indexet ({exc})")
+        return None
+
+
+def _read_changed(found: Scan, root: Path, max_file_mb: float, step, show_bar: bool, old_docs: dict,
+                  report: IngestReport, got: _Gathered) -> set[str]:
+    """Read, parse and extract the new and changed files (in workers); the documents now read."""
+    from tqdm import tqdm
+
+    seen: set[str] = set()
+    bar = tqdm(total=len(found.todo), unit="fil", desc="läser",
+               disable=not show_bar or step is not None or not found.todo)
+
+    def read_step(done: int) -> None:
+        bar.update(1)
+        if step:
+            step("läser", len(found.unchanged) + done, len(found.files))
+
+    for result in prepare_all(found.todo, root, int(max_file_mb * 1_000_000), step=read_step):
+        if result.error:
+            report.errors.append(result.error)
+            continue
+        seen.add(result.doc_id)
+        got.new_chunks.extend(result.chunks)
+        got.facts.extend(result.facts)
+        got.documents[result.doc_id] = result.summary
+        (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
+    bar.close()
+    return seen
+
+
+def _by_document(old: StoredIndex | None) -> tuple[dict[str, list[int]], dict[str, list[Fact]]]:
+    """The old generation's chunk rows and facts, by document."""
+    rows: dict[str, list[int]] = {}
+    facts: dict[str, list[Fact]] = {}
+    if old:
+        for i, c in enumerate(old.chunks):
+            rows.setdefault(c.doc, []).append(i)
+        for f in old.facts:
+            facts.setdefault(f.doc, []).append(f)
+    return rows, facts
+
+
+def _manifest(embed_model: str, embedder: EmbeddingModel, root: Path, got: _Gathered, chunks: int,
+              report: IngestReport) -> dict:
+    return {
+        "format": FORMAT_VERSION, "embedding_model": embed_model, "embedding_path": embedder.name,
+        "embedding_fingerprint": embedder.fingerprint, "dim": embedder.dim, "normalized": True,
+        "chunker_version": CHUNKER_VERSION, "analyzer_version": ANALYZER_VERSION,
+        "dense_index": "IndexFlatIP" if chunks <= FLAT_LIMIT else f"IndexHNSWFlat(M={HNSW_M})",
+        "corpus_root": str(root), "documents": got.documents, "errors": report.errors,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": chunks, "facts": len(got.facts),
+    }
+
+
 def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max_file_mb: float = 50,
            rebuild: bool = False, batch_size: int = 32, progress: Callable[[str], None] | None = None,
            show_bar: bool = True, step: Callable[[str, int, int], None] | None = None) -> IngestReport:
@@ -401,105 +489,45 @@ def ingest(paths: list[Path], index_dir: Path, root: Path, embed_model: str, max
     with _lock(index_dir):
         embedder: EmbeddingModel = load_embedder(embed_model)
         analyzer = SwedishAnalyzer(default_lexicon())
-        old: StoredIndex | None = None
-        if exists(index_dir) and not rebuild:
-            try:
-                old = load(index_dir, embed_model, analyzer)
-                if old.warning:
-                    say(f"obs: {old.warning}")
-                check_compatible(old.manifest, embed_model, embedder.fingerprint, index_dir)
-                if Path(old.manifest.get("corpus_root", root)) != root:
-                    say(f"obs: indexet byggdes över {old.manifest.get('corpus_root')}; bygger om över {root}")
-                    old = None
-            except IndexError_ as exc:
-                say(f"obs: bygger om indexet ({exc})")
-                old = None
+        old = _previous(index_dir, embed_model, embedder, analyzer, root, rebuild, say)
         old_docs = old.documents if old else {}
-        by_doc: dict[str, list[int]] = {}
-        if old:
-            for i, c in enumerate(old.chunks):
-                by_doc.setdefault(c.doc, []).append(i)
-
-        keep_chunks: list[Chunk] = []
-        keep_vecs: list[np.ndarray] = []
-        new_chunks: list[Chunk] = []
-        facts: list[Fact] = []
-        old_facts: dict[str, list[Fact]] = {}
-        for f in (old.facts if old else []):
-            old_facts.setdefault(f.doc, []).append(f)
-        documents: dict[str, dict] = {}
+        by_doc, old_facts = _by_document(old)
+        got = _Gathered()
         found = scan(paths, root, {d: info for d, info in old_docs.items() if d in by_doc})
         for doc_id in found.unchanged:  # unchanged files keep their chunks, vectors and facts without being parsed
-            idx = by_doc[doc_id]
-            keep_chunks.extend(old.chunks[i] for i in idx)
-            keep_vecs.append(old.vectors[idx])
-            documents[doc_id] = old_docs[doc_id]
-            facts.extend(old_facts.get(doc_id, []))
+            got.keep(old, doc_id, by_doc[doc_id], old_facts.get(doc_id, []))
         report.unchanged.extend(found.unchanged)
-        seen = set(found.unchanged)
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(found.todo), unit="fil", desc="läser",
-                   disable=not show_bar or step is not None or not found.todo)
-
-        def read_step(done: int) -> None:
-            bar.update(1)
-            if step:
-                step("läser", len(found.unchanged) + done, len(found.files))
-
-        for result in prepare_all(found.todo, root, int(max_file_mb * 1_000_000), step=read_step):
-            if result.error:
-                report.errors.append(result.error)
-                continue
-            seen.add(result.doc_id)
-            new_chunks.extend(result.chunks)
-            facts.extend(result.facts)
-            documents[result.doc_id] = result.summary
-            (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
-        bar.close()
-        # documents indexed before whose files are gone
-        for doc_id, info in old_docs.items():
+        seen = set(found.unchanged) | _read_changed(found, root, max_file_mb, step, show_bar, old_docs, report, got)
+        for doc_id in old_docs:  # documents indexed before whose files are gone
             if doc_id in seen:
                 continue
             if kept_out_of_scope(doc_id, root, paths):
-                idx = by_doc.get(doc_id, [])
-                keep_chunks.extend(old.chunks[i] for i in idx)
-                keep_vecs.append(old.vectors[idx])
-                documents[doc_id] = info
-                facts.extend(old_facts.get(doc_id, []))
+                got.keep(old, doc_id, by_doc.get(doc_id, []), old_facts.get(doc_id, []))
             else:
                 report.removed.append(doc_id)
-        if not documents:
+        if not got.documents:
             raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
-        if new_chunks:
-            say(f"bäddar in {len(new_chunks)} nya stycken med {embed_model} …")
+        if got.new_chunks:
+            say(f"bäddar in {len(got.new_chunks)} nya stycken med {embed_model} …")
             with _writing(index_dir):
-                new_vecs = _embed_resumable(embedder, [c.search_text for c in new_chunks], index_dir, batch_size,
+                new_vecs = _embed_resumable(embedder, [c.search_text for c in got.new_chunks], index_dir, batch_size,
                                             step, show_bar, report)
         else:
             new_vecs = np.zeros((0, embedder.dim), dtype=np.float32)
-        report.embedded = len(new_chunks)
-        all_chunks = keep_chunks + new_chunks
-        parts = [v for v in keep_vecs if len(v)] + [new_vecs]
+        report.embedded = len(got.new_chunks)
+        all_chunks = got.chunks + got.new_chunks
+        parts = [v for v in got.vectors if len(v)] + [new_vecs]
         vectors = np.concatenate(parts).astype(np.float32) if parts else new_vecs
         lexical = LexicalIndex(analyzer)
         lexical.build([c.search_text for c in all_chunks])
-        manifest = {
-            "format": FORMAT_VERSION, "embedding_model": embed_model, "embedding_path": embedder.name,
-            "embedding_fingerprint": embedder.fingerprint, "dim": embedder.dim, "normalized": True,
-            "chunker_version": CHUNKER_VERSION, "analyzer_version": ANALYZER_VERSION,
-            "dense_index": "IndexFlatIP" if len(all_chunks) <= FLAT_LIMIT else f"IndexHNSWFlat(M={HNSW_M})",
-            "corpus_root": str(root), "documents": documents, "errors": report.errors,
-            "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "chunks": len(all_chunks), "facts": len(facts),
-        }
         if report.added or report.updated or report.removed or old is None or old.warning:
             with _writing(index_dir):  # a failed generation's .partial is removed; the old one is still served
-                write_generation(index_dir, manifest, all_chunks, vectors, lexical, facts,
-                                 previous=old.folder if old else None)
+                write_generation(index_dir, _manifest(embed_model, embedder, root, got, len(all_chunks), report),
+                                 all_chunks, vectors, lexical, got.facts, previous=old.folder if old else None)
         shutil.rmtree(index_dir / PROGRESS_DIR, ignore_errors=True)  # the generation holds the vectors now
         report.chunks = len(all_chunks)
-        report.facts = len(facts)
-        report.pages = sum(d.get("pages") or 0 for d in documents.values())
-        report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in documents.values())
+        report.facts = len(got.facts)
+        report.pages = sum(d.get("pages") or 0 for d in got.documents.values())
+        report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in got.documents.values())
     report.seconds = time.perf_counter() - t0
     return report
