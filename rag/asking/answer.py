@@ -11,16 +11,15 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
-from .cite import Passage, check, content_terms, names_in
+from .cite import Passage, check, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
-                       named_elsewhere, rank, stated, supported_value, term_weights)
+                       named_elsewhere, rank, supported_value, term_weights)
 from .reading_path import (asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, report_parts,
                       restates, states_kind, vote_counts)
 from .reader import choose_sentences
 from ..records import Fact
 from ..parsing import Chunk
 from ..genre import MONTHS, PERSON, beteckning_key, without_planted
-from ..store import synonyms
 from ..models import LLM
 from .question import MAX_QUESTION, Question, analyze, check_question
 from .retrieve import Filters, Hit, Retriever
@@ -28,6 +27,7 @@ from .scope import Scope
 from .prompt import (ANSWER_TOKENS, EVIDENCE_TOKENS, chat_messages, evidence_list, excerpt, phrase_messages,
                      ranked_evidence, span_messages)
 from .reply import MODEL_BUSY, REFUSAL, Answer, Citation, Preview, explain_terms
+from .quotes import best_passage, best_sentence, covers, quotable, quote, typed
 from .from_records import (CONTENT_RECORDS, COUNTED, MEMBER_LISTS, RecordChooser, fact_sentence, for_parties, joined,
                            opening, part_item, party_list, word_keys, word_match)
 
@@ -195,19 +195,19 @@ class Answerer:
                 return _Reply(REFUSAL, True, route="evidence")
             span = read_span(q, passages, self.weights, kind_of(q), self.matter_of(q))
             return self._from_span(span, q) if span else _Reply(REFUSAL, True, route="evidence")
-        if turn.decided is not None and q.answer_type == "decision" and _covers(q.text, passages[:1]):
-            return _Reply(_quote(opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
+        if turn.decided is not None and q.answer_type == "decision" and covers(q.text, passages[:1]):
+            return _Reply(quote(opening(turn.decided.norm), passages[0].n), False, [passages[0].n], route="decision")
         if turn.decided is not None and not q.content and q.answer_type in {"place", "person"}:
             said = rank(q, passages[:1], self.weights, limit=1)  # 'Var inrättas …?': the Beslut sentence
             if said and said[0].keyed and said[0].relevance >= DECISION_RELEVANCE and (
                     q.answer_type != "person" or names_in(said[0].text)):
-                return _Reply(_quote(said[0].text, passages[0].n), False, [passages[0].n], route="decision")
+                return _Reply(quote(said[0].text, passages[0].n), False, [passages[0].n], route="decision")
         if q.answer_type in TYPED:  # an amount, a date, a count: the sentence that states it (else read on)
             ranked = rank(q, passages[: self.k], self.weights)
             kind = kind_of(q)  # 'När justerades …': a date the 'Justering' states before one another sentence holds
             best = supported_value(q, sorted(ranked, key=lambda e: not states_kind(kind, e, innermost=True)))
             if best is not None:
-                return _Reply(_typed(best, q.answer_type), False, [best.passage.n], route="typed")
+                return _Reply(typed(best, q.answer_type), False, [best.passage.n], route="typed")
         if not self.grounded(turn):
             return _Reply(REFUSAL, True, route="evidence")
         if self.llm is None:
@@ -276,14 +276,14 @@ class Answerer:
         """The span quoted and cited; a vote's counts first, whatever notation the lines use."""
         counts = vote_counts(span) if q.answer_type in {"vote", "count"} else ""
         n = span[0].passage.n
-        quote = " ".join(_quotable(e.text) for e in span if e.passage.n == n)
+        said = " ".join(quotable(e.text) for e in span if e.passage.n == n)
         # 'Yrkande från S, V och MP särskilt yttrande C': the party of the kind asked about, named
-        named = parties_of_kind(kind_of(q), quote) if q.answer_type == "party" else []
+        named = parties_of_kind(kind_of(q), said) if q.answer_type == "party" else []
         # 'Vilka ledamöter från Miljöpartiet …': the list's members of that party, named
-        members = [f"{name} ({party})" for name, party in PERSON.findall(quote) if party in q.parties]
+        members = [f"{name} ({party})" for name, party in PERSON.findall(said) if party in q.parties]
         lead = (f"Omröstningen: {counts}. " if counts else f"{party_list(named)}. " if named
                 else f"{joined(members)}. " if members and kind_of(q) in MEMBER_LISTS else "")
-        text = lead + f"Dokumenten säger: ”{quote}” [{n}]"
+        text = lead + f"Dokumenten säger: ”{said}” [{n}]"
         return _Reply(text, False, [n], route=route)
 
     def _from_records(self, turn: _Turn, klarsprak: bool, timings: dict[str, float]) -> _Reply:
@@ -346,12 +346,12 @@ class Answerer:
             timings["generation_s"] = time.perf_counter() - t
             if not chosen:
                 return _Reply(REFUSAL, True, route="select")
-            text = "Dokumenten säger: " + " ".join(f"”{_quotable(e.text)}” [{e.passage.n}]" for e in chosen)
+            text = "Dokumenten säger: " + " ".join(f"”{quotable(e.text)}” [{e.passage.n}]" for e in chosen)
             yield text
             return _Reply(text, False, sorted({e.passage.n for e in chosen}), route="select")
         ranked = self.ranked_evidence(q, passages)
         nearest = ranked[:1]
-        shown = f"Närmast i dokumenten: ”{_quotable(nearest[0].text)}” [{nearest[0].passage.n}]" if nearest else ""
+        shown = f"Närmast i dokumenten: ”{quotable(nearest[0].text)}” [{nearest[0].passage.n}]" if nearest else ""
         busy = getattr(self.llm, "busy", lambda: False)()  # only a question the model must read waits for it
         previewed = f"{shown}\n\n{MODEL_BUSY}".strip() if busy else shown
         if previewed:  # something to read at once; the model's first piece replaces it
@@ -388,13 +388,13 @@ class Answerer:
             found = None
         if found:
             sentence, p = found
-            return _Reply(_quote(sentence, p.n), False, [p.n], removed, "quote")
+            return _Reply(quote(sentence, p.n), False, [p.n], removed, "quote")
         # a record kind says which sentence answers ('reserverar sig'); without one a name is no answer
         strong = q.answer_type in OVERRIDABLE and self.grounding(turn).share >= OVERRIDE_SHARE and (
             q.answer_type in TYPED or kind_of(q) is not None)
         span = read_span(q, passages[:3], self.weights, kind_of(q), self.matter_of(q)) if strong else []
         if span:  # the first passages hold the question's words and a candidate: the model may not refuse
-            return _Reply(_quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
+            return _Reply(quote(span[0].text, span[0].passage.n), False, [span[0].passage.n], removed, "override")
         span = self._stated(turn)
         if span:
             return replace(self._from_span(span, q, "stated"), removed=removed)
@@ -491,61 +491,6 @@ class Answerer:
         return "".join(out)
 
 
-def _question_terms(question: str) -> set[str]:
-    return content_terms(question) | content_terms(synonyms(question))
-
-
-def focus(question: str, text: str, keep: int = 3) -> list[str]:
-    """The passage's sentences that share most words with the question, in document order."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
-    if len(sentences) <= keep:
-        return sentences
-    terms = _question_terms(question)
-    ranked = sorted(range(len(sentences)), key=lambda i: -len(terms & content_terms(sentences[i])))[:keep]
-    return [sentences[i] for i in sorted(ranked)]
-
-
-def best_sentence(q: Question, passages: list[Passage], weights: dict[str, float] | None = None,
-                  min_share: float = 0.6) -> tuple[str, Passage] | None:
-    """A sentence that covers most of the question's words (weighted by rarity, so the word that says what
-    is asked counts most; synonyms count too), for an extractive answer; never one that only asks."""
-    question = q.text
-    terms = _question_terms(question)
-    core = content_terms(question)
-    rare = max((weights or {}).values(), default=1.0)
-
-    def weight(term: str) -> float:
-        return (weights or {}).get(term[:5], rare)
-
-    total = sum(weight(t) for t in core) or 1.0
-    best: tuple[float, str, Passage] | None = None
-    for p in passages:
-        # a protocol's sentences do not name its body or municipality: its place (organ, the path) does
-        place = content_terms(f"{p.locator.split(' · ')[0]} {re.sub(r'[/_.-]', ' ', p.doc)}")
-        for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
-            have = content_terms(s) | place
-            synonyms = len((terms - core) & have)
-            share = sum(weight(t) for t in core & have) / total + 0.25 * synonyms
-            if share >= min_share and len(s) <= 400 and (best is None or share > best[0]) and not asks(s, q):
-                best = (share, s, p)
-    return (best[1], best[2]) if best else None
-
-
-def best_passage(question: str, passages: list[Passage], content: bool) -> tuple[str, Passage] | None:
-    """For 'Vad skriver X om Y?' only: the best passage, when it (with its place) holds every content
-    word of the question, quoted by its two sentences nearest the question."""
-    if not content or not passages:
-        return None
-    core = content_terms(question)
-    p = passages[0]
-    if not core or core - content_terms(p.norm + " " + p.locator):
-        return None
-    picked = focus(question, p.norm, keep=2)
-    if len(core & content_terms(" ".join(picked))) >= 2 and len(" ".join(picked)) <= 500:
-        return " ".join(picked), p
-    return None
-
-
 def _within(filters: Filters | None, docs: set[str]) -> Filters:
     """The user's filters, narrowed to the documents the question can be about."""
     f = replace(filters) if filters else Filters()
@@ -553,46 +498,7 @@ def _within(filters: Filters | None, docs: set[str]) -> Filters:
     return f
 
 
-def _quote(sentence: str, n: int) -> str:
-    return f"Dokumenten säger: ”{_quotable(sentence)}” [{n}]"
-
-
-def _typed(best: Evidence, kind: str) -> str:
-    """The value first when the sentence states one ('Tio år.'), then the sentence that states it;
-    a sentence with several ('8 anbud kom in, 7 kvalificerade') is quoted whole, and so is a count,
-    whose noun may be an adjective away ('38 nya stolpar')."""
-    quote = _quote(best.text, best.passage.n)
-    if len(set(best.values)) != 1 or kind == "count":
-        return quote
-    value = stated(best.values[0])
-    return f"{value[:1].upper()}{value[1:]}. {quote}"
-
-
-def _quotable(sentence: str) -> str:
-    """A sentence as it reads, without table pipes, line breaks or markup."""
-    text = re.sub(r"<br\s*/?>|\s*\|\s*", " ", sentence)
-    return " ".join(re.sub(r"[*_#]{1,3}", "", text).split()).strip(" -")
-
-
 def _keeps_facts(phrased: str, draft: str) -> bool:
     """The rephrasing must keep every name, party, number, bilaga and marker of the draft."""
     must = set(re.findall(r"[A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)+|\([A-ZÅÄÖ]{1,6}\)|\d+|\[\d+\]", draft))
     return bool(phrased.strip()) and all(m in phrased for m in must)
-
-
-_DATES = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b|\b(?:den )?\d{1,2} (?:" + "|".join(MONTHS) + r")(?: (?:19|20)\d\d)?\b")
-
-
-def _covers(question: str, passages: list[Passage]) -> bool:
-    """Do the passages mention enough of what the question is about? If not, refuse without asking the LLM.
-    Dates are left out: the scope has already held the passages to the dates named."""
-    asked = _DATES.sub(" ", question)
-    words: dict[str, set[str]] = {}  # each content word, with the documents' words for it ('vann': 'vinnare')
-    for word in asked.split():
-        for term in content_terms(word):
-            words.setdefault(term, {term}).update(content_terms(synonyms(word)))
-    if not words:
-        return True
-    best = max(sum(1 for alts in words.values() if alts & have) / len(words)
-               for p in passages for have in (content_terms(f"{p.norm} {p.locator} {p.title}"),))
-    return best >= 0.5
