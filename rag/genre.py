@@ -132,6 +132,8 @@ SUBSTITUTION_AFTER = re.compile(r"^\s*,?\s*(" + "|".join(map(re.escape, _DATA["s
 RECORDS: dict[str, re.Pattern] = {
     key.removesuffix("_patterns"): _compile_all(pats) for key, pats in _DATA["records"].items()
 }
+RECORD_DETAILS: dict[str, re.Pattern] = {k: re.compile(v) for k, v in _DATA["record_details"].items()}
+YRKANDE_KINDS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.I), k) for k, p in _DATA["yrkande_kinds"].items()]
 _VOTES = _DATA["votes"]
 VOTE_COUNTS: list[re.Pattern] = [re.compile(p, re.I) for p in _VOTES["count_patterns"]]
 VOTE_COLUMNS: dict[str, list[str]] = {

@@ -13,21 +13,15 @@ from dataclasses import asdict, dataclass, field
 
 from ..parsing import Chunk, locator
 from ..genre import (
-    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, PROPOSITIONSORDNING, RECORDS, VOTE_OUTCOME, VOTE_PROPOSITION,
-    VOTE_REQUESTED,
+    PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, PROPOSITIONSORDNING, RECORD_DETAILS, RECORDS, VOTE_OUTCOME,
+    VOTE_PROPOSITION, VOTE_REQUESTED, YRKANDE_KINDS,
     party_of_word,
 )
 from ..parsing import Block, ParsedDocument
 from ..parsing import every_count_in_text, flat_roll_call, is_roll_call_header, roll_call_table, roll_call_in_text, tally
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
-_BILAGA_REF = re.compile(r"\bbilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b", re.I)
-_NOT_ARRIVED = re.compile(r"har\s+inte\s+inkommit|inte\s+inkommit|ej\s+inkommit", re.I)
-_YRKANDE_KIND = [
-    (re.compile(r"återremi", re.I), "återremiss"), (re.compile(r"\bavslag", re.I), "avslag"),
-    (re.compile(r"ändring|ändras|stryks|tillägg", re.I), "ändring"), (re.compile(r"\butgå", re.I), "utgå"),
-    (re.compile(r"bifall|yrkar på|yrkar att|anta", re.I), "bifall"),
-]
+_SAYS = RECORD_DETAILS
 
 
 @dataclass
@@ -56,7 +50,7 @@ def _people(text: str, members: dict[str, str | None] | None = None) -> list[dic
     flat = " ".join(text.split())
     found: list[tuple[int, dict]] = []
     for m in PERSON.finditer(flat):
-        name = re.sub(r"^(?:Ordförande|Ordföranden|Vice ordförande|Ersättare|Ledamoten|Ledamot)\s+", "", m.group(1))
+        name = _SAYS["title_before_name"].sub("", m.group(1))
         name = re.sub(r"^(\w+) \1\b", r"\1", name)  # "Fredrik Fredrik Hansson": a two-column line wrap
         if " " in name:
             found.append((m.start(), {"name": name, "party": m.group(2)}))
@@ -150,18 +144,18 @@ def _add_statements(fb: _Builder, doc: ParsedDocument, b: Block, sentences: list
     """Särskilda yttranden announced in the protocol ('avser lämna in ett särskilt yttrande, bilaga 13'),
     with what their bilaga says (who joined, whether it arrived)."""
     for si, s in enumerate(sentences):
-        if not (re.search(r"särskil\w* yttrande", s, re.I) and _people(s) and not re.search(r"\breserv", s, re.I)):
+        if not (_SAYS["statement"].search(s) and _people(s) and not _SAYS["reservation_word"].search(s)):
             continue
         # "… inkommit med ett särskilt yttrande. Det särskilda yttrandet intas som bilaga 12 …"
-        bil = _BILAGA_REF.search(s) or _BILAGA_REF.search(" ".join(sentences[si + 1:si + 2]))
+        bil = _SAYS["bilaga_ref"].search(s) or _SAYS["bilaga_ref"].search(" ".join(sentences[si + 1:si + 2]))
         bilaga = f"Bilaga {bil.group(1)}" if bil else None
-        details = {"gemensamt": bool(re.search(r"gemensam", s, re.I)), "bilaga": bilaga}
+        details = {"gemensamt": bool(_SAYS["joint"].search(s)), "bilaga": bilaga}
         span_blocks = [b]
         if bilaga:
             attached = _bilaga_blocks(doc, b.paragraf, bilaga)
             body = " ".join(" ".join(x.norm.split()) for x in attached)
-            details["inkommit"] = None if not attached else not bool(_NOT_ARRIVED.search(body))
-            m = re.search(r"[Mm]ed instämmande av\s+(.{0,200})", body)
+            details["inkommit"] = None if not attached else not bool(_SAYS["not_arrived"].search(body))
+            m = _SAYS["statement_joined_by"].search(body)
             if m:
                 details["instämmande"] = _people(m.group(1))
             span_blocks += attached
@@ -174,8 +168,8 @@ def _add_reservations(fb: _Builder, b: Block, sentences: list[str]) -> None:
     """A sentence saying someone 'reserverar sig', with what against and in favour of what."""
     for s in sentences:
         if RECORDS["reservation"].search(s):
-            against = re.search(r"mot (beslutet|[^.]{3,80}?)(?: till förmån| i förmån|\.|$)", s)
-            favour = re.search(r"(?:till|i) förmån för ([^.]+)", s)
+            against = _SAYS["reserved_against"].search(s)
+            favour = _SAYS["reserved_for"].search(s)
             fb.add("reservation", b, s, details={
                 "mot": against.group(1) if against else None,
                 "till förmån för": favour.group(1).strip() if favour else None})
@@ -184,11 +178,11 @@ def _add_reservations(fb: _Builder, b: Block, sentences: list[str]) -> None:
 def _add_yrkanden(fb: _Builder, b: Block, sentences: list[str]) -> None:
     for s in sentences:
         if RECORDS["yrkande"].search(s) and (fb.people(s) or PARTY_WORD.search(s)):
-            kind = next((k for pat, k in _YRKANDE_KIND if pat.search(s)), "yrkande")
-            m = re.search(r"med instämmande (?:av|från) (.+?)(?:,| yrkar|$)", s)
+            kind = next((k for pat, k in YRKANDE_KINDS if pat.search(s)), "yrkande")
+            m = _SAYS["yrkande_joined_by"].search(s)
             fb.add("yrkande", b, s, details={
                 "typ": kind, "instämmande": fb.people(m.group(1)) if m else [],
-                "till förmån för egna yrkanden": bool(re.search(r"till förmån för eg", s))})
+                "till förmån för egna yrkanden": bool(_SAYS["for_own_yrkanden"].search(s))})
 
 
 def _add_section_records(fb: _Builder, b: Block, section: str) -> None:
@@ -209,8 +203,7 @@ def _add_underlag(fb: _Builder, doc: ParsedDocument, b: Block) -> None:
     group = [b] + list(itertools.takewhile(lambda x: _place(x) == _place(b), doc.blocks[doc.blocks.index(b) + 1:]))
     span = (group[0].start, group[-1].end)
     for item in _underlag_items("\n".join(x.norm for x in group)):
-        notes = re.findall(r"(?:med\s+)?(reservation|särskilt yttrande|sarskilt yttrande)\s*((?:\([A-Z+ ]+\)\s*(?:och\s*)?)+)",
-                           item, re.I)
+        notes = _SAYS["underlag_note"].findall(item)
         if notes:
             holder = next((x for x in group if item.split(" ")[0] in x.norm), b)
             fb.add("beslutsunderlag", holder, item, persons=[], span=span if holder is b else None, details={
@@ -371,7 +364,7 @@ def _propositionsordning(doc: ParsedDocument, vote_block) -> list[str]:
             flat = " ".join(b.norm.split())
             for m in re.finditer(r"((?:Ja|Nej)-\s?röst innebär.*?)(?=\s[−–-]\s|\s(?:och\s)?(?:Ja|Nej)-\s?röst|\.\s+[A-ZÅÄÖ]|\.?$)", flat):
                 lines.append(m.group(1).replace("- röst", "-röst").strip().rstrip("."))
-            lines += [s for s in _sentences(b.norm) if PROPOSITIONSORDNING.search(s) and not re.search(r"(?:Ja|Nej)-\s?röst innebär", s)]
+            lines += [s for s in _sentences(b.norm) if PROPOSITIONSORDNING.search(s) and not _SAYS["vote_meaning"].search(s)]
     return list(dict.fromkeys(lines))
 
 
