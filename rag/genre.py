@@ -216,6 +216,7 @@ def date_in_words(iso: str) -> str:
 
 # --- how questions are asked ----------------------------------------------------------------------------------
 _Q = _DATA["questions"]
+QUESTION_REFS: dict[str, re.Pattern] = {k: re.compile(v) for k, v in _DATA["question_refs"].items()}
 ANSWER_TYPES: list[tuple[str, re.Pattern]] = [(t, re.compile(p)) for t, p in _Q["answer_types"]]
 CONTENT_QUESTION = _compile_all(_Q["content_patterns"])
 RECORD_INTENTS: list[tuple[str, str | None, re.Pattern]] = [

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..genre import (ORGAN_ABBREV, ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
-                    MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, RECORD_INTENTS, BETECKNING, iso_date,
+                    MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, QUESTION_REFS, RECORD_INTENTS, BETECKNING, iso_date,
                     party_of_word)
 from ..store import STOPWORDS
 from ..normalize import fold
@@ -26,7 +26,6 @@ _ORGAN = re.compile(
 _GENERIC_ORGAN = re.compile(rf"^{_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
 _PROPER = re.compile(r"(?<![\w-])(?:[A-ZÅÄÖ][\wåäöéü&-]*)")
-_COMPANY_AFTER = re.compile(r"\s+(?:AB|HB|KB|Ek\. ?för\.?)\b")
 _KNOWN_PARTY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?::s|\b)")
 _STOP_FOLDED = {fold(w) for w in STOPWORDS} | MEETING_WORDS
 _PARTY_STEMS = [fold(v)[:-1] for v in PARTY_NAMES.values()]
@@ -91,11 +90,11 @@ def analyze(text: str) -> Question:
     dates, months = _dates(folded)
     organs = tuple(dict.fromkeys([m.group(0) for m in _ORGAN.finditer(folded) if not _GENERIC_ORGAN.match(m.group(0))]
                                  + _abbreviated_organs(text)))
-    paragraf = re.search(r"(?:§+|\bparagraf(?:en)?)\s*(\d+)", folded)
-    bilaga = re.search(r"\bbilaga\s*(\d+)", folded)
+    paragraf = QUESTION_REFS["paragraf"].search(folded)
+    bilaga = QUESTION_REFS["bilaga"].search(folded)
     bet = BETECKNING.search(re.sub(r"\s*([/:])\s*", r"\1", text))
-    nummer = re.search(r"\b(?:reservation|sarskilt yttrande)\s*(?:nr\.?\s*)?(\d{1,3})\b", folded)
-    punkt = re.search(r"\bpunkt(?:en)?\s*(\d{1,3})\b", folded)
+    nummer = QUESTION_REFS["part_number"].search(folded)
+    punkt = QUESTION_REFS["punkt"].search(folded)
     if bet:  # the beteckning names the document, not the matter
         folded = folded.replace(fold(bet.group("bet")), " ")
     return Question(
@@ -123,7 +122,7 @@ def analyze(text: str) -> Question:
 
 def answer_type(folded: str) -> str:
     if CONTENT_QUESTION.match(folded):
-        return "reason" if re.match(r"\s*(?:och |men )?varfor\b", folded) else "content"
+        return "reason" if QUESTION_REFS["reason"].match(folded) else "content"
     for kind, pattern in ANSWER_TYPES:
         if pattern.search(folded):
             return kind
@@ -200,7 +199,7 @@ def people_in(text: str) -> list[str]:
         with_party = re.match(r"\s*\([A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\)", text[m.end():])  # 'Hans Arby (C)'
         if words[0] in _STOP_FOLDED and not with_party or any(w.startswith(p[:8]) for w in words for p in _PARTY_STEMS):
             continue
-        if _COMPANY_AFTER.match(text[m.end():]):
+        if QUESTION_REFS["company_after"].match(text[m.end():]):
             continue  # 'Derome Bostad AB' is a company
         out.append(m.group(0))
     return out
