@@ -328,12 +328,12 @@ class Answerer:
         num = {p.chunk_id: p.n for p in turn.passages}
         noun = COUNTED[kind][0 if len(items) == 1 else 1]
         listed = [part_item(kind, nummer, parties, "" if q.punkt else punkt) for nummer, parties, punkt, _ in items]
-        joined = "; ".join(listed[:-1]) + " och " + listed[-1] if len(listed) > 1 else listed[0]
+        listing = "; ".join(listed[:-1]) + " och " + listed[-1] if len(listed) > 1 else listed[0]
         where = (f" under punkt {q.punkt}" if q.punkt else "") + (f" med {joined(list(q.parties))}" if q.parties else "")
         parties = list(dict.fromkeys(p for _, ps, _, _ in items for p in ps))
         lead = f"{party_list(parties)}. " if q.answer_type == "party" and parties else ""
         cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
-        text = (f"{lead}Betänkande {q.beteckning} har {len(items)} {noun}{where}: {joined}."
+        text = (f"{lead}Betänkande {q.beteckning} har {len(items)} {noun}{where}: {listing}."
                 + "".join(f" [{n}]" for n in cited))
         return _Reply(text, False, cited, route=route)
 
