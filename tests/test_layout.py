@@ -126,3 +126,20 @@ def test_no_function_longer_than_a_screen():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 60:
                 long.append(f"{module_name(path)}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert long == []
+
+
+def test_no_local_name_hides_a_function_the_same_function_calls():
+    """`joined = …` beside a call of `joined()` raises TypeError only on the path that calls it; a name moved
+    between modules (from `_joined` to `joined`) must not meet a local of the same name."""
+    hidden = []
+    for path in RAG.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        top |= {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assigned = {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign)
+                            for t in n.targets if isinstance(t, ast.Name)}
+                called = {n.func.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+                hidden += [f"{module_name(path)}.{fn.name}: {name}" for name in sorted(assigned & called & top)]
+    assert hidden == []
