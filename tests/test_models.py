@@ -6,7 +6,7 @@ from rag.models.e5_convert import MIN_COSINE, verify
 
 
 def test_registry_lists_every_model_completely():
-    specs = models.catalog()
+    specs = models.registry()
     assert {"e5-small", "qwen2.5-coder-1.5b", "smollm2-135m", "sv-wordlist"} <= set(specs)
     for m in specs.values():
         assert m.role and m.licence and m.env.startswith("PARAGRAF_") and len(m.sha256) == 64
