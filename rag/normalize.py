@@ -54,6 +54,12 @@ def fold(text: str) -> str:
     return text.translate(str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"}))
 
 
+def path_words(doc: str) -> str:
+    """A document's path as words: 'jonkoping/barn-och-utbildningsnamnden-2016-01-26' names the
+    municipality and the body that its sentences do not repeat."""
+    return re.sub(r"[/_.\-]", " ", doc)
+
+
 def similarity(a: str, b: str) -> float:
     """How alike two readings of one text are (0-1): OCR reads a header or a name a little otherwise."""
     from difflib import SequenceMatcher

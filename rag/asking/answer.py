@@ -21,6 +21,7 @@ from ..records import Fact
 from ..parsing import Chunk
 from ..genre import MONTHS, PERSON, beteckning_key, without_planted
 from ..models import LLM
+from ..normalize import path_words
 from .question import MAX_QUESTION, Question, analyze, check_question
 from .retrieve import Filters, Hit, Retriever
 from .scope import Scope
@@ -258,7 +259,7 @@ class Answerer:
 
         def whole(p: Passage) -> Passage | None:
             m = self.matter(p)
-            said = f"{m.title} {p.locator} {p.norm} {re.sub(r'[/_.-]', ' ', p.doc)}"  # the path names the place
+            said = f"{m.title} {p.locator} {p.norm} {path_words(p.doc)}"  # the path names the place
             if named and not any(word_match(w, word_keys(said)) for w in named):
                 return None
             return m

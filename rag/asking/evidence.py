@@ -18,7 +18,7 @@ from .cite import Passage, passage_sentences
 from ..genre import (AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES, SHARE_WORDS, TIME_UNITS,
                     date_in_words)
 from ..store import QUERY_SYNONYMS, STOPWORDS
-from ..normalize import fold
+from ..normalize import fold, path_words
 from .question import Question, organ_key, organs_in, same_organ
 
 TYPED = {"amount", "count", "duration", "date"}
@@ -164,7 +164,7 @@ def rank(q: Question, passages: list[Passage], weights: dict[str, float] | None 
         # a § title, or the heading a sentence stands under ('Justering'), names the matter of every sentence there
         titled = _stems(p.title) | _stems(" ".join(headings(p.locator)[-1:]))
         # the document's path names the municipality or body ('jonkoping/…')
-        around = _stems(p.norm) | _stems(p.locator) | titled | _stems(re.sub(r"[/_.\-]", " ", p.doc))
+        around = _stems(p.norm) | _stems(p.locator) | titled | _stems(path_words(p.doc))
         passage_share = share(around)
         keyed = not key or any(alts & around for alts in key)
         for at, s in enumerate(sentences(p)):

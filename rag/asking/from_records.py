@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 from ..genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, beteckning_key, date_in_words
-from ..normalize import fold
+from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import Fact
 from .question import Question, organs_in, same_organ
@@ -286,7 +286,7 @@ class RecordChooser:
         if key not in self._fact_words:
             # the document's path names the municipality or body ('kungsbacka/ks/…', 'jonkoping/…')
             texts = [fact.organ or "", date_words(fact.date), fact.title or "", fact.locator, fact.text,
-                     re.sub(r"[/_.\-]", " ", fact.doc)]
+                     path_words(fact.doc)]
             texts += [c.norm for c in map(self.retriever.chunk, fact.chunk_ids) if c]
             self._fact_words[key] = word_keys(" ".join(texts))
         share = sum(1 for w in topic if word_match(w, self._fact_words[key])) / len(topic)

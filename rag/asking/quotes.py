@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ..genre import MONTHS
+from ..normalize import path_words
 from ..store import synonyms
 from .cite import Passage, content_terms
 from .evidence import Evidence, stated
@@ -42,7 +43,7 @@ def best_sentence(q: Question, passages: list[Passage], weights: dict[str, float
     best: tuple[float, str, Passage] | None = None
     for p in passages:
         # a protocol's sentences do not name its body or municipality: its place (organ, the path) does
-        place = content_terms(f"{p.locator.split(' · ')[0]} {re.sub(r'[/_.-]', ' ', p.doc)}")
+        place = content_terms(f"{p.locator.split(' · ')[0]} {path_words(p.doc)}")
         for s in re.split(r"(?<=[.!?])\s+", " ".join(p.norm.split())):
             have = content_terms(s) | place
             synonyms = len((terms - core) & have)

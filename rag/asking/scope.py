@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..parsing import Chunk
 from ..genre import MONTHS, beteckning_key, date_in_words
-from ..normalize import fold
+from ..normalize import fold, path_words
 from .question import Question, organ_key, organs_in, same_organ
 
 
@@ -37,7 +37,7 @@ class Scope:
         self.docs: dict[str, _Document] = {}
         for doc, cs in parts.items():
             # the locator holds title and section; the path often names the body ('goteborg/ks-…', 'kungsbacka/')
-            text = fold(" ".join([re.sub(r"[/_.\-]", " ", doc)] + [f"{c.locator} {c.title or ''} {c.norm}" for c in cs]))
+            text = fold(" ".join([path_words(doc)] + [f"{c.locator} {c.title or ''} {c.norm}" for c in cs]))
             self.docs[doc] = _Document({c.organ for c in cs if c.organ}, {c.date for c in cs if c.date},
                                        {c.paragraf for c in cs if c.paragraf}, text,
                                        list({organ_key(p) for p in organs_in(text)}),
