@@ -32,22 +32,14 @@ def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: s
            step=None) -> IngestReport:
     """Index the files under `paths` into a folder or a Postgres URL (default: PARAGRAF_INDEX_URL, else
     PARAGRAF_INDEX); document ids are paths relative to `root` (default: the single folder given)."""
-    from .store.index import ingest as _ingest
-    from .store.postgres import ingest as _ingest_postgres
-    from .store import is_url
+    from .store import ingest as _ingest
 
     s = settings()
     paths = [Path(p) for p in paths]
     if root is None:
         root = paths[0] if len(paths) == 1 and paths[0].is_dir() else _common_folder(paths)
-    index = index_dir or s.index
-    if is_url(index):
-        return _ingest_postgres(paths, str(index), Path(root), embed_model or s.embed_model,
-                                max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch,
-                                progress=progress, show_bar=show_bar, step=step)
-    return _ingest(paths, Path(index), Path(root), embed_model or s.embed_model,
-                   max_file_mb=s.max_file_mb, rebuild=rebuild, batch_size=s.embed_batch, progress=progress,
-                   show_bar=show_bar, step=step)
+    return _ingest(paths, index_dir or s.index, Path(root), embed_model or s.embed_model, max_file_mb=s.max_file_mb,
+                   rebuild=rebuild, batch_size=s.embed_batch, progress=progress, show_bar=show_bar, step=step)
 
 
 def _common_folder(paths: list[Path]) -> Path:

@@ -22,8 +22,8 @@ def _open_index(args: argparse.Namespace, embed_model: str | None = None):
     except rag.IndexError as exc:
         print(f"fel: {exc}", file=sys.stderr)
         return None
-    if index.stored.warning:
-        print(f"obs: {index.stored.warning}", file=sys.stderr)
+    if index.store.warning:
+        print(f"obs: {index.store.warning}", file=sys.stderr)
     return index
 
 

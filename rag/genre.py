@@ -124,6 +124,8 @@ BANNER = re.compile("(" + "|".join(_DATA["banner"]["words"]) + ")")
 # --- sections, cover page, roles -------------------------------------------------------------------------
 SECTIONS: dict[str, str | None] = {k: (v or None) for k, v in _DATA["sections"].items()}
 SECTION_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(k), v) for k, v in _DATA["section_patterns"].items()]
+# question words (folded) -> the sections that answer them (retrieval's structure bonus)
+SECTION_INTENTS: list[tuple[str, tuple[str, ...]]] = [(k, tuple(v)) for k, v in _DATA["section_intents"].items()]
 COVER_LABELS: dict[str, str] = dict(_DATA["cover"])
 PERSON_ROLES: dict[str, str] = dict(_DATA["person_roles"])
 SUBSTITUTION_AFTER = re.compile(r"^\s*,?\s*(" + "|".join(map(re.escape, _DATA["substitution"]["words"])) + r")\b", re.I)

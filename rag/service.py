@@ -24,7 +24,7 @@ from .store import IndexError_, IngestReport
 from .models import load_llm
 from .normalize import has_control
 from .reading import SourceText, walk
-from .store import is_url as is_index_url
+from .store import at as index_backend
 from .asking import Filters, index_exists, open_index
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -103,7 +103,7 @@ class Paragraf:
             try:
                 retriever = open_index(self.index_dir, self.embed_model)
             except IndexError_ as exc:  # built by another version or model: rebuild rather than refuse to start
-                if is_index_url(self.index_dir):
+                if index_backend(self.index_dir).shared:
                     raise  # a shared index is rebuilt by someone who means to, never by one instance starting
                 self.say(f"bygger om indexet: {exc}")
                 self._ingest(rebuild=True)
@@ -122,7 +122,7 @@ class Paragraf:
     def _serving(self, last_error: str | None = None) -> None:
         """Status from the index actually served (not from the last operation's progress)."""
         retriever = self.answerer.retriever
-        warning = retriever.stored.warning
+        warning = retriever.store.warning
         self.status = Status(True, f"Klar: {len(retriever.documents)} dokument, {len(retriever.chunks)} stycken.",
                              last_error=last_error, warning=warning)
         if warning:
@@ -172,14 +172,14 @@ class Paragraf:
     def _follow_shared_index(self) -> None:
         """A shared (Postgres) index that another instance changed is read again, its changed documents only,
         at most every PARAGRAF_REFRESH_S seconds (default 2); the old one answers until the new one is read."""
-        stale = getattr(self.answerer.retriever, "stale", None)
+        retriever = self.answerer.retriever
         now = time.monotonic()
-        if stale is None or now - self._checked < REFRESH_S or not self._staff_lock.acquire(blocking=False):
+        if now - self._checked < REFRESH_S or not self._staff_lock.acquire(blocking=False):
             return
         try:
             self._checked = now
-            if stale():
-                self._swap(self.answerer.retriever.refreshed())
+            if retriever.stale():
+                self._swap(retriever.refreshed())
         except Exception as exc:  # the loaded index goes on answering
             self.say(f"obs: kunde inte läsa om det delade indexet: {type(exc).__name__}: {exc}")
         finally:
@@ -219,8 +219,7 @@ class Paragraf:
     def database_away(self) -> str | None:
         """The Swedish reason while a shared index's database does not answer (a restart); None otherwise.
         The connections are replaced by themselves once it is back."""
-        reachable = getattr(self.answerer.retriever, "reachable", None) if self.answerer else None
-        return reachable() if reachable else None
+        return self.answerer.retriever.reachable() if self.answerer else None
 
     # -- staff ------------------------------------------------------------------------------------------------
     def reindex(self, paths: list[Path] | None = None) -> IngestReport:

@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.store.index import HNSW_EF_SEARCH, StoredIndex, build_faiss  # noqa: E402
+from rag.store.folder import HNSW_EF_SEARCH, FolderStore  # noqa: E402
+from rag.store.folder_write import build_faiss  # noqa: E402
 from rag.store.lexical import LexicalIndex  # noqa: E402
 from rag.asking.retrieve import Retriever  # noqa: E402
 
@@ -117,10 +118,10 @@ def synthetic(base: Retriever, n: int, seed: int = 0) -> Retriever:
     reps = -(-n // len(base.chunks))
     chunks = (base.chunks * reps)[:n]
     # real vectors first, then draws from a Gaussian fitted to them: distinct points spread like the corpus
-    real = base.stored.vectors
+    real = base.store.vectors
     vecs = np.concatenate([real, gaussian_like(real, max(0, n - len(real)), seed)])[:n]
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    tokens = [base.stored.lexical.analyzer(c.search_text) for c in base.chunks]
+    tokens = [base.store.lexical_index.analyzer(c.search_text) for c in base.chunks]
     import bm25s
 
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -128,7 +129,7 @@ def synthetic(base: Retriever, n: int, seed: int = 0) -> Retriever:
     t = time.perf_counter()
     dense = build_faiss(vecs)
     build_s = time.perf_counter() - t
-    stored = StoredIndex(Path("."), {"documents": {}}, chunks, vecs, dense, LexicalIndex(base.stored.lexical.analyzer, bm25), [])
+    stored = FolderStore(Path("."), {"documents": {}}, chunks, vecs, dense, LexicalIndex(base.store.lexical_index.analyzer, bm25), [])
     r = Retriever(stored, base.embedder)
     r.build_seconds = build_s  # type: ignore[attr-defined]
     return r
@@ -149,7 +150,7 @@ def dense_recall(index: Retriever, k: int = 10) -> dict[str, float] | None:
     """Recall@k of HNSW against exact search, at several efSearch values."""
     import faiss
 
-    dense = index.stored.dense
+    dense = index.store.dense_index
     if isinstance(dense, faiss.IndexFlatIP):
         return None
     out: dict[str, float] = {}
@@ -158,7 +159,7 @@ def dense_recall(index: Retriever, k: int = 10) -> dict[str, float] | None:
         vec_hits = 0
         for q in QUERIES:
             qv = index.embedder.query(q)
-            exact = np.argsort(-(index.stored.vectors @ qv))[:k]
+            exact = np.argsort(-(index.store.vectors @ qv))[:k]
             _, approx = dense.search(qv[None, :], k)
             vec_hits += len(set(exact.tolist()) & set(approx[0].tolist()))
         out[f"ef{ef}"] = vec_hits / (k * len(QUERIES))
@@ -191,7 +192,7 @@ def main() -> None:
         p50, p95 = latency(index)
         rec = dense_recall(index)
         recall = "exact" if rec is None else " / ".join(f"{v:.3f}" for v in rec.values())
-        print(f"| {n:,} | {type(index.stored.dense).__name__} | {index.build_seconds:.1f} s | {p50:.1f} ms | "
+        print(f"| {n:,} | {type(index.store.dense_index).__name__} | {index.build_seconds:.1f} s | {p50:.1f} ms | "
               f"{p95:.1f} ms | {recall} | {peak_rss_mb():.0f} MB |", flush=True)
         del index
     if "postgres" in args.backend:

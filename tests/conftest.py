@@ -268,9 +268,9 @@ def pg_corpus_index(pg_server) -> rag.Retriever:
 def index_env(index: rag.Retriever, **more: str) -> dict:
     """The environment a `python -m rag …` process needs to open the same index, folder or Postgres."""
     env = {k: v for k, v in os.environ.items() if k not in {"PARAGRAF_INDEX", "PARAGRAF_INDEX_URL"}}
-    if hasattr(index, "url"):
-        return {**env, "PARAGRAF_INDEX_URL": index.url, **more}
-    return {**env, "PARAGRAF_INDEX": str(index.stored.folder.parent), **more}
+    if hasattr(index.store, "url"):
+        return {**env, "PARAGRAF_INDEX_URL": index.store.url, **more}
+    return {**env, "PARAGRAF_INDEX": str(index.store.folder.parent), **more}
 
 
 @pytest.fixture(scope="module", params=["folder", "postgres"])

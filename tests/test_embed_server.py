@@ -8,7 +8,7 @@ import pytest
 import rag
 from helpers import llama_server
 from rag.models.embed import ServerEmbedder
-from rag.store.index import IndexError_
+from rag.store import IndexError_
 from rag.models.catalog import resolve
 
 from conftest import CORPUS, KS16
@@ -53,8 +53,8 @@ def test_index_built_through_the_server_refuses_another_model(server, tmp_path, 
     built = rag.ingest([root], index_dir=tmp_path / "index", embed_model="openai:smollm2")
     assert built.added == [KS16] and built.embedded == built.chunks > 0
     retriever = rag.open_index(tmp_path / "index", embed_model="openai:smollm2")
-    assert retriever.stored.manifest["embedding_model"] == "openai:smollm2"
-    assert retriever.stored.manifest["embedding_fingerprint"].startswith("openai:smollm2:")
+    assert retriever.store.manifest["embedding_model"] == "openai:smollm2"
+    assert retriever.store.manifest["embedding_fingerprint"].startswith("openai:smollm2:")
     hits = retriever.search("Vem instämde i Sverigedemokraternas särskilda yttrande?", k=5).hits
     assert hits and all(h.chunk.doc == KS16 for h in hits)
     with pytest.raises(IndexError_, match="openai:smollm2"):

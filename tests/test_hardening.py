@@ -21,7 +21,8 @@ import pytest
 import rag
 from rag.asking.answer import Answerer, RETRIEVED_CHARS
 from rag.parsing.chunk import MAX_CHARS, chunk_document
-from rag.store.index import IndexError_, load
+from rag.store import IndexError_
+from rag.store.folder import load
 from rag.models.lexicon import Lexicon, default_lexicon
 from rag.models.llm import as_text, load_llm
 from rag.asking.question import check_question

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rag
-from rag.store import index as index_mod
+from rag.store import folder, folder_write
 from rag.store.lexical import LexicalIndex
 
 from conftest import CORPUS, KS16, KSAU141
@@ -66,7 +66,7 @@ def test_nothing_readable_fails(tmp_path):
     (root / "tom.txt").write_bytes(b"")
     with pytest.raises(rag.IndexError, match="nothing could be read: tom.txt: file is empty"):
         rag.ingest([root], index_dir=tmp_path / "index")
-    assert not index_mod.exists(tmp_path / "index")
+    assert not folder.exists(tmp_path / "index")
 
 
 def test_crash_mid_write_leaves_previous_index(small_corpus, tmp_path, monkeypatch):
@@ -92,7 +92,7 @@ def test_opening_with_another_model_or_chunker_says_reingest(small_corpus, tmp_p
     rag.ingest([small_corpus], index_dir=idx)
     with pytest.raises(rag.IndexError, match=r"embedding model 'e5-small' \(configured: 'KBLab/x'\).*Re-ingest"):
         rag.open_index(idx, embed_model="KBLab/x")
-    gen = index_mod._current_generation(idx)
+    gen = folder._current_generation(idx)
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["chunker_version"] = "paragraf-chunker-0"
     (gen / "manifest.json").write_text(json.dumps(manifest))
@@ -110,7 +110,7 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped(small_corpus, tmp_path, 
     and the index is the one an uninterrupted ingest builds."""
     from rag.models.embed import load_embedder
 
-    monkeypatch.setattr(index_mod, "EMBED_SLICE", 8)
+    monkeypatch.setattr(folder_write, "EMBED_SLICE", 8)
     embedder = load_embedder("e5-small")
     real = type(embedder).passages
     calls = []
@@ -128,12 +128,12 @@ def test_an_interrupted_ingest_goes_on_where_it_stopped(small_corpus, tmp_path, 
     monkeypatch.setattr(type(embedder), "passages", real)
     report = rag.ingest([small_corpus], index_dir=tmp_path / "index", root=small_corpus)
     assert report.resumed == 16 and report.embedded == report.chunks > 16
-    assert not (tmp_path / "index" / index_mod.PROGRESS_DIR).exists()
+    assert not (tmp_path / "index" / folder_write.PROGRESS_DIR).exists()
     fresh = rag.ingest([small_corpus], index_dir=tmp_path / "fresh", root=small_corpus)
     assert fresh.resumed == 0
     a, b = rag.open_index(tmp_path / "index"), rag.open_index(tmp_path / "fresh")
     assert [c.id for c in a.chunks] == [c.id for c in b.chunks]
-    assert np.allclose(a.stored.vectors, b.stored.vectors, atol=1e-5)
+    assert np.allclose(a.store.vectors, b.store.vectors, atol=1e-5)
     assert "sidor" in report.lines()[1] and "beslutsfakta" in report.lines()[1]
 
 

@@ -57,8 +57,8 @@ def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
     pg, folder = rag.open_index(pg_url), rag.open_index(tmp_path / "index")
     assert sorted(pg_report.added) == sorted(SMALL) and pg_report.chunks == len(folder.chunks)
     assert sorted(c.to_dict().items() for c in pg.chunks) == sorted(c.to_dict().items() for c in folder.chunks)
-    assert sorted(json.dumps(f.to_dict(), sort_keys=True) for f in pg.stored.facts) == \
-        sorted(json.dumps(f.to_dict(), sort_keys=True) for f in folder.stored.facts)
+    assert sorted(json.dumps(f.to_dict(), sort_keys=True) for f in pg.store.facts) == \
+        sorted(json.dumps(f.to_dict(), sort_keys=True) for f in folder.store.facts)
     assert pg.documents.keys() == folder.documents.keys()
     assert pg.source(KSAU141).text == (small_corpus / KSAU141).read_text(encoding="utf-8")
     by_id = {c.id: row for row, c in enumerate(folder.chunks)}
@@ -114,11 +114,11 @@ def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpu
     assert before.stale()
     after, fresh = before.refreshed(), rag.open_index(pg_url)
     assert not after.stale() and after.embedder is before.embedder
-    assert set(after.stored.revisions) - set(before.stored.revisions) == {KF8}
+    assert set(after.store.revisions) - set(before.store.revisions) == {KF8}
     assert [c.to_dict() for c in after.chunks] == [c.to_dict() for c in fresh.chunks]
-    assert [f.to_dict() for f in after.stored.facts] == [f.to_dict() for f in fresh.stored.facts]
+    assert [f.to_dict() for f in after.store.facts] == [f.to_dict() for f in fresh.store.facts]
     assert after.documents == fresh.documents and KALLELSE not in after.documents
-    assert after.stored.avgdl == pytest.approx(float(_rows(pg_url, "SELECT avg(n_terms) FROM paragraf_chunks")[0][0]))
+    assert after.store.avgdl == pytest.approx(float(_rows(pg_url, "SELECT avg(n_terms) FROM paragraf_chunks")[0][0]))
     assert any("gott samarbete" in c.text for c in after.chunks) and not any(c.doc == KALLELSE for c in after.chunks)
     kept = {c.id: c for c in before.chunks if c.doc == KS16}
     assert all(kept[c.id] is c for c in after.chunks if c.doc == KS16)  # not read again

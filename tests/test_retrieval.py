@@ -36,7 +36,7 @@ def test_normal_swedish_finds_ocr_passage(any_index):
 
 
 def test_compound_and_phrase_match_each_other(corpus_index, any_index):
-    lexical = corpus_index.stored.lexical
+    lexical = corpus_index.store.lexical_index
     a = set(lexical.analyzer("tiggeriförbud", query=True))
     b = set(lexical.analyzer("förbud mot tiggeri", query=True))
     assert {"tiggeri", "forbud"} <= a & b  # the compound yields the phrase's terms

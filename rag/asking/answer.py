@@ -149,7 +149,7 @@ class Answerer:
         cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in turn.passages if p.n in reply.cited]
         retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
                       "text": excerpt(h.chunk.text, RETRIEVED_CHARS)} for h in turn.hits[: self.k]]
-        models = {"embedding": self.retriever.stored.manifest.get("embedding_model", ""),
+        models = {"embedding": self.retriever.store.manifest.get("embedding_model", ""),
                   "llm": getattr(self.llm, "name", "") if self.llm else ""}
         yield Answer(question, text, reply.refused, cites, retrieved, [f.to_dict() for f in turn.facts], timings,
                      models, turn.query, reply.removed, reply.route)

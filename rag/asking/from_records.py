@@ -193,14 +193,14 @@ class RecordChooser:
             return []
         kind, role = q.record
         rank = {h.chunk.id: r for r, h in enumerate(hits)}
-        candidates = [f for f in self.retriever.stored.facts
+        candidates = [f for f in self.retriever.store.facts
                       if f.kind == kind and (role is None or f.details.get("roll") == role)]
         if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)"
             wanted = "reservation" if re.search(r"reserv", fold(q.text)) else "särskilt yttrande"
             candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
         elif kind in {"reservation", "särskilt yttrande"} and q.organs:
             # another body's decision, listed in the beslutsunderlag: "Miljönämndens beslut … Särskilt yttrande (SD)"
-            candidates += [f for f in self.retriever.stored.facts if f.kind == "beslutsunderlag"
+            candidates += [f for f in self.retriever.store.facts if f.kind == "beslutsunderlag"
                            and any(n["typ"] == kind for n in f.details.get("noter", []))
                            and not any(same_organ(o, f.organ or "") for o in q.organs)
                            and any(same_organ(o, body) for o in q.organs for body in organs_in(f.text))

@@ -1,10 +1,14 @@
-"""Store: embedding and indexing chunks and records, in a folder (FAISS + BM25) or in PostgreSQL
-with pgvector; the workers that prepare files for either."""
+"""Store: embedding and indexing chunks and records, in a folder (FAISS + BM25) or in PostgreSQL with
+pgvector, behind one protocol (protocol.py); one ingest loop over either, and the workers that prepare
+files for it."""
 from __future__ import annotations
 
-from .index import check_compatible, FLAT_LIMIT, IndexError_, IndexWriteError, IngestReport, StoredIndex
+from .ingest import at, ingest
 from .lexical import QUERY_SYNONYMS, STOPWORDS, SwedishAnalyzer, synonyms
-from .postgres import DatabaseAway, is_url
+from .pg_store import DatabaseAway
+from .postgres import is_url
 from .prepare import prepare
+from .protocol import check_compatible, Filters, IndexError_, IndexWriteError, IngestReport, Store
 
-__all__ = ["check_compatible", "DatabaseAway", "FLAT_LIMIT", "IndexError_", "IndexWriteError", "IngestReport", "is_url", "prepare", "QUERY_SYNONYMS", "STOPWORDS", "StoredIndex", "SwedishAnalyzer", "synonyms"]
+__all__ = ["at", "check_compatible", "DatabaseAway", "Filters", "IndexError_", "IndexWriteError", "ingest",
+           "IngestReport", "is_url", "prepare", "QUERY_SYNONYMS", "STOPWORDS", "Store", "SwedishAnalyzer", "synonyms"]

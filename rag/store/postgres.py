@@ -3,7 +3,7 @@ field, the vector, a tsvector), decision-fact records and the manifest in tables
 pgvector's HNSW index (cosine), lexical search by Postgres full-text search under the 'swedish'
 configuration over the product's own normalisation (OCR repair, compound parts, party names), filters
 as SQL conditions of the same query. Each document is written in one transaction: a crash leaves it old
-or new, never half, and nothing else is rewritten.
+or new, never half, and nothing else is rewritten. pg_store.py makes these a Store and a Writer.
 
     python -m rag ingest corpus --index postgresql://user@host/db
 """
@@ -18,8 +18,8 @@ import numpy as np
 
 from ..parsing import CHUNKER_VERSION, Chunk
 from ..records import Fact
-from ..genre import beteckning_key
-from .index import ANALYZER_VERSION, FORMAT_VERSION, IndexError_, IngestReport, check_compatible
+from ..genre import ORGAN_ABBREV, beteckning_key
+from .protocol import IndexError_
 from .lexical import SwedishAnalyzer
 from ..normalize import fold
 
@@ -72,49 +72,14 @@ def connect(url: str):
     try:
         conn = psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise IndexError_(f"PostgreSQL svarar inte ({_safe(url)}): {str(exc).strip().splitlines()[0][:160]}") from exc
+        raise IndexError_(f"PostgreSQL svarar inte ({safe_url(url)}): {str(exc).strip().splitlines()[0][:160]}") from exc
     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     conn.commit()
     register_vector(conn)
     return conn
 
 
-class DatabaseAway(RuntimeError):
-    """str() is the Swedish reason: the server does not answer (restarting, stopped, unreachable)."""
-
-
-def pool(url: str, size: int = 4):
-    """Connections for a serving instance: each one checked before use and replaced when the server restarted.
-    DatabaseAway when the server does not answer now; the pool reconnects by itself once it is back."""
-    from pgvector.psycopg import register_vector
-    from psycopg_pool import ConnectionPool
-
-    connect(url).close()  # the vector extension exists, and a clear reason when the server is away
-    connections = ConnectionPool(url, min_size=1, max_size=size, open=False, configure=register_vector,
-                                 check=ConnectionPool.check_connection, kwargs={"connect_timeout": 10},
-                                 reconnect_timeout=0, name="paragraf")
-    connections.open(wait=True, timeout=30)
-    return connections
-
-
-def reachable(url: str) -> str | None:
-    """None when the server answers within 3 s; the Swedish reason otherwise."""
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.OperationalError as exc:
-        return str(away(url, exc))
-    return None
-
-
-def away(url: str, exc: Exception) -> DatabaseAway:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-    return DatabaseAway(f"Databasen svarar inte just nu ({_safe(url)}: {first}). Försök igen om en stund.")
-
-
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     import re
 
@@ -284,8 +249,6 @@ def source(conn, doc_id: str) -> tuple[str, str] | None:
 
 def where(f) -> tuple[str, list]:
     """A Filters as an SQL condition over paragraf_chunks, with its parameters."""
-    from ..genre import ORGAN_ABBREV
-
     parts, params = ["TRUE"], []
     if f.organ:
         parts.append("organ_key = %s")
@@ -407,99 +370,3 @@ def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) ->
             "chunker_version": CHUNKER_VERSION, "analyzer_version": analyzer_version,
             "dense_index": "pgvector HNSW (cosine)", "lexical_index": "PostgreSQL full-text search ('swedish')",
             "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
-
-
-def ingest(paths: list[Path], url: str, root: Path, embed_model: str, max_file_mb: float = 50,
-           rebuild: bool = False, batch_size: int = 32, progress=None, show_bar: bool = True, step=None):
-    """As the folder index's ingest, but document by document: each one changed is embedded and written
-    in its own transaction, so an interrupted ingest keeps what it finished and a re-run goes on."""
-    import sys
-
-    from ..models import load_embedder
-    from .index import kept_out_of_scope, scan
-
-    say = progress or (lambda msg: print(msg, file=sys.stderr))
-    report, t0, root = IngestReport(), time.perf_counter(), root.absolute()
-    embedder = load_embedder(embed_model)
-    conn = connect(url)
-    try:
-        _prepare_tables(conn, url, embed_model, embedder, root, rebuild)
-        old_docs = documents(conn)
-        conn.commit()  # no transaction (and its locks) stays open during the long part
-        found = scan(paths, root, old_docs)
-        report.unchanged.extend(found.unchanged)
-        if found.todo:
-            say(f"läser, bäddar in och skriver {len(found.todo)} dokument till {_safe(url)} med {embed_model} …")
-        seen = set(found.unchanged) | _write_changed(conn, found, root, embedder, old_docs, report,
-                                                     int(max_file_mb * 1_000_000), batch_size, show_bar, step)
-        for doc_id in old_docs:
-            if doc_id not in seen and not kept_out_of_scope(doc_id, root, paths):
-                remove_document(conn, doc_id)
-                report.removed.append(doc_id)
-        _count(conn, report)
-    finally:
-        conn.close()
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-def _prepare_tables(conn, url: str, embed_model: str, embedder, root: Path, rebuild: bool) -> None:
-    """Tables there and migrated, the manifest this ingest's; another embedding model is refused."""
-    if rebuild:
-        drop_all(conn)
-    old = manifest(conn)
-    if old.get("embedding_model"):
-        try:
-            check_compatible({**old, "documents": {}}, embed_model, embedder.fingerprint, Path(_safe(url)))
-        except IndexError_ as exc:
-            raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
-                                               f"python -m rag ingest --index {_safe(url)} --rebuild")) from exc
-    migrate(conn, embedder.dim)
-    with conn.transaction():
-        set_manifest(conn, {**manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
-                            "corpus_root": str(root)})
-
-
-def _write_changed(conn, found, root: Path, embedder, old_docs: dict, report: IngestReport, max_bytes: int,
-                   batch_size: int, show_bar: bool, step) -> set[str]:
-    """Read, embed and write each new or changed file, one transaction each; the doc ids that read (one whose
-    write failed stays as it was, so it is not removed either)."""
-    import psycopg
-    from tqdm import tqdm
-
-    from ..models import default_lexicon
-    from .prepare import prepare_all
-
-    analyzer, written = SwedishAnalyzer(default_lexicon()), set()
-    bar = tqdm(total=len(found.todo), unit="fil", desc="läser och bäddar in", disable=not show_bar or not found.todo)
-    for n, result in enumerate(prepare_all(found.todo, root, max_bytes), 1):
-        bar.update(1)
-        if step:
-            step("läser", len(found.unchanged) + n, len(found.files))
-        if result.error:  # a file indexed before that no longer reads goes, as in the folder index
-            report.errors.append(result.error)
-            continue
-        written.add(result.doc_id)
-        vectors = embedder.passages([c.search_text for c in result.chunks], batch_size=batch_size)
-        try:
-            write_document(conn, result.doc_id, result.sha256, result.summary, result.text, result.chunks,
-                           vectors, result.facts, analyzer)
-        except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
-            report.errors.append(f"{result.doc_id}: could not be written ({type(exc).__name__}: "
-                                 f"{str(exc).splitlines()[0][:120]})")
-            continue
-        report.embedded += len(result.chunks)
-        (report.updated if result.doc_id in old_docs else report.added).append(result.doc_id)
-    bar.close()
-    return written
-
-
-def _count(conn, report: IngestReport) -> None:
-    docs = documents(conn)
-    if not docs:
-        raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
-    report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
-    report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
-    conn.commit()
-    report.pages = sum(d.get("pages") or 0 for d in docs.values())
-    report.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in docs.values())

@@ -1,0 +1,233 @@
+"""The Postgres index as a Store and a Writer: an app instance keeps the chunks and records without their
+vectors and searches in SQL (postgres.py); an ingest writes each document in its own transaction, so an
+interrupted one keeps what it finished and a re-run goes on."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from ..models import EmbeddingModel, default_lexicon
+from ..reading import ReadError, SourceText
+from . import postgres
+from .folder import FLAT_LIMIT
+from .lexical import SwedishAnalyzer
+from .protocol import ANALYZER_VERSION, FORMAT_VERSION, Filters, IndexError_, IngestReport, check_compatible
+
+
+class DatabaseAway(RuntimeError):
+    """str() is the Swedish reason: the server does not answer (restarting, stopped, unreachable)."""
+
+
+def pool(url: str, size: int = 4):
+    """Connections for a serving instance: each one checked before use and replaced when the server restarted.
+    DatabaseAway when the server does not answer now; the pool reconnects by itself once it is back."""
+    from pgvector.psycopg import register_vector
+    from psycopg_pool import ConnectionPool
+
+    postgres.connect(url).close()  # the vector extension exists, and a clear reason when the server is away
+    connections = ConnectionPool(url, min_size=1, max_size=size, open=False, configure=register_vector,
+                                 check=ConnectionPool.check_connection, kwargs={"connect_timeout": 10},
+                                 reconnect_timeout=0, name="paragraf")
+    connections.open(wait=True, timeout=30)
+    return connections
+
+
+def reachable(url: str) -> str | None:
+    """None when the server answers within 3 s; the Swedish reason otherwise."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        return str(away(url, exc))
+    return None
+
+
+def away(url: str, exc: Exception) -> DatabaseAway:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    return DatabaseAway(f"Databasen svarar inte just nu ({postgres.safe_url(url)}: {first}). Försök igen om en stund.")
+
+
+class PgStore:
+    """Search in a Postgres index: candidates and their scores from SQL. The instance sees other instances'
+    writes (`stale`) and follows them reading only what changed (`refreshed`)."""
+
+    def __init__(self, url: str, analyzer: SwedishAnalyzer | None = None, previous: postgres.PgContents | None = None,
+                 connections=None) -> None:
+        self.url = url
+        self._pool = connections or pool(url)
+        self.analyzer = analyzer or SwedishAnalyzer(default_lexicon())
+        self.contents: postgres.PgContents = self._db(postgres.load, previous)
+        self.manifest, self.chunks, self.facts = self.contents.manifest, self.contents.chunks, self.contents.facts
+        self.warning: str | None = None
+        self._row = {c.id: i for i, c in enumerate(self.chunks)}
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
+    @property
+    def revisions(self) -> dict[str, int]:
+        return self.contents.revisions
+
+    @property
+    def avgdl(self) -> float:
+        return self.contents.avgdl
+
+    def _db(self, fn, *args):
+        """`fn(connection, *args)` on a checked connection of the pool; once more on a fresh one when the
+        server went away under it (a restart); DatabaseAway, with its Swedish reason, when it is away now."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        for attempt in (1, 2):
+            try:
+                with self._pool.connection(timeout=5) as conn:
+                    return fn(conn, *args)
+            except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+                if attempt == 2:
+                    raise away(self.url, exc) from exc
+                self._pool.check()  # drop the connections the restart closed
+
+    def refreshed(self) -> PgStore:
+        """The index as the database holds it now: only the documents changed since are read; the analyzer
+        and connections are this one's."""
+        return PgStore(self.url, self.analyzer, self.contents, self._pool)
+
+    def reachable(self) -> str | None:
+        """A connection of its own, so that a health check neither waits for the pool nor takes from it."""
+        return reachable(self.url)
+
+    def stale(self) -> bool:
+        return self._db(postgres.revision) != self.contents.revision
+
+    def where(self, f: Filters) -> tuple[str, list]:
+        return postgres.where(f) if f.active() else ("TRUE", [])
+
+    def _rows(self, ids: list[str]) -> list[int]:
+        return [self._row[i] for i in ids if i in self._row]
+
+    def dense(self, q: np.ndarray, where: tuple[str, list], n: int) -> list[int]:
+        return self._rows(self._db(postgres.dense, q, where, n, len(self.chunks) <= FLAT_LIMIT))
+
+    def lexical(self, query: str, where: tuple[str, list], n: int) -> tuple[list[int], postgres.Bm25Query | None]:
+        """Rows best first, and the question's BM25 terms (for the candidates' scores)."""
+        bm = self._db(postgres.bm25_query, self.analyzer, query, len(self.chunks), self.contents.avgdl)
+        return self._rows(self._db(postgres.lexical, bm, where, n)), bm
+
+    def scores(self, q: np.ndarray | None, lexical: postgres.Bm25Query | None, rows: np.ndarray):
+        got = self._db(postgres.scores, q, lexical, [self.chunks[i].id for i in rows])
+        both = np.array([got.get(self.chunks[i].id, (0.0, 0.0)) for i in rows], dtype=np.float32).reshape(-1, 2)
+        return (both[:, 0] if q is not None else None), (both[:, 1] if lexical is not None else None)
+
+    def vector(self, row: int) -> np.ndarray:
+        v = self._db(postgres.vector, self.chunks[row].id)
+        return v if v is not None else np.zeros(int(self.manifest.get("dim") or 0), dtype=np.float32)
+
+    def source(self, doc_id: str) -> SourceText:
+        row = self._db(postgres.source, doc_id)
+        if row is None:
+            raise ReadError(doc_id, "finns inte i indexet")
+        info = self.documents.get(doc_id, {})
+        return SourceText(doc_id, Path(doc_id), row[0], row[1], info.get("format", ""), info.get("encoding", ""))
+
+
+@dataclass
+class PgBackend:
+    """An index in a PostgreSQL database with pgvector, shared by many app instances."""
+
+    url: str
+    shared = True
+
+    @property
+    def name(self) -> str:
+        return postgres.safe_url(self.url)
+
+    def exists(self) -> bool:
+        """Whether the database holds an index (an unreachable server raises)."""
+        conn = postgres.connect(self.url)
+        try:
+            return bool(postgres.manifest(conn).get("embedding_model"))
+        finally:
+            conn.close()
+
+    def open(self, embed_model: str | None) -> PgStore:
+        conn = postgres.connect(self.url)
+        try:
+            meta = postgres.manifest(conn)
+        finally:
+            conn.close()
+        if not meta.get("embedding_model"):
+            raise IndexError_(f"no index in {self.name}; build one with `python -m rag ingest --index URL <corpus>`")
+        check_compatible(meta, embed_model, None, self.name)
+        return PgStore(self.url)
+
+    @contextmanager
+    def writer(self, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool,
+               say: Callable[[str], None], batch_size: int, step, show_bar: bool) -> Iterator[PgWriter]:
+        conn = postgres.connect(self.url)
+        try:
+            yield PgWriter(conn, self.name, embed_model, embedder, root, rebuild, batch_size)
+        finally:
+            conn.close()
+
+
+class PgWriter:
+    """Each document embedded and written as it comes, in its own transaction."""
+
+    def __init__(self, conn, name: str, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool,
+                 batch_size: int) -> None:
+        self.conn, self.embedder, self.batch_size = conn, embedder, batch_size
+        self.analyzer = SwedishAnalyzer(default_lexicon())
+        _prepare_tables(conn, name, embed_model, embedder, root, rebuild)
+        self.documents = postgres.documents(conn)
+        conn.commit()  # no transaction (and its locks) stays open during the long part
+
+    def keep(self, doc_id: str) -> None:
+        """Nothing to do: the database holds it."""
+
+    def write(self, doc) -> str | None:
+        import psycopg
+
+        vectors = self.embedder.passages([c.search_text for c in doc.chunks], batch_size=self.batch_size)
+        try:
+            postgres.write_document(self.conn, doc.doc_id, doc.sha256, doc.summary, doc.text, doc.chunks, vectors,
+                                    doc.facts, self.analyzer)
+        except psycopg.DatabaseError as exc:  # this document stays as it was; the others go on
+            return f"{doc.doc_id}: could not be written ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+        return None
+
+    def remove(self, doc_id: str) -> None:
+        postgres.remove_document(self.conn, doc_id)
+
+    def finish(self, report: IngestReport) -> None:
+        conn = self.conn
+        docs = postgres.documents(conn)
+        if not docs:
+            raise IndexError_("nothing could be read: " + ("; ".join(report.errors) or "no files found"))
+        report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
+        report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
+        conn.commit()
+        report.count_pages(docs)
+
+
+def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool) -> None:
+    """Tables there and migrated, the manifest this ingest's; another embedding model is refused."""
+    if rebuild:
+        postgres.drop_all(conn)
+    old = postgres.manifest(conn)
+    if old.get("embedding_model"):
+        try:
+            check_compatible({**old, "documents": {}}, embed_model, embedder.fingerprint, name)
+        except IndexError_ as exc:
+            raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
+                                               f"python -m rag ingest --index {name} --rebuild")) from exc
+    postgres.migrate(conn, embedder.dim)
+    with conn.transaction():
+        postgres.set_manifest(conn, {**postgres.manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
+                                     "corpus_root": str(root)})

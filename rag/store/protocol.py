@@ -1,0 +1,146 @@
+"""What every index offers, whatever holds it: a `Store` the question path searches, a `Writer` one ingest
+loop writes through, and a `Backend` that makes both; chosen once, from the index argument (a folder or a
+PostgreSQL URL, `store.at`)."""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from ..normalize import printable
+from ..parsing import CHUNKER_VERSION, Chunk
+from ..records import Fact
+from ..reading import SourceText
+
+FORMAT_VERSION = 1
+ANALYZER_VERSION = "sv-snowball-decompound-fold-prefix6-party-2"
+
+
+class IndexError_(RuntimeError):
+    """The index is missing, incompatible or unreadable; the message says what to do."""
+
+
+class IndexWriteError(IndexError_):
+    """The index folder cannot be written (read-only, full, not a folder); nothing half-written is left."""
+
+
+@dataclass
+class Filters:
+    organ: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    doc: str | None = None
+    paragraf: str | None = None
+    beteckning: str | None = None  # a committee report: '2010/11:AU1'
+    docs: frozenset[str] | None = None  # the documents a question can be about (asking/scope.py)
+
+    def active(self) -> bool:
+        return any((self.organ, self.date_from, self.date_to, self.doc, self.paragraf, self.beteckning)) \
+            or self.docs is not None
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    resumed: int = 0  # of the embedded: taken from an interrupted ingest's slices
+    facts: int = 0
+    pages: int = 0
+    ocr_pages: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        kinds: dict[str, int] = {}
+        for e in self.errors:
+            kind = e.split(": ", 1)[-1].split(" (")[0].split(";")[0][:60]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return [
+            f"{len(self.added)} nya, {len(self.updated)} ändrade, {len(self.unchanged)} oförändrade, "
+            f"{len(self.removed)} borttagna dokument; {self.chunks} stycken i indexet, "
+            f"{self.embedded} nya inbäddningar på {self.seconds:.1f} s"
+            + (f" ({self.resumed} från en avbruten körning)" if self.resumed else ""),
+            f"{self.pages} sidor, varav {self.ocr_pages} inskannade (OCR); {self.facts} beslutsfakta"
+            + (f"; fel: {len(self.errors)} ({', '.join(f'{k}: {n}' for k, n in kinds.items())})" if self.errors else ""),
+            *[f"fel: {printable(e)}" for e in self.errors],
+        ]
+
+    def count_pages(self, documents: dict[str, dict]) -> None:
+        self.pages = sum(d.get("pages") or 0 for d in documents.values())
+        self.ocr_pages = sum((d.get("metadata") or {}).get("ocr_pages", 0) for d in documents.values())
+
+
+class Store(Protocol):
+    """An opened index. Candidates are rows of `chunks`; `where` is the store's own form of a Filters,
+    made once per search and handed back to `dense` and `lexical`."""
+
+    manifest: dict
+    chunks: list[Chunk]
+    facts: list[Fact]
+    warning: str | None  # set when a damaged folder generation was passed over
+
+    @property
+    def documents(self) -> dict[str, dict]: ...
+    def where(self, filters: Filters) -> object: ...
+    def dense(self, q: np.ndarray, where: object, n: int) -> list[int]: ...
+    def lexical(self, query: str, where: object, n: int) -> tuple[list[int], object]:
+        """Rows best first, and what `scores` needs to score any candidate lexically."""
+    def scores(self, q: np.ndarray | None, lexical: object, rows: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Dense cosine and lexical score of each candidate row."""
+    def vector(self, row: int) -> np.ndarray: ...
+    def source(self, doc_id: str) -> SourceText:
+        """The document's text as indexed (chunk offsets point into it); ReadError if gone or changed."""
+    def stale(self) -> bool:
+        """True once another process changed the index since this one was opened."""
+    def refreshed(self) -> Store: ...
+    def reachable(self) -> str | None:
+        """None while the index can be read; the Swedish reason while it cannot."""
+
+
+class Writer(Protocol):
+    """One ingest's changes: documents kept, written and removed; `finish` makes them the index."""
+
+    documents: dict[str, dict]  # what the index holds now, doc id -> summary with sha256
+
+    def keep(self, doc_id: str) -> None: ...
+    def write(self, doc) -> str | None:
+        """A new or changed document (a prepare.Prepared); the reason it could not be written, or None."""
+    def remove(self, doc_id: str) -> None: ...
+    def finish(self, report: IngestReport) -> None: ...
+
+
+class Backend(Protocol):
+    """Where an index lives."""
+
+    shared: bool  # other instances may write it: it is never rebuilt by one instance starting
+
+    def exists(self) -> bool: ...
+    def open(self, embed_model: str | None) -> Store: ...
+    def writer(self, embed_model: str, embedder, root: Path, rebuild: bool, say: Callable[[str], None],
+               batch_size: int, step, show_bar: bool) -> AbstractContextManager[Writer]: ...
+
+
+def check_compatible(manifest: dict, embedder_name: str | None, fingerprint: str | None, where: Path | str) -> None:
+    problems = []
+    if manifest.get("format") != FORMAT_VERSION:
+        problems.append(f"index format {manifest.get('format')} (this version reads {FORMAT_VERSION})")
+    if manifest.get("chunker_version") != CHUNKER_VERSION:
+        problems.append(f"chunker {manifest.get('chunker_version')} (this version: {CHUNKER_VERSION})")
+    if manifest.get("analyzer_version") != ANALYZER_VERSION:
+        problems.append(f"BM25 analyzer {manifest.get('analyzer_version')} (this version: {ANALYZER_VERSION})")
+    if embedder_name and manifest.get("embedding_model") != embedder_name:
+        problems.append(f"embedding model '{manifest.get('embedding_model')}' (configured: '{embedder_name}')")
+    elif fingerprint and manifest.get("embedding_fingerprint") != fingerprint:
+        problems.append("embedding model weights changed since the index was built")
+    if problems:
+        raise IndexError_(
+            f"the index in {where} was built with " + "; ".join(problems)
+            + ". Re-ingest: `python -m rag ingest --rebuild <corpus>`"
+        )
