@@ -18,7 +18,7 @@ import pytest
 import rag
 from helpers import free_port
 from rag.parsing.chunk import chunk_document
-from rag.records.facts import extract
+from rag.records import extract
 from rag.models.lexicon import default_lexicon
 from rag.normalize import OcrRepair
 from rag.reading.read import read_file

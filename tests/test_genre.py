@@ -12,7 +12,7 @@ import pytest
 from conftest import CORPUS
 from rag.parsing.chunk import chunk_document
 from rag.records.coverage import check, check_paths
-from rag.records.facts import extract
+from rag.records import extract
 from rag.genre import organ_in, party_name, party_of_word
 from rag.reading.read import SourceText
 from rag.parsing.structure import parse

@@ -12,7 +12,7 @@ import pytest
 
 from eval.renderings import Agreement, document_html, originals, parsed, print_pdf, rasterise, render_corpus
 from rag.parsing.chunk import chunk_document
-from rag.records.facts import extract
+from rag.records import extract
 from rag.reading.read import read_file
 from rag.parsing.structure import parse
 

@@ -17,7 +17,8 @@ from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, 
 from .reading_path import (asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, report_parts,
                       restates, states_kind, vote_counts)
 from .reader import choose_sentences
-from ..records import Fact
+from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, joined, party_list
+from ..records import sentence as fact_sentence
 from ..parsing import Chunk
 from ..genre import MONTHS, PERSON, beteckning_key, without_planted
 from ..models import LLM
@@ -29,8 +30,7 @@ from .prompt import (ANSWER_TOKENS, EVIDENCE_TOKENS, chat_messages, evidence_lis
                      ranked_evidence, span_messages)
 from .reply import MODEL_BUSY, REFUSAL, Answer, Citation, Preview, explain_terms
 from .quotes import best_passage, best_sentence, covers, quotable, quote, typed
-from .from_records import (CONTENT_RECORDS, COUNTED, MEMBER_LISTS, RecordChooser, fact_sentence, for_parties, joined,
-                           opening, part_item, party_list, word_keys, word_match)
+from .from_records import RecordChooser, for_parties, opening, part_item, word_keys, word_match
 
 RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer

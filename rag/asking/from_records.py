@@ -7,10 +7,10 @@ import json
 import re
 from dataclasses import replace
 
-from ..genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PARTY_NAMES, beteckning_key, date_in_words
+from ..genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, beteckning_key, date_in_words
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import Fact
+from ..records import COUNTED, MEMBER_LISTS, Fact
 from .question import Question, organs_in, same_organ
 from .retrieve import Retriever
 
@@ -21,71 +21,6 @@ FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names 
 
 
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
-
-
-def joined(items: list[str]) -> str:
-    """'A', 'A och B', 'A, B och C'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
-
-
-def names_of(persons: list[dict]) -> str:
-    return joined([f"{p['name']} ({p['party']})" if p.get("party") else p["name"] for p in persons])
-
-
-def party_list(parties: list[str]) -> str:
-    return joined([f"{PARTY_NAMES.get(p, p)} ({p})" for p in parties if p])
-
-
-def fact_sentence(f: Fact) -> str:
-    """One plain Swedish sentence stating a record exactly; the LLM may rephrase it, never change it."""
-    d = f.details
-    where = f" ({f.bilaga})" if f.bilaga else ""
-    if "rubrik" in d and f.kind in {"reservation", "särskilt yttrande"}:  # a committee report's, numbered
-        head = f"{'Reservation' if f.kind == 'reservation' else 'Särskilt yttrande'} {d.get('nummer') or ''}".strip()
-        about = ", ".join(x for x in (d["rubrik"], f"punkt {d['punkt']}" if d.get("punkt") else "") if x)
-        return f"{head} ({about}) lämnades av {names_of(f.persons) or party_list(f.parties)}."
-    if f.kind == "särskilt yttrande":
-        joint = "ett gemensamt särskilt yttrande" if d.get("gemensamt") else "ett särskilt yttrande"
-        s = f"{party_list(f.parties)} lämnade {joint}{where}, genom {names_of(f.persons)}."
-        if d.get("inkommit") is False:
-            s += " Yttrandet hade inte inkommit vid tidpunkten för justering."
-        if d.get("instämmande"):
-            s += f" {names_of(d['instämmande'])} instämde i yttrandet."
-        return s
-    if f.kind == "reservation":
-        s = f"{names_of(f.persons) or party_list(f.parties)} reserverade sig"
-        s += f" mot {d['mot']}" if d.get("mot") else ""
-        s += f" till förmån för {d['till förmån för']}" if d.get("till förmån för") else ""
-        return s + "."
-    if f.kind == "omröstning":
-        s = f"Omröstningen slutade {d.get('ja')} ja-röster mot {d.get('nej')} nej-röster"
-        s += f" och {d['avstår']} avstod" if d.get("avstår") else ""
-        if d.get("voteringsproposition"):
-            s += " (ja för {ja}, nej för {nej})".format(**d["voteringsproposition"])
-        s += f"; beslutet blev enligt {d['beslutar enligt']}." if d.get("beslutar enligt") else "."
-        if d.get("propositionsordning"):
-            s += " Propositionsordning: " + "; ".join(d["propositionsordning"]) + "."
-        for vote in ("ja", "nej", "avstår"):
-            voters = [r for r in d.get("upprop", []) if r["röst"] == vote]
-            if voters:
-                s += f" {vote.capitalize()}: {names_of(voters)}."
-        return s
-    if f.kind == "deltar i beslutet":
-        return f"I beslutet deltog {names_of(f.persons)}."
-    if f.kind == "avstår från ställningstagande":
-        by_reason: dict[str, list[dict]] = {}
-        for p in f.persons:
-            by_reason.setdefault(d.get("skäl", {}).get(p["name"], ""), []).append(p)
-        return " ".join(f"{names_of(ps)} avstod från ställningstagande{reason(r)}." for r, ps in by_reason.items())
-    if f.kind == "roll" and d.get("roll") == "undertecknare":
-        return f"På utskottets vägnar undertecknade {names_of(f.persons)}."
-    if f.kind == "roll":
-        part = f" för {d['paragrafer']}" if d.get("paragrafer") else ""
-        return f"{d.get('roll', '').capitalize()} var {names_of(f.persons)}{part}."
-    text = f.text if f.text.endswith((".", "”", "\"", "!", "?")) else f.text + "."
-    if f.kind in PLACED_KINDS and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
-        return f"§ {f.paragraf}{f' {f.title}' if f.title else ''}: {text}"
-    return text
 
 
 def of_report(q: Question, fact: Fact) -> bool:
@@ -105,34 +40,12 @@ def part_item(kind: str, nummer: str, parties: list[str], punkt: str) -> str:
     return f"{COUNTED[kind][0]} {nummer}".strip() + (f" ({about})" if about else "")
 
 
-def reason(text: str) -> str:
-    """'Avstår från ställningstagande under punkt 7.' -> ' under punkt 7'; '…, se särskilda yttranden' kept."""
-    rest = re.sub(r"^\s*avstår från ställningstagande\s*", "", text, flags=re.I).strip(" .,")
-    return f" ({rest})" if rest.startswith("se ") else f" {rest}" if rest else ""
-
-
 def for_parties(f: Fact, parties: tuple[str, ...]) -> Fact:
     """A list of members told only for the parties the question names ('Vilka ledamöter från MP …')."""
     if f.kind not in MEMBER_LISTS or not parties:
         return f
     persons = [p for p in f.persons if p.get("party") in parties]
     return replace(f, persons=persons, parties=list(dict.fromkeys(p["party"] for p in persons))) if persons else f
-
-
-# records that list members with their parties
-MEMBER_LISTS = {"deltar i beslutet", "avstår från ställningstagande"}
-
-
-# records a question may count in a named report, singular and plural
-COUNTED = {"reservation": ("reservation", "reservationer"), "särskilt yttrande": ("särskilt yttrande", "särskilda yttranden")}
-
-
-# records whose text is what a content question asks for ('Vad föreslår utskottet om …?')
-CONTENT_RECORDS = {"förslag"}
-
-
-# records whose sentence does not name the matter it is about
-PLACED_KINDS = {"omedelbar justering", "ajournering", "bordläggning", "återremiss", "deltar inte i beslutet", "acklamation"}
 
 
 def date_fits(q: Question, date: str | None) -> bool:

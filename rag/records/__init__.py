@@ -1,8 +1,12 @@
 """Records: the decision facts a document states (särskilda yttranden, reservationer, votes, jäv,
-roles …), and the check of what the parser found against what a document says of itself."""
+roles …), a module per kind (kinds/), and the check of what the parser found against what a document
+says of itself."""
 from __future__ import annotations
 
 from .coverage import check_paths, Coverage, PLANTED_NOTE, summary
-from .facts import extract, Fact
+from .extract import extract
+from .fact import Fact, joined, Kind, names_of, party_list
+from .kinds import CONTENT_RECORDS, COUNTED, KINDS, MEMBER_LISTS, sentence
 
-__all__ = ["check_paths", "Coverage", "extract", "Fact", "PLANTED_NOTE", "summary"]
+__all__ = ["check_paths", "CONTENT_RECORDS", "COUNTED", "Coverage", "extract", "Fact", "joined", "Kind", "KINDS",
+           "MEMBER_LISTS", "names_of", "party_list", "PLANTED_NOTE", "sentence", "summary"]

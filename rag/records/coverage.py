@@ -13,7 +13,8 @@ from pathlib import Path
 from ..parsing import Attendance
 from ..parsing import announced
 from ..parsing import chunk_document
-from .facts import Fact, extract
+from .extract import extract
+from .fact import Fact
 from ..genre import BETECKNING, NAME, PERSON
 from ..normalize import OcrRepair, printable
 from ..reading import ReadError, read_file, walk
