@@ -118,14 +118,25 @@ def test_every_package_is_installed_with_its_data():
 
 
 def test_no_function_longer_than_a_screen():
-    """A function longer than 60 lines does more than one thing (issue 32; modules over 400 lines are
-    still being split, so only functions are held to it yet)."""
+    """A function longer than 60 lines does more than one thing."""
     long = []
     for path in RAG.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 60:
                 long.append(f"{module_name(path)}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert long == []
+
+
+# modules still over the limit, each with the work that splits it; a module listed here that is no longer
+# too long fails the test as well, so the list only shrinks
+TOO_LONG = {"rag.asking.answer": "issue 32: the answer step that reads evidence from its sources"}
+MODULE_LINES = 400
+
+
+def test_no_module_longer_than_it_can_be_read():
+    long = {module_name(p): n for p in RAG.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MODULE_LINES}
+    assert set(long) == set(TOO_LONG), long
 
 
 def test_no_local_name_hides_a_function_the_same_function_calls():
