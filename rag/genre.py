@@ -106,6 +106,48 @@ def organ_from_value(value: str) -> str | None:
     return organ_in(value[:1].upper() + value[1:])
 
 
+# organs as a question (folded) names them: 'barn- och utbildningsnamnden', 'tekniska namnden',
+# 'namnden for vard & omsorg', 'arbetsutskottets'; a bare 'namnden' names no organ in particular
+_ORGAN_SUFFIX = "(?:" + "|".join(_ORGANS["question_stems"]) + ")"
+ORGAN_NAMED = re.compile(
+    rf"\b{_ORGAN_SUFFIX}(?:en|et) for [a-z]+(?: (?:&|och) [a-z]+)?"
+    rf"|\b(?:[a-z]+- (?:och|&) )?[a-z]*{_ORGAN_SUFFIX}[a-z]*"
+    rf"|\b(?!(?:{'|'.join(_ORGANS['not_names'])})\b)[a-z]+a {_ORGAN_SUFFIX}[a-z]*")
+GENERIC_ORGAN = re.compile(rf"^{_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
+
+
+def organ_key(phrase: str) -> tuple[str, frozenset[str]]:
+    """('namnd', {'teknisk'}) for 'tekniska nämnden': the kind of body and the words that tell it apart."""
+    f = fold(phrase)
+    kind = re.findall(_ORGAN_SUFFIX, f)
+    kind = kind[-1] if kind else ""
+    words = set()
+    for w in re.findall(r"[a-z]+", re.sub(rf"{_ORGAN_SUFFIX}[a-z]*", " ", f)):
+        if w not in _ORGANS["question_joiners"] and len(w) >= 3:
+            words.add(w[:-1] if w.endswith(("a", "s")) and len(w) > 5 else w)
+    return kind, frozenset(words)
+
+
+def organs_in(text: str) -> list[str]:
+    """Every specific organ a (folded) text names, as phrases."""
+    return [m.group(0) for m in ORGAN_NAMED.finditer(fold(text)) if not GENERIC_ORGAN.match(m.group(0))]
+
+
+def same_organ(named: str, other: str) -> bool:
+    """'tekniska nämnden' ~ 'Nämnden för Teknik'; 'arbetsutskottets' ~ 'Kommunstyrelsens arbetsutskott'."""
+    kind, words = organ_key(named)
+    phrases = organs_in(other) or [other]
+    okind, owords = organ_key(phrases[-1])  # the head: 'Kommunstyrelsens arbetsutskott' is an utskott
+    if kind != okind:
+        return False
+    return all(any(_stem_match(w, o) for o in owords) for w in words)
+
+
+def _stem_match(a: str, b: str) -> bool:
+    n = min(len(a), len(b), 5)
+    return a == b if n < 4 else a[:n] == b[:n]
+
+
 FRONT_MATTER: dict[str, list[str]] = {k: [fold(x) for x in v] for k, v in _DATA["front_matter"].items()}
 
 
@@ -238,6 +280,7 @@ TIME_UNITS: list[str] = _A["time_units"]
 MEASURE_UNITS: list[str] = _A["measure_units"]
 MONEY_WORDS: tuple[str, ...] = tuple(_A["money_words"])
 SHARE_WORDS: tuple[str, ...] = tuple(_A["share_words"])
+GENERIC_ANSWER_WORDS: set[str] = set(_A["generic_words"])
 RELATION_WORDS: tuple[str, ...] = tuple(_A["relation_words"])
 PROCEDURE_ACTS: tuple[str, ...] = tuple(_A["procedure_acts"])
 PROCEDURE_WORDS: tuple[str, ...] = PROCEDURE_ACTS + tuple(_A["procedure_bodies"])

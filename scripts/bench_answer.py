@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import rag  # noqa: E402
 from rag.asking.answer import Answerer  # noqa: E402
-from rag.asking.cite import Passage  # noqa: E402
+from rag.asking.passages import Passage  # noqa: E402
 from rag.models.llm import load_llm  # noqa: E402
 from retrieval_questions import QUESTIONS  # noqa: E402
 

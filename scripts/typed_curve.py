@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.asking.cite import Passage  # noqa: E402
+from rag.asking.passages import Passage  # noqa: E402
 from rag.asking.evidence import TYPED, rank, supported_value, term_weights  # noqa: E402
 from rag.asking.question import analyze  # noqa: E402
 from rag.asking.retrieve import Filters  # noqa: E402

@@ -11,7 +11,8 @@ import pytest
 import rag
 from rag.asking.reply import REFUSAL, Answer, Preview
 from rag.asking.answer import Answerer
-from rag.asking.cite import Passage, check, split_sentences
+from rag.asking.cite import check, split_sentences
+from rag.asking.passages import Passage
 from rag.models.llm import load_llm
 
 from conftest import CORPUS, KS16, ROOT, index_env

@@ -157,7 +157,7 @@ def test_chunks_are_capped_and_prompts_fit_the_context(corpus_index, tmp_path, r
     assert len(chunks) > 100 and max(len(c.text) for c in chunks) <= 2 * MAX_CHARS
     assert all(src.text[c.start:c.end] == c.text for c in chunks)
     answerer = Answerer(corpus_index, load_llm(TEST_LLM, n_ctx=4096))
-    from rag.asking.cite import Passage
+    from rag.asking.passages import Passage
 
     huge = Passage(1, "x", "lang.txt", "lang.txt", "ord " * 50_000, "ord " * 50_000, "")
     messages = answerer.prompt("Vad står det i ordlistan?", [huge])

@@ -9,9 +9,11 @@ import pytest
 from conftest import CORPUS
 from rag.asking.reply import REFUSAL
 from rag.asking.answer import Answerer
-from rag.asking.cite import Passage, passage_sentences, support
+from rag.asking.cite import support
+from rag.asking.passages import Passage, passage_sentences
 from rag.asking.evidence import asked_values, stated, values
-from rag.asking.question import analyze, same_organ
+from rag.asking.question import analyze
+from rag.genre import same_organ
 from rag.asking.scope import Scope
 
 J2016 = "jonkoping/barn-och-utbildningsnamnden-2016-01-26.md"

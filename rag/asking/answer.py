@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
-from .cite import Passage, check, names_in
+from .cite import check
+from .passages import Passage, names_in
 from .evidence import (GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding,
                        named_elsewhere, rank, supported_value, term_weights)
 from .reading_path import (asks, holds_kind, kind_of, number_fits, parties_of_kind, read_span, report_parts,

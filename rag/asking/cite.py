@@ -14,36 +14,16 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..genre import PARTY_NAMES, RELATION_WORDS
-from ..store import STOPWORDS
 from ..normalize import fold
+from .passages import NAME, WORD, Passage, content_terms, passage_sentences
 
 _MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])|\n+")
-_WORD = re.compile(r"[0-9a-zåäöéü§]+(?:[-:][0-9a-zåäö]+)*", re.I)
 _NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
-_NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+\b")
-_GENERIC = {"kommunstyrelsen", "kommunfullmäktige", "nämnden", "beslut", "beslutet", "dokumenten", "framgår",
-            "enligt", "också", "finns", "gäller", "ärendet", "paragraf", "bilaga", "även", "samt", "fullmäktige",
-            "skriver", "säger", "anser", "tycker", "står", "sitt", "sådant"}
-_STOP = {fold(w) for w in STOPWORDS | _GENERIC}
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
 EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
 EMBED_MIN_LEXICAL = 0.3
-# sentence ends, list items and the lines of a table cell ('<br>'); blank lines are decided in code
-_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(])|\n(?=[-•*|])|<br\s*/?>")
-_BLANK = re.compile(r"\n\s*\n\s*")
 _PARTY_AFTER = re.compile(r"\s*\((" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")\)")
-
-
-@dataclass
-class Passage:
-    n: int  # the number shown to the model, 1-based
-    chunk_id: str
-    doc: str
-    locator: str
-    text: str  # original text, shown and quoted
-    norm: str  # normalised text, compared
-    title: str = ""  # the § title: what the passage is about when its own text does not say
 
 
 @dataclass
@@ -70,16 +50,6 @@ class CheckResult:
         return " ".join(s.text + "".join(f" [{n}]" for n in s.cited) for s in self.kept)
 
 
-def content_terms(text: str) -> set[str]:
-    """Six-letter prefixes of the folded content words: a cheap, inflection-tolerant comparison."""
-    out: set[str] = set()
-    for w in _WORD.findall(fold(text)):
-        if w in _STOP or len(w) < 3:
-            continue
-        out.add(w[:6])
-    return out
-
-
 def split_sentences(text: str) -> list[tuple[str, list[int]]]:
     """(sentence without markers, marker numbers) for each sentence of a model's answer."""
     out: list[tuple[str, list[int]]] = []
@@ -104,7 +74,7 @@ def support(sentence: str, passage: Passage) -> float:
     for num in _NUMBER.findall(sentence):
         if num not in target and num.replace(",", ".") not in target:
             return 0.0
-    for m in _NAME.finditer(sentence):
+    for m in NAME.finditer(sentence):
         parts = [p for p in re.split(r"[ -]", fold(m.group(0))) if len(p) > 2]
         if m.start() == 0 or sentence[:m.start()].rstrip().endswith((":", "”", "\"")):
             parts = parts[1:]  # a sentence-initial capital is not part of a name
@@ -114,38 +84,18 @@ def support(sentence: str, passage: Passage) -> float:
         return 0.0
     words = content_terms(sentence)
     if not words:  # only short or generic words ("JM AB."): they must still be in the passage text
-        tokens = {w for w in _WORD.findall(fold(sentence)) if len(w) >= 2}
+        tokens = {w for w in WORD.findall(fold(sentence)) if len(w) >= 2}
         text = fold(passage.norm)
         return sum(1 for w in tokens if re.search(rf"\b{re.escape(w)}\b", text)) / len(tokens) if tokens else 0.0
     have = content_terms(passage.norm)  # the text itself: echoing a locator is not an answer
     return len(words & have) / len(words)
 
 
-def names_in(text: str) -> list[str]:
-    """Capitalised runs of two or more words: the persons (and companies) a sentence names."""
-    return [m.group(0) for m in _NAME.finditer(text)]
-
-
-def passage_sentences(text: str) -> list[str]:
-    """A passage's sentences and list items. A blank line ends one unless the text runs on across it
-    (a page or a PDF's layout broke it: 'Med instämmande av ⏎⏎ Anders Pripp (SD)', '… för hela året
-    ⏎⏎ uppgår till …')."""
-    blocks: list[str] = []
-    for block in _BLANK.split(text):
-        last = blocks[-1].rstrip() if blocks else ""
-        words = last.split()
-        if last and (block[:1].islower() or last.endswith(",") or words and words[-1].lower() in STOPWORDS):
-            blocks[-1] = f"{last} {block}"
-        else:
-            blocks.append(block)
-    return [s.strip() for b in blocks for s in _PASSAGE_SENTENCE.split(b) if len(s.strip()) > 3]
-
-
 def _relations_held(sentence: str, passage: Passage) -> bool:
     """A person named with a role, an action or a party ('NN (SD) var sekreterare') needs one sentence
     of the passage that names the person with each of them."""
     folded = fold(sentence)
-    persons = list(_NAME.finditer(sentence))
+    persons = list(NAME.finditer(sentence))
     if not persons:
         return True
     relations = [w for w in RELATION_WORDS if re.search(rf"\b{w}", folded)]
@@ -194,7 +144,7 @@ def cited_spans(passage_text: str, answer: str) -> list[tuple[int, int]]:
     terms = content_terms(answer)
     numbers = set(_NUMBER.findall(answer))
     spans = []
-    for m in _WORD.finditer(passage_text):
+    for m in WORD.finditer(passage_text):
         word = m.group()
         if (word.isdigit() and word in numbers) or content_terms(word) & terms:
             spans.append((m.start(), m.end()))

@@ -14,12 +14,13 @@ from functools import lru_cache
 
 import Stemmer
 
-from .cite import Passage, passage_sentences
+from .passages import Passage, passage_sentences
 from ..genre import (AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES, SHARE_WORDS, TIME_UNITS,
                     date_in_words)
 from ..store import QUERY_SYNONYMS, STOPWORDS
 from ..normalize import fold, path_words
-from .question import Question, organ_key, organs_in, same_organ
+from .question import Question
+from ..genre import organ_key, organs_in, same_organ
 
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's

@@ -11,7 +11,8 @@ from ..genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, beteckning_key, d
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact
-from .question import Question, organs_in, same_organ
+from .question import Question
+from ..genre import organs_in, same_organ
 from .retrieve import Retriever
 
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits

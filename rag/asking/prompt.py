@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Callable
 
 from ..parsing import cut_at_space
-from .cite import Passage
+from .passages import Passage
 from .evidence import Evidence, label, rank
 from .question import Question
 

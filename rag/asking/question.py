@@ -10,20 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..genre import (ORGAN_ABBREV, ANSWER_TYPES, CONTENT_QUESTION, FOLLOW_UP, INTENT_WORD_PREFIXES, MEETING_DATE_WORDS,
-                    MEETING_WORDS, MONTHS, PARTY_NAMES, PARTY_WORD, QUESTION_REFS, RECORD_INTENTS, BETECKNING, iso_date,
-                    party_of_word)
+from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES,
+                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, PARTY_NAMES, PARTY_WORD,
+                     QUESTION_REFS, RECORD_INTENTS, iso_date, party_of_word)
 from ..store import STOPWORDS
 from ..normalize import fold
 
-_ORGAN_SUFFIX = r"(?:namnd|utskott|styrelse|beredning|fullmaktige)"
-# organs as a question (folded) names them: 'barn- och utbildningsnamnden', 'tekniska namnden',
-# 'namnden for vard & omsorg', 'arbetsutskottets'; a bare 'namnden' names no organ in particular
-_ORGAN = re.compile(
-    rf"\b{_ORGAN_SUFFIX}(?:en|et) for [a-z]+(?: (?:&|och) [a-z]+)?"
-    rf"|\b(?:[a-z]+- (?:och|&) )?[a-z]*{_ORGAN_SUFFIX}[a-z]*"
-    rf"|\b(?!(?:vilka|andra|nagra|samma|alla|flera|dessa|bada|sina|vara|era)\b)[a-z]+a {_ORGAN_SUFFIX}[a-z]*")
-_GENERIC_ORGAN = re.compile(rf"^{_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
 _PROPER = re.compile(r"(?<![\w-])(?:[A-ZÅÄÖ][\wåäöéü&-]*)")
 _KNOWN_PARTY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?::s|\b)")
@@ -88,7 +80,7 @@ def analyze(text: str) -> Question:
     folded = fold(text)
     persons = people_in(text)
     dates, months = _dates(folded)
-    organs = tuple(dict.fromkeys([m.group(0) for m in _ORGAN.finditer(folded) if not _GENERIC_ORGAN.match(m.group(0))]
+    organs = tuple(dict.fromkeys([m.group(0) for m in ORGAN_NAMED.finditer(folded) if not GENERIC_ORGAN.match(m.group(0))]
                                  + _abbreviated_organs(text)))
     paragraf = QUESTION_REFS["paragraf"].search(folded)
     bilaga = QUESTION_REFS["bilaga"].search(folded)
@@ -169,7 +161,7 @@ def _proper_names(text: str, persons: list[str], organs: tuple[str, ...]) -> tup
             continue
         if word.isupper() and f in ORGAN_ABBREV:
             continue  # 'KF': an organ, not a name
-        if any(f in o.split() for o in organs) or _ORGAN.fullmatch(f) or f in {"bilaga", "ab"}:
+        if any(f in o.split() for o in organs) or ORGAN_NAMED.fullmatch(f) or f in {"bilaga", "ab"}:
             continue
         out.append(word)
     return tuple(dict.fromkeys(out))
@@ -210,35 +202,3 @@ def parties_in(text: str) -> list[str]:
     found = [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
     found += _KNOWN_PARTY.findall(text)
     return [p for p in dict.fromkeys(found) if p]
-
-
-def organ_key(phrase: str) -> tuple[str, frozenset[str]]:
-    """('namnd', {'teknisk'}) for 'tekniska nämnden': the kind of body and the words that tell it apart."""
-    f = fold(phrase)
-    kind = re.findall(_ORGAN_SUFFIX, f)
-    kind = kind[-1] if kind else ""
-    words = set()
-    for w in re.findall(r"[a-z]+", re.sub(rf"{_ORGAN_SUFFIX}[a-z]*", " ", f)):
-        if w not in {"och", "for"} and len(w) >= 3:
-            words.add(w[:-1] if w.endswith(("a", "s")) and len(w) > 5 else w)
-    return kind, frozenset(words)
-
-
-def organs_in(text: str) -> list[str]:
-    """Every specific organ a (folded) text names, as phrases."""
-    return [m.group(0) for m in _ORGAN.finditer(fold(text)) if not _GENERIC_ORGAN.match(m.group(0))]
-
-
-def same_organ(named: str, other: str) -> bool:
-    """'tekniska nämnden' ~ 'Nämnden för Teknik'; 'arbetsutskottets' ~ 'Kommunstyrelsens arbetsutskott'."""
-    kind, words = organ_key(named)
-    phrases = organs_in(other) or [other]
-    okind, owords = organ_key(phrases[-1])  # the head: 'Kommunstyrelsens arbetsutskott' is an utskott
-    if kind != okind:
-        return False
-    return all(any(_stem_match(w, o) for o in owords) for w in words)
-
-
-def _stem_match(a: str, b: str) -> bool:
-    n = min(len(a), len(b), 5)
-    return a == b if n < 4 else a[:n] == b[:n]

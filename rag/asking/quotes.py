@@ -8,7 +8,7 @@ import re
 from ..genre import MONTHS
 from ..normalize import path_words
 from ..store import synonyms
-from .cite import Passage, content_terms
+from .passages import Passage, content_terms
 from .evidence import Evidence, stated
 from .question import Question
 from .reading_path import asks

@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from ..parsing import Chunk
-from .cite import Passage, names_in
+from .passages import Passage, names_in
 from .evidence import TYPED, Evidence, MIN_RELEVANCE, headings, held_by, rank, sentences
 from ..genre import (KIND_SENTENCE, MONTHS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, PROCEDURE_ACTS,
                     PROCEDURE_WORDS, VOTE_PROPOSITION)
 from ..store import STOPWORDS
 from ..normalize import fold
-from .question import Question, organs_in, same_organ
+from .question import Question
+from ..genre import organs_in, same_organ
 from ..parsing import counts_in_text
 
 READ_RELEVANCE = MIN_RELEVANCE  # the span's § holds this share of the question's words, as for a typed value

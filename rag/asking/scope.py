@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ..parsing import Chunk
 from ..genre import MONTHS, beteckning_key, date_in_words
 from ..normalize import fold, path_words
-from .question import Question, organ_key, organs_in, same_organ
+from .question import Question
+from ..genre import organ_key, organs_in, same_organ
 
 
 @dataclass
