@@ -274,7 +274,8 @@ DECISION_SECTION: str = _Q["decision_section"]
 
 # --- how answers are written ------------------------------------------------------------------------------------
 _A = _DATA["answers"]
-NUMBER_WORDS: list[str] = _A["number_words"]
+NUMBER_VALUES: dict[str, int] = dict(_DATA["numbers"])  # 'tolv' -> 12
+NUMBER_WORDS: list[str] = list(NUMBER_VALUES)
 AMOUNT_UNITS: list[str] = _A["amount_units"]
 TIME_UNITS: list[str] = _A["time_units"]
 MEASURE_UNITS: list[str] = _A["measure_units"]
@@ -284,6 +285,12 @@ GENERIC_ANSWER_WORDS: set[str] = set(_A["generic_words"])
 RELATION_WORDS: tuple[str, ...] = tuple(_A["relation_words"])
 PROCEDURE_ACTS: tuple[str, ...] = tuple(_A["procedure_acts"])
 PROCEDURE_WORDS: tuple[str, ...] = PROCEDURE_ACTS + tuple(_A["procedure_bodies"])
+
+# --- phrasings the parsers and the answer steps read (regular expressions; the code adds its flags) ----------------
+PHRASING: dict[str, str] = {k: v for k, v in _DATA["phrasings"].items() if isinstance(v, str)}
+PLACE_NOT: set[str] = set(_DATA["phrasings"]["place_not"])
+PERIODS: str = "|".join(_DATA["phrasings"]["periods"])
+COUNT_QUESTION_NOT: set[str] = set(_DATA["phrasings"]["count_question_not"])
 
 # --- Riksdagen's betänkanden ----------------------------------------------------------------------------------
 _B = _DATA["betankande"]

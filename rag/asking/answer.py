@@ -21,7 +21,7 @@ from .reader import choose_sentences
 from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, joined, party_list
 from ..records import sentence as fact_sentence
 from ..parsing import Chunk
-from ..genre import MONTHS, PERSON, beteckning_key, without_planted
+from ..genre import MONTHS, PERSON, PHRASING, beteckning_key, without_planted
 from ..models import LLM
 from ..normalize import path_words
 from .question import MAX_QUESTION, Question, analyze, check_question
@@ -81,7 +81,7 @@ def _bounded(history: list[tuple[str, str]] | None) -> list[tuple[str, str]] | N
     return [(q[:MAX_QUESTION], a[:HISTORY_ANSWER_CHARS]) for q, a in history[-HISTORY_TURNS:]]
 
 
-_YES_NO = re.compile(r"\s*(?:ja|nej)\b", re.I)
+_YES_NO = re.compile(PHRASING["yes_or_no"], re.I)
 
 
 def _lists_parts(q: Question) -> bool:

@@ -15,12 +15,11 @@ from functools import lru_cache
 import Stemmer
 
 from .passages import Passage, passage_sentences
-from ..genre import (AMOUNT_UNITS, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES, SHARE_WORDS, TIME_UNITS,
-                    date_in_words)
+from ..genre import (AMOUNT_UNITS, COUNT_QUESTION_NOT, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES,
+                     PERIODS, PHRASING, SHARE_WORDS, TIME_UNITS, date_in_words, organ_key, organs_in, same_organ)
 from ..store import QUERY_SYNONYMS, STOPWORDS
 from ..normalize import fold, path_words
 from .question import Question
-from ..genre import organ_key, organs_in, same_organ
 
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's
@@ -33,13 +32,11 @@ _UNIT = "|".join(sorted(map(re.escape, AMOUNT_UNITS), key=len, reverse=True))
 _TIME = "|".join(sorted(map(re.escape, TIME_UNITS), key=len, reverse=True))
 _MONTH = "|".join(MONTHS)
 PATTERNS: dict[str, re.Pattern] = {
-    "amount": re.compile(rf"(?:{_NUM}|{_WORD_NUM})(?:\s+(?:miljoner|miljarder|tusen))?\s*(?:{_UNIT})(?![\wåäö])", re.I),
-    "duration": re.compile(rf"(?:{_NUM}|{_WORD_NUM})[\s-]*(?:{_TIME})(?![\wåäö])|\b\w+(?:årig|årigt|åriga)\b", re.I),
+    "amount": re.compile(rf"(?:{_NUM}|{_WORD_NUM})(?:\s+(?:{PHRASING['amount_scale']}))?\s*(?:{_UNIT})(?![\wåäö])", re.I),
+    "duration": re.compile(rf"(?:{_NUM}|{_WORD_NUM})[\s-]*(?:{_TIME})(?![\wåäö])|\b\w+(?:{PHRASING['duration_adjective']})\b", re.I),
     "date": re.compile(rf"\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{{1,2}}(?:[–-]\d{{1,2}})? (?:{_MONTH})(?: (?:19|20)\d\d)?\b"
                        rf"|\b(?:{_MONTH}) (?:19|20)\d\d\b"
-                       # 'kvartal 1 2025', 'första kvartalet 2025', 'hösten 2024': a time named as a period
-                       rf"|\b(?:kvartal|kv\.?) ?[1-4],? (?:19|20)\d\d\b|\b(?:första|andra|tredje|fjärde) kvartalet(?: (?:19|20)\d\d)?\b"
-                       rf"|\b(?:våren|hösten|sommaren|vintern|årsskiftet) (?:19|20)\d\d\b", re.I),
+                       rf"|{PERIODS}", re.I),  # 'kvartal 1 2025', 'hösten 2024': a time named as a period
     "count": re.compile(rf"(?:{_NUM}|{_WORD_NUM})\s+[a-zåäöé]{{3,}}", re.I),
 }
 _YEAR_ONLY = re.compile(r"^(?:19|20)\d\d\s")
@@ -84,7 +81,7 @@ def asked_values(q: Question, text: str) -> list[str]:
         return found
     words = fold(q.text).split()
     if any(w.startswith(SHARE_WORDS) for w in words):
-        return [v for v in found if re.search(r"(?:procent|%)$", v, re.I)]
+        return [v for v in found if re.search(PHRASING["share_value"], v, re.I)]
     if any(w.startswith(MONEY_WORDS) or any(m in w for m in MONEY_WORDS if len(m) >= 5) for w in words):
         return [v for v in found if not _MEASURE.search(v)]
     return found
@@ -92,8 +89,8 @@ def asked_values(q: Question, text: str) -> list[str]:
 
 def stated(value: str) -> str:
     """A value as an answer states it: 'tioårigt' -> 'tio år'."""
-    m = re.fullmatch(r"(\w+?)-?årig[ta]?", value, re.I)
-    return f"{m.group(1)} år" if m else value
+    m = re.fullmatch(PHRASING["duration_stated"], value, re.I)
+    return f"{m.group(1)} {PHRASING['duration_word']}" if m else value
 
 
 _STEMMER = Stemmer.Stemmer("swedish")
@@ -185,8 +182,8 @@ def headings(locator: str) -> list[str]:
     return [x for x in locator.split(" · ")[1:] if not _PLACE_PART.match(x)]
 
 
-_PLACE_PART = re.compile(r"(?:s\.|punkt|bet\.)\s|underskrift")
-_PAGE_PART = re.compile(r"s\. \d+(?:–\d+)?$")
+_PLACE_PART = re.compile(PHRASING["locator_place"])
+_PAGE_PART = re.compile(PHRASING["locator_page"])
 
 
 def label(locator: str) -> str:
@@ -199,8 +196,8 @@ def _counted_nouns(q: Question) -> set[str]:
     """'Hur många nya stolpar' -> {'nya', 'stolp'}: the words right after 'hur många' (five letters)."""
     if q.answer_type != "count":
         return set()
-    m = re.search(r"\bhur manga ((?:[a-zåäö]+ ?){1,2})", fold(q.text))
-    words = [w for w in (m.group(1).split() if m else []) if w not in {"ar", "som", "av", "i", "har", "procent"}]
+    m = re.search(PHRASING["count_question"], fold(q.text))
+    words = [w for w in (m.group(1).split() if m else []) if w not in COUNT_QUESTION_NOT]
     return {w[:5] for w in words}
 
 

@@ -7,12 +7,12 @@ import json
 import re
 from dataclasses import replace
 
-from ..genre import DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, beteckning_key, date_in_words
+from ..genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, beteckning_key, date_in_words, organs_in,
+                     same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact
 from .question import Question
-from ..genre import organs_in, same_organ
 from .retrieve import Retriever
 
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
@@ -110,7 +110,7 @@ class RecordChooser:
         candidates = [f for f in self.retriever.store.facts
                       if f.kind == kind and (role is None or f.details.get("roll") == role)]
         if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)"
-            wanted = "reservation" if re.search(r"reserv", fold(q.text)) else "särskilt yttrande"
+            wanted = "reservation" if re.search(PHRASING["reservation_asked"], fold(q.text)) else "särskilt yttrande"
             candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
         elif kind in {"reservation", "särskilt yttrande"} and q.organs:
             # another body's decision, listed in the beslutsunderlag: "Miljönämndens beslut … Särskilt yttrande (SD)"

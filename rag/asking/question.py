@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES,
                      MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, PARTY_NAMES, PARTY_WORD,
-                     QUESTION_REFS, RECORD_INTENTS, iso_date, party_of_word)
+                     PHRASING, QUESTION_REFS, RECORD_INTENTS, iso_date, party_of_word)
 from ..store import STOPWORDS
 from ..normalize import fold
 
@@ -136,7 +136,7 @@ def _dates(folded: str) -> tuple[tuple[str, ...], tuple[tuple[int, str | None], 
         dates.append(iso_date(m.group(0)))
     rest = re.sub(rf"\b\d{{1,2}} (?:{month_words}) (?:19|20)\d\d\b", " ", folded)
     # a period ('januari till augusti 2025') is what the answer is about, not when it was decided
-    rest = re.sub(rf"\b(?:{month_words})\s*(?:till|-|–)\s*(?:{month_words})(?: (?:19|20)\d\d)?", " ", rest)
+    rest = re.sub(rf"\b(?:{month_words})\s*{PHRASING['month_range']}\s*(?:{month_words})(?: (?:19|20)\d\d)?", " ", rest)
     months = [(MONTHS.index(m.group(1)) + 1, m.group(2))
               for m in re.finditer(rf"\b({month_words})\b(?: ((?:19|20)\d\d)\b)?", rest)
               if not re.search(rf"\d{{1,2}} {m.group(1)}$", rest[:m.end(1)])]

@@ -16,12 +16,11 @@ from typing import Callable, Iterable
 from ..parsing import Chunk
 from .passages import Passage, names_in
 from .evidence import TYPED, Evidence, MIN_RELEVANCE, headings, held_by, rank, sentences
-from ..genre import (KIND_SENTENCE, MONTHS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, PROCEDURE_ACTS,
-                    PROCEDURE_WORDS, VOTE_PROPOSITION)
+from ..genre import (KIND_SENTENCE, MONTHS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, PHRASING, PROCEDURE_ACTS,
+                     PROCEDURE_WORDS, VOTE_PROPOSITION, organs_in, same_organ)
 from ..store import STOPWORDS
 from ..normalize import fold
 from .question import Question
-from ..genre import organs_in, same_organ
 from ..parsing import counts_in_text
 
 READ_RELEVANCE = MIN_RELEVANCE  # the span's § holds this share of the question's words, as for a typed value
@@ -29,10 +28,10 @@ KEYLESS_SHARE = 0.65  # ... or, without the rarest word of its matter, most of t
 MOST_SENTENCES = 3  # a vote's Ja, Nej and Avstår lines
 MOST_LINES = 4  # the lines of a list question ('Vilka partier reserverade sig …'); any other span is one sentence
 _PARTY_IN_PARENS = re.compile(r"\(\s*[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}\s*\)")
-_PARTY_RUN = re.compile(r"\b(?:[A-ZÅÄÖ]{1,4})(?:\s*,\s*[A-ZÅÄÖ]{1,4})*\s+(?:och|samt)\s+[A-ZÅÄÖ]{1,4}\b")
+_PARTY_RUN = re.compile(rf"\b(?:[A-ZÅÄÖ]{{1,4}})(?:\s*,\s*[A-ZÅÄÖ]{{1,4}})*\s+(?:{PHRASING['and']})\s+[A-ZÅÄÖ]{{1,4}}\b")
 _ABBR = "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True))
 _PARTY_ABBR = re.compile(rf"(?<![\w-])(?:{_ABBR})(?![\w-])")
-_PARTIES_AFTER = re.compile(rf"\s*\(?\s*((?:{_ABBR})(?:\s*(?:,|och|\+|samt)\s*(?:{_ABBR}))*)(?![\w-])")
+_PARTIES_AFTER = re.compile(rf"\s*\(?\s*((?:{_ABBR})(?:\s*(?:,|\+|{PHRASING['and']})\s*(?:{_ABBR}))*)(?![\w-])")
 
 
 def kind_of(q: Question) -> str | None:
@@ -68,7 +67,7 @@ def has_candidate(answer_type: str, text: str) -> bool:
     if answer_type == "organ":
         return bool(organs_in(text))
     if answer_type == "punkt":  # 'Vilken punkt gäller reservation 2?'
-        return bool(re.search(r"\bpunkt(?:erna)?\s+\d", text))
+        return bool(re.search(PHRASING["punkt_named"], text))
     return True
 
 
@@ -184,9 +183,9 @@ def _with_list(span: list[Evidence]) -> list[Evidence]:
 def number_fits(q: Question, where: str) -> bool:
     """'reservation 3', 'punkt 7': the text (a passage's place and words, or a locator) is that one's."""
     where = fold(where)
-    if q.nummer and not re.search(rf"\b(?:reservation|sarskilt yttrande|sarskilda yttranden)\s*{q.nummer}\b", where):
+    if q.nummer and not re.search(rf"{PHRASING['numbered_part']}{q.nummer}\b", where):
         return False
-    return not q.punkt or bool(re.search(rf"\bpunkt(?:en)?\s*{q.punkt}\b", where))
+    return not q.punkt or bool(re.search(rf"{PHRASING['punkt_number']}{q.punkt}\b", where))
 
 
 def _organ_fits(q: Question, p: Passage) -> bool:
@@ -238,4 +237,4 @@ def report_parts(kind: str, chunks: Iterable[Chunk]) -> list[ReportPart]:
 
 
 _PART_HEAD = re.compile(r"^(?P<kind>[^\d()]+?)(?:\s+(?P<n>\d{1,3}))?\s*(?:\((?P<parties>[^()]+)\))?$")
-_PUNKT_HEAD = re.compile(r"^punkt (\d+)$")
+_PUNKT_HEAD = re.compile(PHRASING["punkt_heading"])

@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass
 
 from ..parsing import Chunk
-from ..genre import MONTHS, beteckning_key, date_in_words
+from ..genre import MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, organs_in, same_organ
 from ..normalize import fold, path_words
 from .question import Question
-from ..genre import organ_key, organs_in, same_organ
 
 
 @dataclass
@@ -68,7 +67,7 @@ class Scope:
     def _holds_names(q: Question, doc: _Document) -> bool:
         if q.paragraf and q.paragraf not in doc.paragrafer and not re.search(rf"§\s*{q.paragraf}\b", doc.text):
             return False
-        if q.bilaga and not re.search(rf"\bbilaga\s*{q.bilaga}\b", doc.text):
+        if q.bilaga and not re.search(rf"{PHRASING['bilaga_number']}{q.bilaga}\b", doc.text):
             return False
         # the report itself, or a document that cites it ('bet. 2018/19:FiU1')
         if q.beteckning and beteckning_key(q.beteckning) not in doc.beteckningar and fold(q.beteckning) not in doc.text:

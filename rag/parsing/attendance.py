@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..genre import COVER_LABELS, NAME, PERSON, PERSON_ROLES, RECORDS, SUBSTITUTION_AFTER, is_known_party
+from ..genre import (COVER_LABELS, NAME, PERSON, PERSON_ROLES, PHRASING, PLACE_NOT, RECORDS, SUBSTITUTION_AFTER,
+                     is_known_party)
 from .lines import DATE, Line
 from ..normalize import fold
 
@@ -24,10 +25,8 @@ _LABEL = re.compile(
 _ROLE_SUFFIX = re.compile(
     r"^\s*,?\s*(" + "|".join(sorted(map(re.escape, PERSON_ROLES), key=len, reverse=True)) + r")\b", re.I
 )
-_PARAGRAF_RANGE = re.compile(
-    r"(?:(?:fr\.?o\.?m\.?|t\.?o\.?m\.?|from|tom)\s*)?(?:del av\s*)?§§?\s*§?\s*\d+(?:\s*[-–]\s*(?:del av\s*)?(?:§\s*)?\d+)?"
-)
-_TIME = re.compile(r"(?:kl\.?\s*)?\d{1,2}[.:]\d\d\s*[-–]\s*\d{1,2}[.:]\d\d|(?:fr\.?o\.?m\.?|t\.?o\.?m\.?)\s*(?:kl\.?\s*)?\d{1,2}[.:]\d\d")
+_PARAGRAF_RANGE = re.compile(PHRASING["paragraf_range"])
+_TIME = re.compile(PHRASING["meeting_time"])
 _OFFICIAL = re.compile(r"([A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäöé\-]+){1,3})(?:, | \()([a-zåäö][\wåäö\-. ]+?)(?=\)|\s+[A-ZÅÄÖ]|,|$)")
 _COLUMN_GAP = re.compile(r"\s{3,}")
 
@@ -126,7 +125,7 @@ def role_names(text: str) -> list[tuple[str, str | None]] | None:
         if para:
             rest = rest[para.end():].strip(" ,;")
         out.append((value, para.group(0).strip() if para else None))
-        rest = re.sub(r"^(?:och|samt)\s+", "", rest)
+        rest = re.sub(rf"^(?:{PHRASING['and']})\s+", "", rest)
     return out or None
 
 
@@ -177,8 +176,8 @@ def _read_value(att: Attendance, fieldname: str, value: str, distans: bool) -> b
         att.paragrafer = re.sub(r"\s", "", m.group(0)).replace("–", "-") if m else None
     elif fieldname == "plats" and len(att.plats) < PLATS_VALUES:
         # 'Plats och tid för | Kungsbackarummet … | sammanträde': a label wrapped around its value
-        where = re.sub(r"^för\s+", "", " ".join(value.split()))[:100]
-        if fold(where) not in {"sammantrade", "sammantradet", ""} and where not in att.plats:
+        where = re.sub(PHRASING["place_label_rest"], "", " ".join(value.split()))[:100]
+        if fold(where) not in PLACE_NOT | {""} and where not in att.plats:
             att.plats.append(where)
     elif fieldname == "justering" and att.justering is None:
         att.justering = value[:80]

@@ -12,13 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..genre import BET_CONTENTS, BET_PARTS, BET_PHRASE, BET_TITLE, BETECKNING
+from ..genre import BETECKNING, BET_CONTENTS, BET_PARTS, BET_PHRASE, BET_TITLE, NUMBER_VALUES, PHRASING
 from .lines import Block
 from ..normalize import fold
 
-_NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8,
-                 "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15,
-                 "sexton": 16, "sjutton": 17, "arton": 18, "nitton": 19, "tjugo": 20}
 _FURNITURE_WORDS = re.compile(r"^[A-ZÅÄÖ ,–-]+$")
 
 
@@ -102,7 +99,7 @@ def _parts_shown(blocks: list[Block]) -> bool:
     """A heading of a report's parts ('Innehållsförteckning', 'Reservationer') and the word 'betänkande'."""
     texts = [flat(b) for b in blocks]
     return any(fold(t).strip(" :") in BET_CONTENTS | set(BET_PARTS) for t in texts) and any(
-        re.search(r"\bbetänkande\w*\b|\bUtskottet\b", t) for t in texts)
+        re.search(PHRASING["report_word"], t) for t in texts)
 
 
 def _untitled(blocks: list[Block], name: str) -> tuple[str, str, str | None] | None:
@@ -168,7 +165,7 @@ def announced(blocks: list[Block]) -> dict[str, int]:
             continue
         for m in BET_PHRASE["announced"].finditer(text):
             count = m.group("count").lower()
-            number = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+            number = int(count) if count.isdigit() else NUMBER_VALUES[count]
             kind = "reservation" if m.group("kind").lower().startswith("reservation") else "särskilt yttrande"
             out.setdefault(kind, number)
     return out

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..genre import BET_CONTENTS, BET_PARTS, BET_PHRASE, PERSON, iso_date, party_code
+from ..genre import BET_CONTENTS, BET_PARTS, BET_PHRASE, PERSON, PHRASING, iso_date, party_code
 from ..normalize import fold
 from .betankande import Betankande, Ledamot, Punkt, Yttrande, announced, flat, is_furniture, layout_cells, recognise
 from .lines import Block
 
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s*(.*)$")
-_HEADER = re.compile(r"^(?P<title>.+?)(?:,\s*punkt(?:erna)?\s+(?P<punkt>\d{1,3}(?:\s*(?:[-–,]|och)\s*\d{1,3})*))?"
-                     r"\s*\((?P<parties>[^()]+)\)\s*(?:av\s+(?P<by>.+))?$")
+_HEADER = re.compile(PHRASING["report_part_heading"])
 _FOOTNOTE_MARK = re.compile(r"\)\s*(\d{1,2}|\*)")
 
 
@@ -29,7 +28,7 @@ def read(blocks: list[Block], name: str = "") -> tuple[Betankande, list[Block]] 
 
 def _parties(text: str) -> list[str]:
     """'S, MP och V' or 's, v' -> ['S', 'MP', 'V']; [] when a word is not a party."""
-    words = [w for w in re.split(r"\s*(?:,|\boch\b|\bsamt\b)\s*", text.strip()) if w]
+    words = [w for w in re.split(rf"\s*(?:,|\b(?:{PHRASING['and']})\b)\s*", text.strip()) if w]
     codes = [party_code(w) for w in words]
     return codes if words and all(codes) else []  # type: ignore[return-value]
 
@@ -41,8 +40,7 @@ def _persons(text: str) -> list[dict]:
         if " " in m.group(1).strip():
             out.append({"name": m.group(1).strip(), "party": party})
     # 'Roza Güclü Hedin och Shadiye Heydari (båda S)'
-    for m in re.finditer(r"([A-ZÅÄÖ][\w\-]+(?: [A-ZÅÄÖ][\w\-]+){1,3}) och ([A-ZÅÄÖ][\w\-]+(?: [A-ZÅÄÖ][\w\-]+){1,3})"
-                         r" \((?:båda|alla) (\w+)\)", text):
+    for m in re.finditer(PHRASING["two_members_one_party"], text):
         out += [{"name": m.group(k), "party": party_code(m.group(3))} for k in (1, 2)]
     return out
 

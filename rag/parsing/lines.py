@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from ..genre import BANNER, organ_in, party_case
+from ..genre import BANNER, PHRASING, organ_in, party_case
 from ..normalize import OCR_SECTION_SIGN_READS, OcrRepair, fold, nfc, similarity
 from ..reading import SourceText
 
-PAGE_MARKER = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.I)
+PAGE_MARKER = re.compile(PHRASING["page_marker"], re.I)
 _PAGE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d{0,3})\s*\)\s*$")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")
 _HEADER_PAGE = re.compile(r"\b\d{1,3}\s*\(\s*\d{1,3}\s*\)")
@@ -26,8 +26,8 @@ _BR = re.compile(r"<br\s*/?>", re.I)
 _CELL_PAGE_BR = 6  # a table cell holding this many <br> is a whole page converted into one cell
 DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _BOLD = re.compile(r"(?:\*\*|__)(.+?)(?:\*\*|__)")
-_SIGNED = re.compile(r"^(Forts\.?\s*)?§\s*(\d{1,3})\b", re.I)
-_MISREAD_SIGN = re.compile(rf"^(Forts\.?\s*)?[{re.escape(OCR_SECTION_SIGN_READS)}]\s?(\d{{1,3}})$", re.I)
+_SIGNED = re.compile(rf"^({PHRASING['continued']})?§\s*(\d{{1,3}})\b", re.I)
+_MISREAD_SIGN = re.compile(rf"^({PHRASING['continued']})?[{re.escape(OCR_SECTION_SIGN_READS)}]\s?(\d{{1,3}})$", re.I)
 
 
 @dataclass
@@ -210,7 +210,7 @@ def _header_organ(plain: str) -> str | None:
 def _header_date(plain: str) -> str | None:
     if len(plain) > 100:
         return None
-    s = re.sub(r"^(?:Datum|Sammanträdesdatum)\s*:?\s*", "", plain)
+    s = re.sub(PHRASING["header_date_label"], "", plain)
     m = DATE.search(s)
     if not m:
         return None

@@ -6,26 +6,26 @@ import re
 from dataclasses import dataclass, field
 
 from .attendance import is_cover_label
-from ..genre import BANNER, PERSON, REFERENCE_BEFORE, SECTION_PATTERNS, SECTIONS, TITLE_OPEN_ENDS
+from ..genre import BANNER, PERSON, PHRASING, REFERENCE_BEFORE, SECTIONS, SECTION_PATTERNS, TITLE_OPEN_ENDS
 from .lines import DATE, Block, Line
 from ..normalize import fold
 from ..reading import SourceText
 from .votes import is_roll_call_header
 
 # § headings: '§ 7', '§ 7 Title', '§ 12 Dnr KS 2025/123', '§§ 12–14', 'Forts. § 7' (a continuation)
-_PARAGRAF = re.compile(r"^(Forts\.?\s*)?§§?\s*(\d{1,4})(?:\s*[-–]\s*(\d{1,4}))?(?:\s*[.:]\s*|\s+|$)(.*)$", re.I)
+_PARAGRAF = re.compile(rf"^({PHRASING['continued']})?§§?\s*(\d{{1,4}})(?:\s*[-–]\s*(\d{{1,4}}))?(?:\s*[.:]\s*|\s+|$)(.*)$", re.I)
 _DNR_SHAPE = (
     r"[A-ZÅÄÖ]{1,6}(?:-[A-ZÅÄÖ]{1,4})?-(?:19|20)\d\d-\d{1,6}(?:-\d+)?"  # STK-2024-1374, KS-2025-00530
     r"|[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5}(?:[ /]|/ ?)(?:19|20)\d\d[:/]\d{1,6}"  # Bun/2023:276, Bun 2024:45, KS 2025/123
     r"|(?<![\w/])(?!(?:19|20)\d\d/)\d{3,5}/\d\d(?![\d/])"  # 0488/23 (a number and the year; not 2024/25)
 )
-_DNR = re.compile(rf"(?:\b(?:Dnr|Diarienummer|Ärendenummer|Ärende nr)\.?\s*:?\s*)?\b({_DNR_SHAPE})\b")
-_DNR_ONLY = re.compile(rf"^(?:(?:Dnr|Diarienummer|Ärendenummer)\.?\s*:?\s*)?(?:{_DNR_SHAPE})(?:\s+\d+)?$")
+_DNR = re.compile(rf"(?:\b{PHRASING['dnr_label']})?\b({_DNR_SHAPE})\b")
+_DNR_ONLY = re.compile(rf"^(?:{PHRASING['dnr_label']})?(?:{_DNR_SHAPE})(?:\s+\d+)?$")
 _TOC_LEADER = re.compile(r"\.{2,}\s*\d+(?:\s*[-–]\s*\d+)?\s*$")
 # the § line itself ending in a page number after a tab stop's gap: '§166   Informationsärenden   14'
 _TOC_TAB = re.compile(r"^§.*\S {3,}\d+(?:\s*[-–]\s*\d+)?\s*$")
 _OFFICIAL_START = re.compile(r"^[A-ZÅÄÖÉ][\wåäöé\-]+(?: [A-ZÅÄÖÉ][\wåäöé\-]+){1,3},\s")
-_BILAGA = re.compile(r"^Bilaga\s+(\d{1,3}[a-z]?|[A-ZÅÄÖ])\b\s*(?:[:–—-]\s*(.{0,100}))?$")
+_BILAGA = re.compile(PHRASING["bilaga_heading"])
 ATTENDANCE_SECTIONS = {"Beslutande", "Ersättare", "Övriga närvarande", "Underskrifter", "Justering"}
 
 
@@ -294,10 +294,7 @@ def _is_toc_entry(lines: list[Line], i: int) -> bool:
     return False
 
 
-_SIGNATURE_LINE = re.compile(
-    r"^(?:Med instämmande av.*|[A-ZÅÄÖ][\w\-éü]+(?: [A-ZÅÄÖ][\w\-éü]+){0,3}(?: \([A-ZÅÄÖ]{1,6}\)?)?"
-    r"|(?:[A-ZÅÄÖ][\wåäö ]+ )?(?:19|20)\d\d-\d\d-\d\d|[A-ZÅÄÖ][a-zåäö]*(?:sekreterare|ordförande|direktör|chef))\s*$"
-)
+_SIGNATURE_LINE = re.compile(PHRASING["signature_line"])
 
 
 def mark_signatures(blocks: list[Block]) -> None:

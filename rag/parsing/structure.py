@@ -14,10 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
 from .attendance import Attendance, Person, jav_in, read_cover
-from ..genre import (
-    DATE_IN_WORDS, ORGAN_ABBREV, PERSON, TITLE_ORGAN,
-    front_matter_value, is_known_party, iso_date, organ_from_value, organ_in, planted_in,
-)
+from ..genre import (DATE_IN_WORDS, ORGAN_ABBREV, PERSON, PHRASING, TITLE_ORGAN, front_matter_value, is_known_party,
+                     iso_date, organ_from_value, organ_in, planted_in)
 from .lines import (
     DATE, Block, Line, assign_pages, mark_boilerplate, mark_headers, restore_section_signs, settle_header_organs, split_lines,
 )
@@ -29,8 +27,8 @@ from .paragrafer import Paragraf, ParagrafWalk, is_structure, mark_signatures
 
 __all__ = ["Attendance", "Block", "ORGAN_ABBREV", "PERSON", "Paragraf", "ParsedDocument", "Person", "parse"]
 
-_DOC_DATE_IN_TEXT = re.compile(r"(Kommunfullmäktige|Kommunstyrelsen|Kommunstyrelsens arbetsutskott|nämnden|utskottet)\s+((?:19|20)\d\d-\d\d-\d\d)")
-_ORGAN_DECIDES = re.compile(r"\b([A-ZÅÄÖ][\wåäö\- ]{3,60}?)\s+(?:beslutar|föreslår|beslutade|godkänner|antar|noterar)\b")
+_DOC_DATE_IN_TEXT = re.compile(PHRASING["organ_and_date"])
+_ORGAN_DECIDES = re.compile(PHRASING["organ_decides"])
 
 
 @dataclass

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import re
 
-from ..genre import NAME, PERSON, SUMMA_WORDS, TALLY_LABEL, VOTE_COUNTS, vote_column
+from ..genre import NAME, NUMBER_VALUES, PERSON, PHRASING, SUMMA_WORDS, TALLY_LABEL, VOTE_COUNTS, vote_column
 from ..normalize import fold
 
 _KEYS = {"ja": "ja", "nej": "nej", "avstar": "avstår", "franvarande": "frånvarande"}
-_FLAT_HEAD = re.compile(r"\bJa\s+Nej(?:\s+Avstår)?\b", re.I)
-_FLAT_SUMMA = re.compile(r"\bSumma\s+(\d+)\s+(\d+)(?:\s+(\d+))?(?:\s+(\d+))?", re.I)
-_WORD_NUMBERS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8,
-                 "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15}
+_FLAT_HEAD = re.compile(PHRASING["flat_vote_head"], re.I)
+_FLAT_SUMMA = re.compile(PHRASING["flat_vote_summa"], re.I)
 
 
 def _flat(text: str) -> str:
     flat = " ".join(text.split())
-    return re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?= (?:ja|nej)-?röst|\s+som avstår)",
-                  lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), flat, flags=re.I)
+    return re.sub(r"\b(" + "|".join(NUMBER_VALUES) + r")" + PHRASING["count_told_before"],
+                  lambda m: str(NUMBER_VALUES[m.group(1).lower()]), flat, flags=re.I)
 
 
 def counts_in_text(text: str) -> tuple[dict[str, int], str] | None:
@@ -47,7 +45,7 @@ def every_count_in_text(text: str) -> list[tuple[dict[str, int], str]]:
         pos = m.end()
 
 
-_VOTED = re.compile(r"röstar (ja|nej) \(\d+\)|(avstår) från att rösta \(\d+\)", re.I)
+_VOTED = re.compile(PHRASING["voted"], re.I)
 
 
 def roll_call_in_text(phrase: str) -> list[dict]:

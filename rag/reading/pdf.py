@@ -20,6 +20,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from ..genre import PHRASING
+
 LAYOUT_VERSION = "8"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
 COLUMN_GAP = 0.8  # ... or one this wide where a cell of the line above or below starts at the same place
@@ -336,7 +338,7 @@ def _run_on(line: str, more: str) -> str:
     return f"{line} {more}"
 
 
-_CONJUNCTION = re.compile(r"(?:och|eller|samt|resp\.?|respektive|till)\b")
+_CONJUNCTION = re.compile(PHRASING["continues_after"])
 
 
 def _continues(prev: _Line, ln: _Line, left: float) -> bool:

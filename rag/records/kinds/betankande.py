@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ...genre import PHRASING
 from ...parsing import ParsedDocument
 from ..fact import Fact, Kind, names_of, party_list, sentences_of
 from ..walk import Walk
@@ -30,7 +31,7 @@ def _abstaining(f: Fact) -> str:
 
 def _reason(text: str) -> str:
     """'Avstår från ställningstagande under punkt 7.' -> ' under punkt 7'; '…, se särskilda yttranden' kept."""
-    rest = re.sub(r"^\s*avstår från ställningstagande\s*", "", text, flags=re.I).strip(" .,")
+    rest = re.sub(PHRASING["abstains"], "", text, flags=re.I).strip(" .,")
     return f" ({rest})" if rest.startswith("se ") else f" {rest}" if rest else ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...genre import PROPOSITIONSORDNING, VOTE_OUTCOME, VOTE_PROPOSITION, VOTE_REQUESTED
+from ...genre import PHRASING, PROPOSITIONSORDNING, VOTE_OUTCOME, VOTE_PROPOSITION, VOTE_REQUESTED
 from ...parsing import ParsedDocument, every_count_in_text, flat_roll_call, is_roll_call_header, roll_call_in_text, roll_call_table, tally
 from ..fact import SAYS, Fact, Kind, names_of, sentences_of
 from ..walk import At, Walk, run_on
@@ -45,7 +45,7 @@ def _propositionsordning(doc: ParsedDocument, vote_block) -> list[str]:
     for b in doc.blocks:
         if b.paragraf == vote_block.paragraf and b.organ == vote_block.organ and b.start <= vote_block.start:
             flat = " ".join(b.norm.split())
-            for m in re.finditer(r"((?:Ja|Nej)-\s?röst innebär.*?)(?=\s[−–-]\s|\s(?:och\s)?(?:Ja|Nej)-\s?röst|\.\s+[A-ZÅÄÖ]|\.?$)", flat):
+            for m in re.finditer(PHRASING["vote_meaning_line"], flat):
                 lines.append(m.group(1).replace("- röst", "-röst").strip().rstrip("."))
             lines += [s for s in sentences_of(b.norm) if PROPOSITIONSORDNING.search(s) and not SAYS["vote_meaning"].search(s)]
     return list(dict.fromkeys(lines))
