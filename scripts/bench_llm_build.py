@@ -58,7 +58,7 @@ def prompts(index: str, sets: list[Path], llm: str | None, most: int) -> list[li
         for q in load_questions(path):
             if by_code.ask(q.question).route != "no llm":
                 continue
-            turn = by_code._prepare(q.question, None, None)
+            turn = by_code.turn(q.question)
             out.append(by_code.prompt(q.question, turn.passages, ranked=by_code.ranked_evidence(q.question, turn.passages)))
             if len(out) >= most:
                 return out

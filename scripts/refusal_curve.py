@@ -33,7 +33,7 @@ def main() -> int:
     rows = []  # (set, answerable, grounding, doubt)
     for path in args.sets:
         for q in load_questions(path):
-            turn = answerer._prepare(q.question, None, None)
+            turn = answerer.turn(q.question)
             doubt = turn.unscoped or bool(named_elsewhere(turn.q, turn.passages[: answerer.k]))
             rows.append((path.stem, q.answerable, answerer.grounding(turn), doubt))
     for name in [p.stem for p in args.sets] + ["alla"]:

@@ -235,16 +235,56 @@ def test_code_answers_do_not_wait_for_a_busy_model(answerer):
     assert not waiting.is_alive()
 
 
-def test_the_question_is_understood_once(answerer, monkeypatch):
-    """Every step reads the one `Question`; only a follow-up's joined search text is read again."""
+def _stages(monkeypatch) -> list[str]:
+    """The stages a question enters, in order: each stage's one entry, and every reading of a question."""
     import rag.asking.answer as answering
+    import rag.asking.question as question
+    from rag.asking.retrieve import Retriever
+    from rag.asking.scope import Scope
+    from rag.asking.sources import Sources
+    from rag.asking.write import Writer
 
-    read: list[str] = []
-    understand = answering.analyze
-    monkeypatch.setattr(answering, "analyze", lambda text: read.append(text) or understand(text))
-    answerer.ask("Vad säger Sverigedemokraterna om styrets arbete med kraftsamlande insatser?")
-    assert len(read) == 1
+    seen: list[str] = []
+
+    def entered(stage, fn):
+        def call(*args, **kwargs):
+            seen.append(stage)
+            return fn(*args, **kwargs)
+        return call
+
+    def entered_stream(stage, fn):
+        def call(*args, **kwargs):
+            seen.append(stage)
+            return (yield from fn(*args, **kwargs))
+        return call
+
+    monkeypatch.setattr(question, "analyze", entered("question", question.analyze))
+    monkeypatch.setattr(answering, "understand", entered("question", answering.understand))
+    monkeypatch.setattr(Scope, "documents", entered("scope", Scope.documents))
+    monkeypatch.setattr(Retriever, "search", entered("retrieve", Retriever.search))
+    monkeypatch.setattr(Sources, "gather", entered("evidence", Sources.gather))
+    monkeypatch.setattr(Writer, "write", entered_stream("answer", Writer.write))
+    monkeypatch.setattr(answering, "settle", entered("cite", answering.settle))
+    monkeypatch.setattr(answering, "finish", entered("reply", answering.finish))
+    return seen
+
+
+def test_a_question_visits_each_stage_once_in_order(answerer, monkeypatch):
+    """From the entry the chat, /ask, /v1 and eval use, a question goes down the stages once each, whatever
+    the route that answers it; it is understood once (a follow-up's search text once more, in the same stage)."""
+    seen = _stages(monkeypatch)
+    order = ["question", "scope", "retrieve", "evidence", "answer", "cite", "reply"]
+    routes = set()
+    for question in ("Vilka partier lämnade särskilda yttranden om kraftsamlande insatser?",  # records
+                     "Varför återremitterades ärendet om avfallstaxan?",  # the model reads
+                     "Hur mycket kostar projektet enligt kommunfullmäktige i Göteborg 2023-06-08?",  # a typed value
+                     "Vem var ordförande i kulturnämnden i Jönköping 2023?"):  # refused by the evidence
+        seen.clear()
+        routes.add(answerer.ask(question).route)
+        assert seen == ["question"] * (len(seen) - 6) + order[1:] and seen[0] == "question", (question, seen)
+        assert seen.count("question") == 2  # understand, and the one reading of the question
+    assert {"record", "evidence", "typed"} <= routes and routes - {"record", "evidence", "typed"}  # and the model's
     history = [("Vilka partier lämnade särskilda yttranden om kraftsamlande insatser?", "M, C och SD.")]
-    read.clear()
+    seen.clear()
     answerer.ask("Och vem instämde i det?", history)
-    assert read == ["Och vem instämde i det?", "Och vem instämde i det? " + history[0][0]]
+    assert seen == ["question"] * 3 + order[1:]  # the follow-up's search text is read once more, in the stage

@@ -19,7 +19,8 @@ import docx
 import pytest
 
 import rag
-from rag.asking.answer import Answerer, RETRIEVED_CHARS
+from rag.asking.answer import Answerer
+from rag.asking.reply import RETRIEVED_CHARS
 from rag.parsing.chunk import MAX_CHARS, chunk_document
 from rag.store import IndexError_
 from rag.store.folder import load
@@ -378,7 +379,7 @@ def test_a_planted_claim_is_never_the_answer_and_is_flagged(tmp_path):
         said = answer.answer.lower()
         assert "ner alla skolor" not in said and "skolor läggs ner" not in said and "ignorera" not in said, answer
         assert all("ignorera" not in c.quote.lower() and "im_start" not in c.quote for c in answer.citations)
-        turn = answerer._prepare(question, None, None)  # what the model would be shown
+        turn = answerer.turn(question)  # what the model would be shown
         shown = " ".join(m["content"] for m in answerer.prompt(question, turn.passages))
         assert "planterad.txt" in {p.doc for p in turn.passages}
         assert "Ignorera" not in shown and "im_start" not in shown and "INST" not in shown

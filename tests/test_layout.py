@@ -95,7 +95,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_the_import_graph_reads_relative_imports():
     edges = graph()
-    assert "rag.genre" in edges["rag.asking.answer"] and "rag.asking.question" in edges["rag.asking.answer"]
+    assert "rag.genre" in edges["rag.asking.sources"] and "rag.asking.question" in edges["rag.asking.answer"]
 
 
 def test_imports_go_one_way():
@@ -130,7 +130,7 @@ def test_no_function_longer_than_a_screen():
 
 # modules still over the limit, each with the work that splits it; a module listed here that is no longer
 # too long fails the test as well, so the list only shrinks
-TOO_LONG = {"rag.asking.answer": "issue 32: the answer step that reads evidence from its sources"}
+TOO_LONG: dict[str, str] = {}
 MODULE_LINES = 400
 
 

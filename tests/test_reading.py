@@ -37,7 +37,7 @@ def test_refusal_rule_needs_what_the_question_names(corpus_index):
     answerer = Answerer(corpus_index, None)
     for question, grounded in (("Vem var ordförande i kulturnämnden i Jönköping 2023?", False),
                                ("Vad beslutade kommunstyrelsen i Göteborg om Hammarbadet i Hjällbo?", True)):
-        turn = answerer._prepare(question, None, None)
+        turn = answerer.turn(question)
         g = grounding(analyze(question), turn.passages[: answerer.k], answerer.weights)
         assert g.answers() is grounded, (question, g)
     kf = analyze("Hur röstade KF om budgeten?")
@@ -92,7 +92,7 @@ def test_a_refusal_of_the_model_is_not_the_last_word(corpus_index):
     answerer = Answerer(corpus_index, None)
 
     def after_refusal(question: str):
-        return answerer._instead_of_refusal(answerer._prepare(question, None, None), [])
+        return answerer.after_refusal(answerer.turn(question))
 
     jav = after_refusal("Varför var Hampus Magnusson inte med när kommunstyrelsen hanterade yrkandet om att "
                         "tillåta investeringar i europeisk försvarsindustri?")
@@ -105,7 +105,7 @@ def test_a_refusal_of_the_model_is_not_the_last_word(corpus_index):
     assert price.refused and analyze("Vad blir köpeskillingen för fastigheten?").answer_type == "amount"
     # 'på sammanträdet den 25 september': a meeting held that day, not a text that names the date
     later = analyze("Vad beslutade kommunstyrelsen i Göteborg om fler hundrastgårdar på sammanträdet den 25 september 2024?")
-    turn = answerer._prepare(later.text, None, None)
+    turn = answerer.turn(later.text)
     assert "2024-09-25" in grounding(later, turn.passages[: answerer.k], answerer.weights).missing
 
 
@@ -170,7 +170,7 @@ def test_reading_path_keeps_to_the_matter_and_the_kind(corpus_index):
     # after a model refusal, a name is no answer to a question no record kind says how to read
     absent = Answerer(corpus_index, None)
     q = "Vilka ledamöter var frånvarande på kommunfullmäktiges sammanträde i Göteborg den 8 juni 2023?"
-    assert absent._instead_of_refusal(absent._prepare(q, None, None), []).refused
+    assert absent.after_refusal(absent.turn(q)).refused
 
 
 def test_a_report_counted_and_listed_from_its_headings(corpus_index):

@@ -10,13 +10,18 @@ supports is removed from the answer and reported, never shown as sourced.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from ..genre import PARTY_NAMES, RELATION_WORDS
+from ..genre import PARTY_NAMES, PHRASING, RELATION_WORDS
 from ..normalize import fold
+from .evidence import TYPED, asked_values
 from .passages import NAME, WORD, Passage, content_terms, passage_sentences
+from .reading_path import restates
+from .sources import Turn
+from .write import Draft, Reply
 
+_YES_NO = re.compile(PHRASING["yes_or_no"], re.I)  # an answer that starts by answering a yes/no question
 _MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])|\n+")
 _NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
@@ -149,3 +154,21 @@ def cited_spans(passage_text: str, answer: str) -> list[tuple[int, int]]:
         if (word.isdigit() and word in numbers) or content_terms(word) & terms:
             spans.append((m.start(), m.end()))
     return spans
+
+
+def settle(draft: Draft | Reply, turn: Turn, similarity: Callable[[str, Passage], float] | None = None) -> Reply:
+    """The stage's one entry: the model's answer kept with its citations checked, its unsupported sentences
+    removed; or, when it refused, kept nothing, gave no value of the kind asked or only said the question
+    again, what the evidence stage found to quote instead. An answer written by code stands as written."""
+    if isinstance(draft, Reply):
+        return draft
+    q = turn.q
+    checked = check(draft.raw, turn.passages, similarity=similarity)
+    removed = [s.text for s in checked.removed]
+    # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none
+    untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
+    # an answer that only says the question again ('X gjordes ändringar som …') answers nothing; 'Ja, …' does
+    restated = all(restates(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
+    if "framgår inte" in draft.raw.lower() or not checked.kept or untyped or restated:
+        return replace(draft.fallback, removed=removed)
+    return Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")

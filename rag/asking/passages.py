@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..genre import GENERIC_ANSWER_WORDS
 from ..normalize import fold
+from ..parsing import cut_at_space
 from ..store import STOPWORDS
 
 WORD = re.compile(r"[0-9a-zåäöéü§]+(?:[-:][0-9a-zåäö]+)*", re.I)
@@ -58,3 +59,6 @@ def passage_sentences(text: str) -> list[str]:
     return [s.strip() for b in blocks for s in _PASSAGE_SENTENCE.split(b) if len(s.strip()) > 3]
 
 
+def excerpt(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space."""
+    return text if len(text) <= limit else text[: cut_at_space(text, limit)] + " …"

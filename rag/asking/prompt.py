@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from ..parsing import cut_at_space
-from .passages import Passage
+from .passages import Passage, excerpt
 from .evidence import Evidence, label, rank
 from .question import Question
 
@@ -117,8 +116,3 @@ def by_turns(evidence: list[Evidence]) -> list[Evidence]:
         place[e.passage.n] = place.get(e.passage.n, -1) + 1
         turns.append((place[e.passage.n], -e.score, e))
     return [e for *_, e in sorted(turns, key=lambda t: t[1] + TURN_COST * t[0])]
-
-
-def excerpt(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a space."""
-    return text if len(text) <= limit else text[: cut_at_space(text, limit)] + " …"

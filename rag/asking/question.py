@@ -202,3 +202,21 @@ def parties_in(text: str) -> list[str]:
     found = [party_of_word(m.group(1)) for m in PARTY_WORD.finditer(text)]
     found += _KNOWN_PARTY.findall(text)
     return [p for p in dict.fromkeys(found) if p]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question understood: what it asks, what is searched (a follow-up with the question before it), and
+    what the scope reads (the search understood, when it is more than the question)."""
+    text: str
+    q: Question
+    query: str
+    named: Question
+
+
+def understand(question: str, history: list[tuple[str, str]] | None = None) -> Asked:
+    """The stage's one entry: the question checked (ValueError with a Swedish reason) and understood once."""
+    text = check_question(question)
+    q = analyze(text)
+    query = f"{q.text} {history[-1][0]}" if history and q.follow_up else q.text
+    return Asked(text, q, query, analyze(query) if query != text else q)

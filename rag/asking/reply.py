@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from .passages import excerpt
+
 REFUSAL = "Det framgår inte av dokumenten."
 MODEL_BUSY = "Väntar på språkmodellen: den skriver ett svar i taget."
 # plain-language explanations a citizen gets with a klarspråk answer (added by code, so they are always there)
@@ -76,3 +78,18 @@ def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = N
         url = link(Citation(**c)) if link else ""
         lines.append(f"[{c['n']}] {where}" + (f" {url}" if url else ""))
     return "\n".join(lines)
+
+
+RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
+
+
+def finish(question: str, reply, turn, k: int, klarsprak: bool, models: dict[str, str],
+           timings: dict[str, float]) -> Answer:
+    """The stage's one entry: the answer as the reader and the APIs see it: its text (with the klarspråk notes),
+    the passages it cites, the passages retrieved, the records it used."""
+    text = explain_terms(reply.text) if klarsprak and not reply.refused else reply.text
+    cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in turn.passages if p.n in reply.cited]
+    retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
+                  "text": excerpt(h.chunk.text, RETRIEVED_CHARS)} for h in turn.hits[:k]]
+    return Answer(question, text, reply.refused, cites, retrieved, [f.to_dict() for f in turn.facts], timings,
+                  models, turn.query, reply.removed, reply.route)
