@@ -292,6 +292,10 @@ PLACE_NOT: set[str] = set(_DATA["phrasings"]["place_not"])
 PERIODS: str = "|".join(_DATA["phrasings"]["periods"])
 COUNT_QUESTION_NOT: set[str] = set(_DATA["phrasings"]["count_question_not"])
 
+# --- how code states a record and quotes a passage in an answer (format strings) ----------------------------------
+SAY: dict[str, str] = {k: v for k, v in _DATA["sentences"].items() if isinstance(v, str)}
+VOTE_COUNT_WORDS: dict[str, str] = dict(_DATA["sentences"]["vote_counts"])
+
 # --- Riksdagen's betänkanden ----------------------------------------------------------------------------------
 _B = _DATA["betankande"]
 BET_TITLE = re.compile(_B["title_pattern"], re.I)

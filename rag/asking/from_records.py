@@ -7,8 +7,8 @@ import json
 import re
 from dataclasses import replace
 
-from ..genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, beteckning_key, date_in_words, organs_in,
-                     same_organ)
+from ..genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key, date_in_words,
+                     organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact
@@ -37,7 +37,7 @@ def of_meeting(q: Question, fact: Fact) -> bool:
 
 def part_item(kind: str, nummer: str, parties: list[str], punkt: str) -> str:
     """'reservation 3 (SD, punkt 7)': a report's part as a list names it."""
-    about = ", ".join(parties + ([f"punkt {punkt}"] if punkt else []))
+    about = ", ".join(parties + ([SAY["punkt"].format(punkt=punkt)] if punkt else []))
     return f"{COUNTED[kind][0]} {nummer}".strip() + (f" ({about})" if about else "")
 
 

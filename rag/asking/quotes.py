@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..genre import MONTHS
+from ..genre import MONTHS, SAY
 from ..normalize import path_words
 from ..store import synonyms
 from .passages import Passage, content_terms
@@ -69,7 +69,7 @@ def best_passage(question: str, passages: list[Passage], content: bool) -> tuple
 
 
 def quote(sentence: str, n: int) -> str:
-    return f"Dokumenten säger: ”{quotable(sentence)}” [{n}]"
+    return SAY["documents_say"].format(said=quotable(sentence), n=n)
 
 
 def typed(best: Evidence, kind: str) -> str:

@@ -17,7 +17,7 @@ from ..parsing import Chunk
 from .passages import Passage, names_in
 from .evidence import TYPED, Evidence, MIN_RELEVANCE, headings, held_by, rank, sentences
 from ..genre import (KIND_SENTENCE, MONTHS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, PHRASING, PROCEDURE_ACTS,
-                     PROCEDURE_WORDS, VOTE_PROPOSITION, organs_in, same_organ)
+                     PROCEDURE_WORDS, VOTE_COUNT_WORDS, VOTE_PROPOSITION, organs_in, same_organ)
 from ..store import STOPWORDS
 from ..normalize import fold
 from .question import Question
@@ -206,8 +206,7 @@ def vote_counts(span: list[Evidence]) -> str:
     if not found:
         return ""
     counts, _ = found
-    parts = [f"{counts[k]} {label}" for k, label in (("ja", "ja"), ("nej", "nej"), ("avstår", "avstod"),
-                                                     ("frånvarande", "frånvarande")) if k in counts]
+    parts = [f"{counts[k]} {label}" for k, label in VOTE_COUNT_WORDS.items() if k in counts]
     return ", ".join(parts)
 
 

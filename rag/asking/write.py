@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..genre import PERSON
+from ..genre import PERSON, SAY
 from ..models import LLM
 from ..records import MEMBER_LISTS, COUNTED, joined, party_list
 from ..records import sentence as fact_sentence
@@ -114,9 +114,9 @@ class Writer:
         named = parties_of_kind(kind_of(q), said) if q.answer_type == "party" else []
         # 'Vilka ledamöter från Miljöpartiet …': the list's members of that party, named
         members = [f"{name} ({party})" for name, party in PERSON.findall(said) if party in q.parties]
-        lead = (f"Omröstningen: {counts}. " if counts else f"{party_list(named)}. " if named
+        lead = (SAY["vote_lead"].format(counts=counts) if counts else f"{party_list(named)}. " if named
                 else f"{joined(members)}. " if members and kind_of(q) in MEMBER_LISTS else "")
-        return Reply(lead + f"Dokumenten säger: ”{said}” [{n}]", False, [n], route=route)
+        return Reply(lead + SAY["documents_say"].format(said=said, n=n), False, [n], route=route)
 
     @staticmethod
     def _listed(turn: Turn, kind: str, items: list[Part], route: str) -> Reply:
@@ -126,13 +126,14 @@ class Writer:
         num = {p.chunk_id: p.n for p in turn.passages}
         noun = COUNTED[kind][0 if len(items) == 1 else 1]
         listed = [part_item(kind, nummer, parties, "" if q.punkt else punkt) for nummer, parties, punkt, _ in items]
-        listing = "; ".join(listed[:-1]) + " och " + listed[-1] if len(listed) > 1 else listed[0]
-        where = (f" under punkt {q.punkt}" if q.punkt else "") + (f" med {joined(list(q.parties))}" if q.parties else "")
+        listing = "; ".join(listed[:-1]) + SAY["and"] + listed[-1] if len(listed) > 1 else listed[0]
+        where = (SAY["under_punkt"].format(punkt=q.punkt) if q.punkt else "") + (
+            SAY["with_parties"].format(parties=joined(list(q.parties))) if q.parties else "")
         parties = list(dict.fromkeys(p for _, ps, _, _ in items for p in ps))
         lead = f"{party_list(parties)}. " if q.answer_type == "party" and parties else ""
         cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
-        text = (f"{lead}Betänkande {q.beteckning} har {len(items)} {noun}{where}: {listing}."
-                + "".join(f" [{n}]" for n in cited))
+        text = (lead + SAY["report_has"].format(beteckning=q.beteckning, n=len(items), noun=noun, where=where,
+                                                listing=listing) + "".join(f" [{n}]" for n in cited))
         return Reply(text, False, cited, route=route)
 
     def _by_llm(self, turn: Turn, found: Found, history, klarsprak: bool, timings: dict[str, float]):
@@ -144,12 +145,12 @@ class Writer:
             timings["generation_s"] = time.perf_counter() - t
             if not chosen:
                 return Reply(REFUSAL, True, route="select")
-            text = "Dokumenten säger: " + " ".join(f"”{quotable(e.text)}” [{e.passage.n}]" for e in chosen)
+            text = SAY["documents_say_lead"] + " ".join(f"”{quotable(e.text)}” [{e.passage.n}]" for e in chosen)
             yield text
             return Reply(text, False, sorted({e.passage.n for e in chosen}), route="select")
         ranked = self.ranked_evidence(q, passages)
         nearest = ranked[:1]
-        shown = f"Närmast i dokumenten: ”{quotable(nearest[0].text)}” [{nearest[0].passage.n}]" if nearest else ""
+        shown = SAY["nearest"].format(said=quotable(nearest[0].text), n=nearest[0].passage.n) if nearest else ""
         busy = getattr(self.llm, "busy", lambda: False)()  # only a question the model must read waits for it
         previewed = f"{shown}\n\n{MODEL_BUSY}".strip() if busy else shown
         if previewed:  # something to read at once; the model's first piece replaces it

@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from ..genre import PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_WORD, PERSON, RECORD_DETAILS, PARTY_NAMES, party_of_word
+from ..genre import PARTY_ABBR, PARTY_GROUP, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, RECORD_DETAILS, SAY, party_of_word
 
 SAYS = RECORD_DETAILS
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9−–-])")
@@ -81,7 +81,7 @@ def sentences_of(text: str) -> list[str]:
 
 def joined(items: list[str]) -> str:
     """'A', 'A och B', 'A, B och C'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + SAY["and"] + items[-1] if items else ""
 
 
 def names_of(persons: list[dict]) -> str:

@@ -1,7 +1,9 @@
 """The record kinds, a module each: what a kind reads from a document, the sentence that states a record of it,
-and how questions use it (fact.Kind). Adding a kind is a module here, its words in genre.toml and a test."""
+and how questions use it (fact.Kind). Adding a kind is a module here, its words in genre.toml ([records] and
+[record_details] for reading it, [sentences] for stating it), a line below and a test (tests/test_kinds.py)."""
 from __future__ import annotations
 
+from ...genre import SAY
 from ..fact import Fact, Kind
 from . import attendance, betankande, reservation, running_text, section, statement, underlag, vote, yrkande
 
@@ -25,5 +27,5 @@ def sentence(f: Fact) -> str:
         return kind.sentence(f)
     text = f.text if f.text.endswith((".", "”", "\"", "!", "?")) else f.text + "."
     if kind is not None and kind.placed and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
-        return f"§ {f.paragraf}{f' {f.title}' if f.title else ''}: {text}"
+        return SAY["placed"].format(paragraf=f.paragraf, title=f" {f.title}" if f.title else "", text=text)
     return text

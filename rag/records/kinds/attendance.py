@@ -2,6 +2,7 @@
 who served in whose seat, each citing the cover chunk that names the person."""
 from __future__ import annotations
 
+from ...genre import SAY
 from ...parsing import Chunk, ParsedDocument
 from ..fact import Fact, Kind, names_of, people_in
 from ..walk import Walk
@@ -10,9 +11,9 @@ from ..walk import Walk
 def sentence(f: Fact) -> str:
     d = f.details
     if d.get("roll") == "undertecknare":  # a committee report's
-        return f"På utskottets vägnar undertecknade {names_of(f.persons)}."
-    part = f" för {d['paragrafer']}" if d.get("paragrafer") else ""
-    return f"{d.get('roll', '').capitalize()} var {names_of(f.persons)}{part}."
+        return SAY["signed_for_committee"].format(names=names_of(f.persons))
+    part = SAY["role_part"].format(paragrafer=d["paragrafer"]) if d.get("paragrafer") else ""
+    return SAY["role_was"].format(role=d.get("roll", "").capitalize(), names=names_of(f.persons), part=part)
 
 
 KINDS = [Kind("roll", sentence), Kind("ersättare"), Kind("sammanträde")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...genre import PHRASING
+from ...genre import PHRASING, SAY
 from ...parsing import ParsedDocument
 from ..fact import Fact, Kind, names_of, party_list, sentences_of
 from ..walk import Walk
@@ -13,20 +13,20 @@ from ..walk import Walk
 def numbered(f: Fact) -> str:
     """A report's reservation or särskilt yttrande: numbered, with its heading and punkt."""
     d = f.details
-    head = f"{'Reservation' if f.kind == 'reservation' else 'Särskilt yttrande'} {d.get('nummer') or ''}".strip()
-    about = ", ".join(x for x in (d["rubrik"], f"punkt {d['punkt']}" if d.get("punkt") else "") if x)
-    return f"{head} ({about}) lämnades av {names_of(f.persons) or party_list(f.parties)}."
+    head = f"{SAY['report_reservation' if f.kind == 'reservation' else 'report_statement']} {d.get('nummer') or ''}".strip()
+    about = ", ".join(x for x in (d["rubrik"], SAY["punkt"].format(punkt=d["punkt"]) if d.get("punkt") else "") if x)
+    return SAY["report_part_given"].format(head=head, about=about, who=names_of(f.persons) or party_list(f.parties))
 
 
 def _taking_part(f: Fact) -> str:
-    return f"I beslutet deltog {names_of(f.persons)}."
+    return SAY["taking_part"].format(names=names_of(f.persons))
 
 
 def _abstaining(f: Fact) -> str:
     by_reason: dict[str, list[dict]] = {}
     for p in f.persons:
         by_reason.setdefault(f.details.get("skäl", {}).get(p["name"], ""), []).append(p)
-    return " ".join(f"{names_of(ps)} avstod från ställningstagande{_reason(r)}." for r, ps in by_reason.items())
+    return " ".join(SAY["abstained"].format(names=names_of(ps), reason=_reason(r)) for r, ps in by_reason.items())
 
 
 def _reason(text: str) -> str:

@@ -1,7 +1,7 @@
 """Reservationer: a sentence saying someone 'reserverar sig', with what against and in favour of what."""
 from __future__ import annotations
 
-from ...genre import RECORDS
+from ...genre import RECORDS, SAY
 from ...parsing import Block
 from ..fact import SAYS, Fact, Kind, names_of, party_list
 from ..walk import At, Walk
@@ -12,9 +12,9 @@ def sentence(f: Fact) -> str:
     d = f.details
     if "rubrik" in d:
         return numbered(f)
-    s = f"{names_of(f.persons) or party_list(f.parties)} reserverade sig"
-    s += f" mot {d['mot']}" if d.get("mot") else ""
-    s += f" till förmån för {d['till förmån för']}" if d.get("till förmån för") else ""
+    s = SAY["reserved"].format(who=names_of(f.persons) or party_list(f.parties))
+    s += SAY["reserved_against"].format(against=d["mot"]) if d.get("mot") else ""
+    s += SAY["reserved_for"].format(favour=d["till förmån för"]) if d.get("till förmån för") else ""
     return s + "."
 
 

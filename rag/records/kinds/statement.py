@@ -2,6 +2,7 @@
 their bilaga says (who joined, whether it arrived)."""
 from __future__ import annotations
 
+from ...genre import SAY
 from ...parsing import Block, ParsedDocument
 from ..fact import SAYS, Fact, Kind, names_of, party_list, people_in
 from ..walk import At, Walk, bilaga_blocks
@@ -12,12 +13,13 @@ def sentence(f: Fact) -> str:
     d = f.details
     if "rubrik" in d:
         return numbered(f)
-    joint = "ett gemensamt särskilt yttrande" if d.get("gemensamt") else "ett särskilt yttrande"
-    s = f"{party_list(f.parties)} lämnade {joint}{f' ({f.bilaga})' if f.bilaga else ''}, genom {names_of(f.persons)}."
+    s = SAY["statement_given"].format(parties=party_list(f.parties), bilaga=f" ({f.bilaga})" if f.bilaga else "",
+                                      statement=SAY["joint_statement" if d.get("gemensamt") else "statement"],
+                                      names=names_of(f.persons))
     if d.get("inkommit") is False:
-        s += " Yttrandet hade inte inkommit vid tidpunkten för justering."
+        s += SAY["statement_not_arrived"]
     if d.get("instämmande"):
-        s += f" {names_of(d['instämmande'])} instämde i yttrandet."
+        s += SAY["statement_joined"].format(names=names_of(d["instämmande"]))
     return s
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...genre import PHRASING, PROPOSITIONSORDNING, VOTE_OUTCOME, VOTE_PROPOSITION, VOTE_REQUESTED
+from ...genre import PHRASING, SAY, PROPOSITIONSORDNING, VOTE_OUTCOME, VOTE_PROPOSITION, VOTE_REQUESTED
 from ...parsing import ParsedDocument, every_count_in_text, flat_roll_call, is_roll_call_header, roll_call_in_text, roll_call_table, tally
 from ..fact import SAYS, Fact, Kind, names_of, sentences_of
 from ..walk import At, Walk, run_on
@@ -12,13 +12,13 @@ from ..walk import At, Walk, run_on
 
 def sentence(f: Fact) -> str:
     d = f.details
-    s = f"Omröstningen slutade {d.get('ja')} ja-röster mot {d.get('nej')} nej-röster"
-    s += f" och {d['avstår']} avstod" if d.get("avstår") else ""
+    s = SAY["vote_result"].format(ja=d.get("ja"), nej=d.get("nej"))
+    s += SAY["vote_abstained"].format(n=d["avstår"]) if d.get("avstår") else ""
     if d.get("voteringsproposition"):
-        s += " (ja för {ja}, nej för {nej})".format(**d["voteringsproposition"])
-    s += f"; beslutet blev enligt {d['beslutar enligt']}." if d.get("beslutar enligt") else "."
+        s += SAY["vote_meant"].format(**d["voteringsproposition"])
+    s += SAY["vote_outcome"].format(outcome=d["beslutar enligt"]) if d.get("beslutar enligt") else "."
     if d.get("propositionsordning"):
-        s += " Propositionsordning: " + "; ".join(d["propositionsordning"]) + "."
+        s += SAY["vote_order"].format(order="; ".join(d["propositionsordning"]))
     for vote in ("ja", "nej", "avstår"):
         voters = [r for r in d.get("upprop", []) if r["röst"] == vote]
         if voters:
