@@ -292,6 +292,11 @@ PLACE_NOT: set[str] = set(_DATA["phrasings"]["place_not"])
 PERIODS: str = "|".join(_DATA["phrasings"]["periods"])
 COUNT_QUESTION_NOT: set[str] = set(_DATA["phrasings"]["count_question_not"])
 
+# --- searching and explaining ------------------------------------------------------------------------------------
+STOPWORDS: set[str] = set(_DATA["search"]["stopwords"])
+QUERY_SYNONYMS: dict[str, str] = dict(_DATA["search"]["synonyms"])  # question word -> the documents' words
+GLOSSARY: dict[str, str] = dict(_DATA["glossary"])  # a term -> its plain-language explanation
+
 # --- how code states a record and quotes a passage in an answer (format strings) ----------------------------------
 SAY: dict[str, str] = {k: v for k, v in _DATA["sentences"].items() if isinstance(v, str)}
 VOTE_COUNT_WORDS: dict[str, str] = dict(_DATA["sentences"]["vote_counts"])

@@ -16,8 +16,8 @@ import Stemmer
 
 from .passages import Passage, passage_sentences
 from ..genre import (AMOUNT_UNITS, COUNT_QUESTION_NOT, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES,
-                     PERIODS, PHRASING, SHARE_WORDS, TIME_UNITS, date_in_words, organ_key, organs_in, same_organ)
-from ..store import QUERY_SYNONYMS, STOPWORDS
+                     PERIODS, PHRASING, QUERY_SYNONYMS, SHARE_WORDS, STOPWORDS, TIME_UNITS, date_in_words, organ_key,
+                     organs_in, same_organ)
 from ..normalize import fold, path_words
 from .question import Question
 

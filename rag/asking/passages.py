@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..genre import GENERIC_ANSWER_WORDS
+from ..genre import GENERIC_ANSWER_WORDS, STOPWORDS
 from ..normalize import fold
 from ..parsing import cut_at_space
-from ..store import STOPWORDS
 
 WORD = re.compile(r"[0-9a-zåäöéü§]+(?:[-:][0-9a-zåäö]+)*", re.I)
 NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+\b")

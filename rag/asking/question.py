@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES,
                      MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, PARTY_NAMES, PARTY_WORD,
-                     PHRASING, QUESTION_REFS, RECORD_INTENTS, iso_date, party_of_word)
-from ..store import STOPWORDS
+                     PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, iso_date, party_of_word)
 from ..normalize import fold
 
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")

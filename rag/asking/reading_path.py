@@ -17,8 +17,7 @@ from ..parsing import Chunk
 from .passages import Passage, names_in
 from .evidence import TYPED, Evidence, MIN_RELEVANCE, headings, held_by, rank, sentences
 from ..genre import (KIND_SENTENCE, MONTHS, PARTY_LIST, PARTY_NAMES, PARTY_WORD, PERSON, PHRASING, PROCEDURE_ACTS,
-                     PROCEDURE_WORDS, VOTE_COUNT_WORDS, VOTE_PROPOSITION, organs_in, same_organ)
-from ..store import STOPWORDS
+                     PROCEDURE_WORDS, STOPWORDS, VOTE_COUNT_WORDS, VOTE_PROPOSITION, organs_in, same_organ)
 from ..normalize import fold
 from .question import Question
 from ..parsing import counts_in_text

@@ -5,21 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from ..genre import GLOSSARY
 from .passages import excerpt
 
 REFUSAL = "Det framgår inte av dokumenten."
 MODEL_BUSY = "Väntar på språkmodellen: den skriver ett svar i taget."
-# plain-language explanations a citizen gets with a klarspråk answer (added by code, so they are always there)
-GLOSSARY = {
-    "särskilt yttrande": "Ett särskilt yttrande är en skriftlig kommentar som ledamöter lämnar till protokollet för att "
-                         "förklara sin syn, utan att formellt ta avstånd från beslutet.",
-    "reserv": "En reservation betyder att ledamöter formellt tar avstånd från beslutet.",
-    "juster": "Justering betyder att protokollet granskas och godkänns av utsedda ledamöter.",
-    "protokollsanteckning": "En protokollsanteckning är en kort notering som en ledamot får föra in i protokollet.",
-    "remiss": "En remiss betyder att ett förslag skickas ut till andra för att de ska lämna synpunkter.",
-    "omröstning": "Vid en omröstning röstar ledamöterna ja eller nej till förslagen, och flest röster avgör.",
-    "jäv": "Jäv betyder att en ledamot inte får delta i ett ärende, till exempel för att hen har ett eget intresse i det.",
-}
 
 
 

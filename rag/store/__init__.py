@@ -4,11 +4,11 @@ files for it."""
 from __future__ import annotations
 
 from .ingest import at, ingest
-from .lexical import QUERY_SYNONYMS, STOPWORDS, SwedishAnalyzer, synonyms
+from .lexical import SwedishAnalyzer, synonyms
 from .pg_store import DatabaseAway
 from .postgres import is_url
 from .prepare import prepare
 from .protocol import check_compatible, Filters, IndexError_, IndexWriteError, IngestReport, Store
 
 __all__ = ["at", "check_compatible", "DatabaseAway", "Filters", "IndexError_", "IndexWriteError", "ingest",
-           "IngestReport", "is_url", "prepare", "QUERY_SYNONYMS", "STOPWORDS", "Store", "SwedishAnalyzer", "synonyms"]
+           "IngestReport", "is_url", "prepare", "Store", "SwedishAnalyzer", "synonyms"]

@@ -6,31 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..genre import PARTY_NAMES, party_name
+from ..genre import PARTY_NAMES, QUERY_SYNONYMS, STOPWORDS, party_name
 from ..models import Lexicon
 from ..normalize import fold
 
 _TOKEN = re.compile(r"[0-9a-zåäöéüA-ZÅÄÖÉÜ§]+(?:[-:][0-9a-zåäöA-ZÅÄÖ]+)*")
-STOPWORDS = set("""
-alla allt att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din dina ditt du där då efter
-ej eller en er era ert ett från för ha hade han hans har henne hennes hon honom hur här i icke ingen inom inte
-jag ju kan kunde man med mellan men mig min mina mitt mot mycket ni nu när någon något några och om oss på samma
-sedan sig sin sina sitta själv skulle som så sådan sådana sådant till under upp ut utan vad var vara varför varit
-varje vars vart vem vi vid vilka vilkas vilken vilket vår våra vårt än är åt över
-""".split())
 
 
 _KNOWN_PARTY = "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True))
 _PARTY = re.compile(rf"\(({_KNOWN_PARTY})(?=[)+ ,/]|$)", re.M)
-# Words people ask with, and the words decision documents use for the same thing.
-QUERY_SYNONYMS = {
-    "hette": "benämning kallat kallades döpts döptes namn", "kallades": "benämning kallat döpts namn",
-    "namn": "benämning kallat döpts", "röstade": "omröstning votering ja-röster nej-röster",
-    "rösta": "omröstning votering", "omröstningen": "omröstningsresultat votering ja-röster nej-röster",
-    "instämde": "instämmande", "instämt": "instämmande", "reserverade": "reservation reservationer",
-    "kostar": "kostnad kronor avgift", "kostade": "kostnad kronor", "justerade": "justerare protokolljusterare",
-    "jävig": "jäv", "jäviga": "jäv", "vann": "vinnare vinnande", "vinner": "vinnare vinnande",
-}
 
 
 def synonyms(question: str) -> str:
