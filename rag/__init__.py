@@ -21,6 +21,7 @@ from .parsing import Chunk
 from .reading import ReadError
 from .store import IndexError_ as IndexError
 from .store import IngestReport
+from .store import ingest as _ingest
 from .store import is_url as is_index_url
 
 __all__ = ["Answer", "Answerer", "Chunk", "Filters", "Hit", "IndexError", "IngestReport", "ReadError", "Retriever", "is_index_url",
@@ -32,8 +33,6 @@ def ingest(paths: list[str | Path], index_dir: str | Path | None = None, root: s
            step=None) -> IngestReport:
     """Index the files under `paths` into a folder or a Postgres URL (default: PARAGRAF_INDEX_URL, else
     PARAGRAF_INDEX); document ids are paths relative to `root` (default: the single folder given)."""
-    from .store import ingest as _ingest
-
     s = settings()
     paths = [Path(p) for p in paths]
     if root is None:

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import ingest
 from .asking import Answer, Answerer
 from .parsing import Chunk
 from .corpus import Saved, UploadError, remove_document, save_upload
@@ -138,7 +139,6 @@ class Paragraf:
         self.status = Status(self.answerer is not None, message, progress=progress)
 
     def _ingest(self, rebuild: bool, paths: list[Path] | None = None) -> IngestReport:
-        from . import ingest
 
         last = [-1]
 

@@ -157,6 +157,20 @@ def test_no_local_name_hides_a_function_the_same_function_calls():
     assert hidden == []
 
 
+def test_the_library_is_imported_at_the_top():
+    """An import of rag's own modules stands at the top of its module, where the import graph is read at a
+    glance; only the command line imports a command's stages when it runs, so that `--help` answers at once."""
+    inside = []
+    for path in RAG.rglob("*.py"):
+        if module_name(path) == "rag.__main__":
+            continue
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inside += [f"{module_name(path)}:{n.lineno}" for n in ast.walk(fn) if isinstance(n, ast.ImportFrom)
+                           and (n.level > 0 or (n.module or "").split(".")[0] == "rag")]
+    assert inside == []
+
+
 # words a pattern outside the genre may hold: markup, font names, chat templates' control tokens
 NOT_SWEDISH = {"address", "article", "aside", "blockquote", "body", "center", "colgroup", "details", "dialog", "div",
                "fieldset", "figcaption", "figure", "footer", "form", "frame", "frameset", "head", "header", "hgroup",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import settings
 from ..genre import SECTION_INTENTS
 from ..models import EmbeddingModel, load_embedder
 from ..normalize import fold, nfc
@@ -142,8 +143,6 @@ class Retriever:
 def open_index(index: Path | str | None = None, embed_model: str | None = None) -> Retriever:
     """Open a built index for searching: a folder, or a Postgres URL. The embedding model must be the one
     it was built with."""
-    from ..config import settings
-
     s = settings()
     name = embed_model or s.embed_model
     backend = at(index or s.index)

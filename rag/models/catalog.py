@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import settings
+from .e5_convert import convert_and_verify
 from .hunspell import build_wordlist
 
 REGISTRY_FILE = Path(__file__).with_name("models.toml")
@@ -184,7 +185,6 @@ def fetch(key: str, force: bool = False) -> Path:
                 os.replace(files[0], dest / m.raw["file"])
             elif m.format == "sentence-transformers":
                 _verify(files[0], m.sha256, key)
-                from .e5_convert import convert_and_verify
 
                 convert_and_verify(dest / "src", dest / "st")
             elif m.format == "hunspell":

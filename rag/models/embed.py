@@ -12,6 +12,9 @@ from typing import Protocol
 
 import numpy as np
 
+from ..config import settings
+from .catalog import registry, resolve
+
 RUNTIMES = ("openvino", "torch")
 EXPORTS = {"openvino", "onnx"}  # folders a runtime writes into the model folder: not part of its weights
 EXPORT_VERSION = 2  # what VERIFIED.json must name for an export to be reused
@@ -45,7 +48,6 @@ class EmbeddingModel(Protocol):
 
 def resolve_model_name(name: str) -> str:
     """A registry key ('e5-small') becomes its cache folder; a path or hub id passes through."""
-    from .catalog import registry, resolve
 
     if name in registry():
         return str(resolve(name, fetch_missing=True))
@@ -289,7 +291,6 @@ def default_prefixes(model: str) -> dict[str, str]:
 
 
 def embed_runtime() -> str:
-    from ..config import settings
 
     runtime = settings().embed_runtime
     if runtime not in RUNTIMES:

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Protocol
 
+from .catalog import registry, resolve
+
 Message = dict[str, str]
 
 # the control-token spellings of the common chat templates (ChatML, Llama 2/3, Gemma, Mistral, Phi): text in
@@ -221,7 +223,6 @@ def _parse(content: str | None) -> dict | None:
 @lru_cache(maxsize=2)
 def load_llm(model: str | None = None, n_ctx: int = 4096, n_threads: int | None = None) -> LLM:
     """`model`: a registry key, a GGUF path, or 'openai:<model>' (with PARAGRAF_OPENAI_BASE_URL)."""
-    from .catalog import registry, resolve
 
     model = model or os.environ.get("PARAGRAF_LLM", "qwen2.5-coder-1.5b")
     if model.startswith("openai:"):

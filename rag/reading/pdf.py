@@ -21,6 +21,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..genre import PHRASING
+from ..models import fetched_lexicon
+from ..normalize import fold, similarity
+from . import ocr
 
 LAYOUT_VERSION = "8"  # bump when the text made from a page changes (it names cached OCR text)
 CELL_GAP = 1.4  # a horizontal gap wider than this many font sizes splits a line into cells
@@ -150,8 +153,6 @@ def pdf_pages(data: bytes, name: str = "") -> PdfText:
 
 def _known_words() -> set[str] | None:
     """The Swedish word forms, if fetched (`python -m rag fetch sv-wordlist`); reading never downloads."""
-    from ..models import fetched_lexicon
-
     lexicon = fetched_lexicon()
     return lexicon.words if lexicon else None
 
@@ -181,7 +182,6 @@ def _ocr(data: bytes, numbers: list[int], name: str, seconds: dict[int, float]):
     import pypdfium2
     from tqdm import tqdm
 
-    from . import ocr
 
     pdf = pypdfium2.PdfDocument(data)
     try:
@@ -225,8 +225,6 @@ def _lines(words: list[dict]) -> list[_Line]:
 def _shape(text: str) -> str:
     """A margin line as it repeats: numbers, spaces, punctuation and accents aside ('file:///tmp/jonkoping…'
     read by OCR as 'file t mp jönköping …' on the next page is the same footer)."""
-    from ..normalize import fold
-
     return re.sub(r"[\W_]+", "", re.sub(r"\d+", "0", fold(text)))
 
 
@@ -253,8 +251,6 @@ def _alike(a: str, b: str) -> bool:
         return True
     if min(len(a), len(b)) < 12 or abs(len(a) - len(b)) > 3:
         return False
-    from ..normalize import similarity
-
     return similarity(a, b) >= 0.9
 
 

@@ -17,6 +17,7 @@ from typing import Iterator
 
 import yaml
 
+from ..config import settings
 from .ocr import OcrUnavailable
 from .markup import docx_text, html_text, markdown_text
 from .pdf import LAYOUT_VERSION, PdfText, pdf_pages
@@ -105,7 +106,6 @@ def _pdf_text(data: bytes, doc_id: str) -> PdfText:
 
 
 def _ocr_cache(digest: str) -> Path:
-    from ..config import settings
 
     return settings().ocr_cache / f"{digest}-{LAYOUT_VERSION}.json"
 
