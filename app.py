@@ -126,7 +126,25 @@ def render_answer(answer: dict, turn: str) -> str:
         marked = marked.replace(f"&#91;{n}&#93;", f'<a class="pg-marker" href="#pg-{turn}-{n}">[{n}]</a>')
     sources = "".join(_source(c, f"pg-{turn}-{c['n']}", f"[{c['n']}]", answer["answer"]) for c in answer["citations"])
     return (f'<div class="pg-answer">{marked}</div>'
-            + (f'<div class="pg-sources"><strong>Källor</strong>{sources}</div>' if sources else ""))
+            + (f'<div class="pg-sources"><strong>Källor</strong>{sources}</div>' if sources else "")
+            + render_matter(answer.get("arende")))
+
+
+def render_matter(matter: dict | None) -> str:
+    """'Ärendets gång': the matter's steps in date order, each with what was decided and a link to it."""
+    if not matter:
+        return ""
+    items = []
+    for s in matter["steps"]:
+        head = text(f"{s['date']} · {s['organ']} · § {s['paragraf']}")
+        if s["mentioned_in"] or not s["doc"]:
+            items.append(f"<li>{head} <small>(nämns i {text(s['mentioned_in'] or '')})</small></li>")
+            continue
+        decided = f"<br><small>{text(s['decision'])}</small>" if s["decision"] else ""
+        items.append(f"<li>{head} · {_doc_link(s['doc'], s['chunk_id'])}{decided}</li>")
+    name = " ".join(matter["dnr"][:1]) or matter["title"]
+    return (f'<div class="pg-matter"><strong>Ärendets gång</strong> <small>{text(name)}</small>'
+            f'<ol>{"".join(items)}</ol></div>')
 
 
 def render_streaming(partial: str) -> str:

@@ -183,7 +183,7 @@ def completion(answer: Answer, base: str) -> dict:
             "choices": [{"index": 0, "finish_reason": "stop", "message": {
                 "role": "assistant", "content": answer.with_sources(lambda c: doc_link(base, c))}}],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            "citations": citations(answer, base), "paragraf": {"refused": answer.refused, "route": answer.route}}
+            "citations": citations(answer, base), "paragraf": {"refused": answer.refused, "route": answer.route, "arende": answer.arende}}
 
 
 def _sse(answer, base: str, release) -> Iterator[str]:
@@ -220,5 +220,5 @@ def _events(answer, base: str) -> Iterator[str]:
                 return
     for piece in re.findall(r"\S+\s*|\s+", got.with_sources(lambda c: doc_link(base, c))):
         yield chunk({"content": piece})
-    yield chunk({}, "stop", citations=citations(got, base), paragraf={"refused": got.refused, "route": got.route})
+    yield chunk({}, "stop", citations=citations(got, base), paragraf={"refused": got.refused, "route": got.route, "arende": got.arende})
     yield "data: [DONE]\n\n"

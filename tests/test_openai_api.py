@@ -45,6 +45,9 @@ def test_chat_completion_is_the_answer_of_ask_with_its_sources(sdk, app_server):
     assert [(c["n"], c["doc"], c["locator"], c["quote"]) for c in citations] == [
         (c["n"], c["doc"], c["locator"], c["quote"]) for c in ask["citations"]]
     assert any("Bilaga 13" in c["locator"] for c in citations)
+    # the matter the cited § is a step of: its way through the meetings, in the API and under the sources
+    assert got.model_extra["paragraf"]["arende"]["dnr"] == ask["arende"]["dnr"] == ["STK-2024-1374"]
+    assert "Ärendets gång (STK-2024-1374):" in content and "Kommunfullmäktige § 8" in content
     for c in citations:  # each source is listed under 'Källor' and its link opens the document at it
         assert f"[{c['n']}] {c['locator']}" in content and c["url"] in content
         with urllib.request.urlopen(c["url"], timeout=30) as page:

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import replace
 
-from ..genre import (DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key, date_in_words,
+from ..genre import (ACROSS, DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key, date_in_words,
                      organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
@@ -15,6 +15,7 @@ from ..records import COUNTED, MEMBER_LISTS, Fact
 from .question import Question
 from .retrieve import Retriever
 
+MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 
 
@@ -47,6 +48,13 @@ def for_parties(f: Fact, parties: tuple[str, ...]) -> Fact:
         return f
     persons = [p for p in f.persons if p.get("party") in parties]
     return replace(f, persons=persons, parties=list(dict.fromkeys(p["party"] for p in persons))) if persons else f
+
+
+def across(q: Question) -> bool:
+    """The question asks for every record of its kind over §§ and meetings ('Vilka reservationer anmäldes i
+    kommunstyrelsen under 2025, och i vilka ärenden?'), not for the § that fits it best."""
+    return bool(q.record) and not q.paragraf and not q.beteckning and q.answer_type in {"list", "count", "party", "person"} \
+        and bool(ACROSS.search(fold(q.text)))
 
 
 def date_fits(q: Question, date: str | None) -> bool:
@@ -105,6 +113,8 @@ class RecordChooser:
     def facts(self, q: Question, hits) -> list[Fact]:
         if not q.record:
             return []
+        if across(q):
+            return self.listed(q)
         kind, role = q.record
         rank = {h.chunk.id: r for r, h in enumerate(hits)}
         candidates = [f for f in self.retriever.store.facts
@@ -152,6 +162,16 @@ class RecordChooser:
             return votes[-1:] if MAIN_VOTE_WORDS & set(fold(q.text).split()) else votes
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
+
+    def listed(self, q: Question) -> list[Fact]:
+        """Every record of the kind asked, over every § and meeting in the question's scope (its organ, year,
+        month, party, matter), wherever it ranks: a list asked for is complete, in date order."""
+        kind, role = q.record
+        scoped = [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)
+                  and (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)
+                  and (not q.parties or set(q.parties) & set(f.parties))]
+        fits = [f for f in scoped if self.fit(q, f) >= TOPIC_FIT]
+        return sorted(fits, key=lambda f: (f.date or "", f.organ or "", int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
 
     def decision(self, q: Question, hits) -> Chunk | None:
         """The decision part ('Beslut') of the § the best hits are about, taken by the organ the question

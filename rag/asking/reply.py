@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from ..genre import GLOSSARY
+from ..genre import GLOSSARY, SAY
 from .passages import excerpt
 
 REFUSAL = "Det framgår inte av dokumenten."
@@ -48,6 +48,7 @@ class Answer:
     search_query: str = ""
     removed_sentences: list[str] = field(default_factory=list)
     route: str = ""  # what answered: scope, record, no record, decision, typed, coverage, select, quote, llm
+    arende: dict | None = None  # the matter the answer's first cited § is a step of: its steps, cited
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +68,18 @@ def answer_with_sources(answer: dict, link: Callable[[Citation], str] | None = N
         where = f"{c['locator']} ({c['doc']})" if c["doc"] not in c["locator"] else c["locator"]
         url = link(Citation(**c)) if link else ""
         lines.append(f"[{c['n']}] {where}" + (f" {url}" if url else ""))
-    return "\n".join(lines)
+    return "\n".join(lines + matter_lines(answer.get("arende")))
+
+
+def matter_lines(matter: dict | None) -> list[str]:
+    """'Ärendets gång:' and the matter's steps in date order, each with its place (or where it is named)."""
+    if not matter:
+        return []
+    lines = ["", SAY["matter_heading"] + (f" ({matter['dnr'][0]})" if matter["dnr"] else "") + ":"]
+    for s in matter["steps"]:
+        where = SAY["matter_named"].format(where=s["mentioned_in"]) if s["mentioned_in"] else f" ({s['doc']})"
+        lines.append(f"- {s['date']} {s['organ']} § {s['paragraf']}{where}")
+    return lines
 
 
 RETRIEVED_CHARS = 600  # the excerpt of each retrieved passage an answer carries
@@ -81,5 +93,6 @@ def finish(question: str, reply, turn, k: int, klarsprak: bool, models: dict[str
     cites = [Citation(p.n, p.chunk_id, p.doc, p.locator, p.text) for p in turn.passages if p.n in reply.cited]
     retrieved = [{"doc": h.chunk.doc, "locator": h.chunk.locator, "id": h.chunk.id, "score": h.score,
                   "text": excerpt(h.chunk.text, RETRIEVED_CHARS)} for h in turn.hits[:k]]
+    matter = next((turn.matter_of[c.chunk_id] for c in cites if c.chunk_id in turn.matter_of), None)
     return Answer(question, text, reply.refused, cites, retrieved, [f.to_dict() for f in turn.facts], timings,
-                  models, turn.query, reply.removed, reply.route)
+                  models, turn.query, reply.removed, reply.route, matter.to_dict() if matter else None)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from ..genre import MONTHS, beteckning_key, without_planted
-from ..normalize import path_words
+from ..genre import MATTER_ASKED, MONTHS, beteckning_key, without_planted
+from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, Fact
+from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, dnr_key, find_matters, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
-from .from_records import RecordChooser, opening, word_keys, word_match
+from .from_records import MOST_LISTED, RecordChooser, across, opening, word_keys, word_match
 from .passages import Passage, names_in
 from .question import Question
 from .quotes import best_passage, best_sentence, covers
@@ -47,6 +47,8 @@ class Turn:
     facts: list[Fact]
     decided: Chunk | None
     passages: list[Passage]
+    matter_of: dict[str, Matter] = field(default_factory=dict)  # a passage's chunk id -> its matter (> 1 step)
+    matter: Matter | None = None  # the matter whose way the question asks about
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Found:
     quoted: tuple[str, int] | None = None  # a sentence and its passage's number
     value: Evidence | None = None  # a typed value and its sentence
     fallback: Found | None = None  # route 'llm': what is quoted if the model refuses or writes nothing supported
+    listed: bool = False  # the records are every one of a kind over §§ and meetings, told as a list
+    matter: Matter | None = None  # a matter's way through its meetings, step by step
 
 
 class Sources:
@@ -73,6 +77,7 @@ class Sources:
         self.records = RecordChooser(retriever)
         self._weights: dict[str, float] | None = None
         self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
+        self._matters: dict[tuple, Matter] | None = None
 
     @property
     def weights(self) -> dict[str, float]:
@@ -89,21 +94,55 @@ class Sources:
         """The records that fit and the passages, numbered: the decision's or the records' chunks first."""
         facts = self.records.facts(q, hits) if self.use_facts else []
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED else None
+        matter = self._matter_asked(q, hits)
         ordered: list[str] = [decided.id] if decided else []
-        for f in facts:
-            ordered += [c for c in f.chunk_ids if c not in ordered]
+        ordered += [s.chunk_id for s in (matter.steps if matter else []) if s.chunk_id and s.chunk_id not in ordered]
+        listed = across(q) and bool(facts)
+        for f in facts[:MOST_LISTED] if listed else facts:  # a list cites each record where it stands
+            ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
         if q.record and q.beteckning and not facts:  # the reading path: the named report's part of the kind
             ordered += [c.id for c in self._report_parts(q) if c.id not in ordered][:READ_EXTRA]
         # what addresses the reader or the system is no record: never read, quoted or shown to the model
         passages = [Passage(n, cid, c.doc, c.locator, without_planted(c.text), without_planted(c.norm), c.title or "")
-                    for n, cid in enumerate(ordered[: self.k + 4], 1) for c in (self.retriever.chunk(cid),)]
-        return Turn(q, query, unscoped, hits, facts, decided, passages)
+                    for n, cid in enumerate(ordered[: (MOST_LISTED if listed or matter else 0) + self.k + 4], 1)
+                    for c in (self.retriever.chunk(cid),)]
+        chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
+        of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
+        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter)
+
+    def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
+        """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):
+        the one its diarienummer names, else the one the best hits are steps of."""
+        if not MATTER_ASKED.search(fold(q.text)) or q.record:
+            return None
+        if dnr_key(q.text):  # a diarienummer no matter of the documents carries: none of them is meant
+            named = find_matters(self._all_matters(), q.text)
+            return named[0] if named else None
+        return next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
+
+    def _all_matters(self) -> list[Matter]:
+        self.matter_at(self.retriever.chunks[0]) if self.retriever.chunks else None  # read them once
+        return list({id(m): m for m in (self._matters or {}).values()}.values())
+
+    def matter_at(self, c: Chunk) -> Matter | None:
+        """The matter a chunk's § is a step of, when the matter has more than one step (read once per index)."""
+        if self._matters is None:
+            self._matters = {}
+            for m in matters(self.retriever.chunks, self.retriever.store.facts):
+                for s in m.steps:
+                    if s.doc:
+                        self._matters[(s.doc, s.paragraf, dnr_key(s.dnr or ""))] = m
+        return self._matters.get((c.doc, c.paragraf, dnr_key(c.dnr or ""))) if c.paragraf else None
 
     def find(self, turn: Turn, llm: bool) -> Found:
         """The first source that states the answer, in the order of trust; the refusals the evidence earns;
         else the model's turn."""
         q, passages = turn.q, turn.passages
+        if turn.facts and across(q):  # every record of the kind over the meetings asked about, as a list
+            return Found("record", facts=turn.facts, listed=True)
+        if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
+            return Found("matter", matter=turn.matter)
         if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
                 q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
             return Found("record", facts=turn.facts)

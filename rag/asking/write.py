@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..genre import PERSON, SAY
+from ..genre import KIND_PLURAL, PERSON, SAY
 from ..models import LLM
 from ..records import MEMBER_LISTS, COUNTED, joined, party_list
 from ..records import sentence as fact_sentence
@@ -23,6 +23,9 @@ from .reader import choose_sentences
 from .reading_path import kind_of, parties_of_kind, vote_counts
 from .reply import MODEL_BUSY, REFUSAL, Preview
 from .sources import Found, Part, Sources, Turn
+
+
+MOST_SHOWN = 15  # records a list answer names (its lead gives the total)
 
 
 @dataclass
@@ -79,6 +82,10 @@ class Writer:
             return Reply(REFUSAL, True, route=found.route)
         if found.parts:
             return self._listed(turn, found.kind or "", found.parts, found.route)
+        if found.matter is not None:
+            return self._matter(turn, found.matter)
+        if found.facts and found.listed:
+            return self._listed_records(turn)
         if found.facts:
             return self._from_records(turn, klarsprak, timings if timings is not None else {})
         if found.span:
@@ -103,6 +110,39 @@ class Writer:
             if _keeps_facts(phrased, draft):
                 text = phrased.strip()
         return Reply(text, False, cited, route="record")
+
+    @staticmethod
+    def _matter(turn: Turn, matter) -> Reply:
+        """A matter's steps in date order, each with what was decided, cited where it stands."""
+        num = {p.chunk_id: p.n for p in turn.passages}
+        lines = [SAY["matter_steps"].format(name=matter.name, title=matter.title, n=len(matter.steps))]
+        for s in matter.steps[:MOST_SHOWN]:
+            decided = f": {s.decision}" if s.decision else (SAY["matter_named"].format(where=s.mentioned_in)
+                                                             if s.mentioned_in else "")
+            cite = f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""
+            lines.append("- " + SAY["matter_step"].format(date=s.date, organ=s.organ, paragraf=s.paragraf,
+                                                          decision=decided) + cite)
+        if len(matter.steps) > MOST_SHOWN:
+            lines.append(SAY["listed_rest"].format(n=len(matter.steps) - MOST_SHOWN))
+        cited = sorted({num[s.chunk_id] for s in matter.steps if s.chunk_id in num})
+        return Reply("\n".join(lines), False, cited, route="matter")
+
+    @staticmethod
+    def _listed_records(turn: Turn) -> Reply:
+        """Every record of the kind in the question's scope: the total, then each in date order with its
+        meeting and §, cited; a long list names the first MOST_SHOWN and how many more there are."""
+        num = {p.chunk_id: p.n for p in turn.passages}
+        facts = [for_parties(f, turn.q.parties) for f in turn.facts]
+        kinds = KIND_PLURAL.get(facts[0].kind, facts[0].kind)
+        lines = [SAY["listed"].format(n=len(facts), kinds=kinds)]
+        for f in facts[:MOST_SHOWN]:
+            item = SAY["listed_item"].format(date=f.date or "", organ=f.organ or "", paragraf=f.paragraf or "",
+                                             title=f" {f.title}" if f.title else "", sentence=fact_sentence(f, placed=False))
+            lines.append("- " + item + "".join(f" [{num[c]}]" for c in f.chunk_ids[:1] if c in num))
+        if len(facts) > MOST_SHOWN:
+            lines.append(SAY["listed_rest"].format(n=len(facts) - MOST_SHOWN))
+        cited = sorted({num[c] for f in facts for c in f.chunk_ids[:1] if c in num})
+        return Reply("\n".join(lines), False, cited, route="record")
 
     @staticmethod
     def _from_span(span: list[Evidence], q: Question, route: str) -> Reply:

@@ -7,6 +7,7 @@ from .coverage import check_paths, Coverage, PLANTED_NOTE, summary
 from .extract import extract
 from .fact import Fact, joined, Kind, names_of, party_list
 from .kinds import CONTENT_RECORDS, COUNTED, KINDS, MEMBER_LISTS, sentence
+from .matters import dnr_key, find as find_matters, Matter, matters, Step
 
-__all__ = ["check_paths", "CONTENT_RECORDS", "COUNTED", "Coverage", "extract", "Fact", "joined", "Kind", "KINDS",
-           "MEMBER_LISTS", "names_of", "party_list", "PLANTED_NOTE", "sentence", "summary"]
+__all__ = ["check_paths", "CONTENT_RECORDS", "COUNTED", "Coverage", "dnr_key", "extract", "find_matters", "Fact", "joined", "Kind", "KINDS",
+           "Matter", "matters", "MEMBER_LISTS", "names_of", "party_list", "PLANTED_NOTE", "sentence", "Step", "summary"]

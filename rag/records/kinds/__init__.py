@@ -20,12 +20,13 @@ MEMBER_LISTS = {k.name for k in KINDS.values() if k.members}
 CONTENT_RECORDS = {k.name for k in KINDS.values() if k.content}
 
 
-def sentence(f: Fact) -> str:
-    """One plain Swedish sentence stating a record exactly; the LLM may rephrase it, never change it."""
+def sentence(f: Fact, placed: bool = True) -> str:
+    """One plain Swedish sentence stating a record exactly; the LLM may rephrase it, never change it. `placed`
+    False: its § is told beside it (a list), not in it."""
     kind = KINDS.get(f.kind)
     if kind is not None and kind.sentence is not None:
         return kind.sentence(f)
     text = f.text if f.text.endswith((".", "”", "\"", "!", "?")) else f.text + "."
-    if kind is not None and kind.placed and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
+    if placed and kind is not None and kind.placed and f.paragraf:  # 'Paragrafen förklaras omedelbart justerad.' needs its §
         return SAY["placed"].format(paragraf=f.paragraf, title=f" {f.title}" if f.title else "", text=text)
     return text

@@ -1,0 +1,276 @@
+"""Matters: the §§ that handle one ärende, linked across documents and bodies — by diarienummer (every shape
+the genre writes it), by a § that names an earlier step ('beslutade den 26 september 2024 § 189'), and by
+title where neither is written — and told as steps in date order, each with what was decided and the
+statements, reservations and votes of the step, and where it stands."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..genre import (GENITIVE_ORGAN, MATTER_REFERENCES, NOT_DIARIENUMMER, NUMBER_YEAR, ORGAN_ABBREV, STANDING_TITLES,
+                     iso_date)
+from ..normalize import fold
+from ..parsing import Chunk, cut_at_space
+from .fact import Fact
+from .kinds import sentence
+
+DECISION_CHARS = 300  # of a step's Beslut
+SAME_TITLE = 0.5  # a bare number's step and a series number's step: this share of the shorter title's words shared
+MOST_MENTIONS = 2  # other diarienummer a § may name and still be a step of their matters
+SAID_KINDS = ("reservation", "särskilt yttrande", "omröstning", "protokollsanteckning")  # told with a step
+# a series, the year and the number: 'STK-2024-1374', 'KS 2025/123', 'Bun/2023:276'; never a date ('Fritid 2025-09-17')
+_DNR = re.compile(r"(?<![\w/])([A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{0,5})[ /-]?((?:19|20)\d\d)[:/-]0*(\d{1,6})(?![-\d])")
+
+
+def dnr_key(dnr: str) -> str | None:
+    """'STK-2024-1374', 'KS 2025/123', 'Bun/2023:276', 'KS-2025-00530' -> 'STK-2024-1374', 'KS-2025-123', …: one
+    key whatever the shape."""
+    m = _DNR.search(dnr or "")
+    if m and m.group(1).upper() not in NOT_DIARIENUMMER:
+        return f"{m.group(1).upper()}-{m.group(2)}-{int(m.group(3))}"
+    m = NUMBER_YEAR.fullmatch((dnr or "").strip())  # Göteborg's '0488/23': only as a §'s own diarienummer
+    return f"{int(m.group(1))}/{m.group(2)}" if m else None
+
+
+@dataclass
+class Step:
+    """One § of a matter: the body, the meeting, what was decided and said; `mentioned` when no document of
+    the corpus holds the § itself, only a later step that names it."""
+    organ: str | None
+    date: str | None
+    paragraf: str
+    title: str | None = None
+    doc: str | None = None
+    locator: str = ""
+    chunk_id: str | None = None
+    dnr: str | None = None
+    decision: str = ""
+    said: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, sentence, chunk id)
+    mentioned_in: str | None = None  # the locator of the step that names it
+
+    @property
+    def key(self) -> tuple:
+        return (fold(self.organ or ""), self.date, self.paragraf)
+
+    def to_dict(self) -> dict:
+        return {"organ": self.organ, "date": self.date, "paragraf": self.paragraf, "title": self.title,
+                "doc": self.doc, "locator": self.locator, "chunk_id": self.chunk_id, "dnr": self.dnr,
+                "decision": self.decision, "said": [{"kind": k, "text": s, "chunk_id": c} for k, s, c in self.said],
+                "mentioned_in": self.mentioned_in}
+
+
+@dataclass
+class Matter:
+    """One ärende: its diarienummer, its title and its steps in date order."""
+    dnr: list[str]
+    title: str
+    steps: list[Step]
+
+    @property
+    def name(self) -> str:
+        return self.dnr[0] if self.dnr else self.title
+
+    def to_dict(self) -> dict:
+        return {"dnr": self.dnr, "title": self.title, "steps": [s.to_dict() for s in self.steps]}
+
+
+def matters(chunks: list[Chunk], facts: list[Fact]) -> list[Matter]:
+    """Every matter of the index with more than one step, the oldest first step first."""
+    steps = _steps(chunks, facts)
+    links = _Links(len(steps))
+    by_key = {s.key: i for i, s in enumerate(steps)}
+    by_dnr: dict[str, int] = {}
+    by_title: dict[str, int] = {}
+    for i, s in enumerate(steps):
+        key = dnr_key(s.dnr or "")
+        if key:
+            links.join(i, by_dnr.setdefault(key, i))
+        title = _title_key(s.title)
+        if title and not s.dnr:  # a matter moving between bodies; one body's recurring item is a new matter each time
+            first = by_title.setdefault(title, i)
+            if fold(steps[first].organ or "") != fold(s.organ or ""):
+                links.join(i, first)
+    for i, j in _same_number(steps):
+        links.join(i, j)
+    for i, mentioned in enumerate(_dnr_mentions(chunks, steps)):
+        for key in mentioned & by_dnr.keys():
+            links.join(i, by_dnr[key])
+    for i, (named, _) in enumerate(_references(chunks, steps)):
+        for step in named:
+            j = by_key.get(step.key)
+            if j is None:
+                by_key[step.key] = j = len(steps)
+                steps.append(step)
+                links.grow()
+            links.join(i, j)
+    return _grouped(steps, links)
+
+
+def _grouped(steps: list[Step], links: _Links) -> list[Matter]:
+    groups: dict[int, list[Step]] = {}
+    for i, s in enumerate(steps):
+        groups.setdefault(links.root(i), []).append(s)
+    out = []
+    for members in groups.values():
+        if len({(s.doc, s.paragraf, s.date) for s in members}) < 2:
+            continue
+        members.sort(key=lambda s: (s.date or "", s.organ or "", int(s.paragraf) if s.paragraf.isdigit() else 0))
+        # the diarienummer most steps carry (the body that owns the matter) first; a tie: the latest step's
+        dnrs = sorted(dict.fromkeys(s.dnr for s in members if s.dnr),
+                      key=lambda d: (-[s.dnr for s in members].count(d), -[s.dnr for s in members].index(d)))
+        titles = [s.title for s in members if s.title]
+        out.append(Matter(dnrs, max(titles, key=titles.count) if titles else "", members))
+    return sorted(out, key=lambda m: (m.steps[0].date or "", m.name))
+
+
+def find(found: list[Matter], query: str) -> list[Matter]:
+    """The matters a diarienummer or a title (its words) names."""
+    key = dnr_key(query)
+    if key:
+        hits = [m for m in found if any(dnr_key(d) == key for d in m.dnr)]
+        if hits:
+            return hits
+    words = [w for w in re.findall(r"\w{4,}", fold(query))]
+    return [m for m in found if words and all(any(w[:6] in fold(s.title or "") for s in m.steps) for w in words)]
+
+
+class _Links:
+    """Union-find over step indices."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def grow(self) -> None:
+        self.parent.append(len(self.parent))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.root(a)] = self.root(b)
+
+
+def _steps(chunks: list[Chunk], facts: list[Fact]) -> list[Step]:
+    """A step per § of each document (its chunks and bilagor; by its diarienummer too, as a document of
+    handlingar may hold two bodies' § 80), with its decision and statements. The body and date are those of
+    its Beslut: a § may quote an earlier date or carry another body's running head."""
+    steps: dict[tuple, Step] = {}
+    of_chunk: dict[str, Step] = {}
+    for c in chunks:
+        if not c.paragraf or not c.date:
+            continue
+        key = (c.doc, c.paragraf, dnr_key(c.dnr or ""))
+        s = steps.get(key)
+        if s is None:
+            s = steps[key] = Step(c.organ, c.date, c.paragraf, c.title, c.doc, _step_locator(c), c.id, c.dnr)
+        s.title = s.title or c.title
+        of_chunk[c.id] = s
+    for f in facts:
+        s = of_chunk.get(f.chunk_ids[0]) if f.chunk_ids else None
+        if s is None:
+            continue
+        if f.kind == "beslut":  # the Beslut's blocks, its opening told
+            if not s.decision:
+                s.chunk_id, s.organ, s.date = f.chunk_ids[0], f.organ or s.organ, f.date or s.date
+                s.locator = " · ".join(x for x in (s.organ, s.date, f"§ {s.paragraf}", s.title) if x)
+            s.decision = _opening(f"{s.decision} {f.text}") if len(s.decision) < DECISION_CHARS else s.decision
+        elif f.kind in SAID_KINDS:
+            s.said.append((f.kind, sentence(f), f.chunk_ids[0]))
+    return list(steps.values())
+
+
+def _references(chunks: list[Chunk], steps: list[Step]) -> list[tuple[list[Step], int]]:
+    """For each step, the earlier steps its text names (as Steps to be found or added), by step index."""
+    index = {(s.doc, s.paragraf, dnr_key(s.dnr or "")): i for i, s in enumerate(steps)}
+    named: list[list[Step]] = [[] for _ in steps]
+    for c in chunks:
+        i = index.get((c.doc, c.paragraf, dnr_key(c.dnr or "")))
+        if i is None:
+            continue
+        text = " ".join(c.norm.split())
+        for pattern in MATTER_REFERENCES:
+            for m in pattern.finditer(text):
+                for step in _named_steps(m, steps[i]):
+                    if step.key != steps[i].key and step.key not in {x.key for x in named[i]}:
+                        named[i].append(step)
+    return [(n, i) for i, n in enumerate(named)]
+
+
+def _same_number(steps: list[Step]) -> list[tuple[int, int]]:
+    """A diarienummer written without its series ('1313/22') and one with it ('SLK-2022-01313'): the same
+    number of the same year, and titles alike (one body's registry numbers every series from one)."""
+    pairs = []
+    bare = [(i, m) for i, s in enumerate(steps) if (m := NUMBER_YEAR.fullmatch((s.dnr or "").strip()))]
+    for i, m in bare:
+        year, number = f"20{m.group(2)}", int(m.group(1))
+        for j, s in enumerate(steps):
+            d = _DNR.search(s.dnr or "")
+            if d and d.group(2) == year and int(d.group(3)) == number and \
+                    _shared_words(steps[i].title, s.title) >= SAME_TITLE:
+                pairs.append((i, j))
+    return pairs
+
+
+def _shared_words(a: str | None, b: str | None) -> float:
+    """The share of the shorter title's words (of five letters or more, by their first six) the other holds."""
+    wa, wb = ({w[:6] for w in re.findall(r"\w{5,}", fold(t or ""))} for t in (a, b))
+    shorter, other = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return len(shorter & other) / len(shorter) if shorter else 0.0
+
+
+def _dnr_mentions(chunks: list[Chunk], steps: list[Step]) -> list[set[str]]:
+    """For each step, the diarienummer of other matters its text names ('Begäran om yttrande … KS-2025-00530'):
+    a remiss answered, a decision followed up. A § that names more than MOST_MENTIONS is a list (delegation
+    decisions, letters received), a step of none of them."""
+    index = {(s.doc, s.paragraf, dnr_key(s.dnr or "")): i for i, s in enumerate(steps)}
+    found: list[set[str]] = [set() for _ in steps]
+    for c in chunks:
+        i = index.get((c.doc, c.paragraf, dnr_key(c.dnr or "")))
+        if i is not None:
+            found[i] |= {dnr_key(m.group(0)) for m in _DNR.finditer(c.norm)} - {dnr_key(steps[i].dnr or ""), None}
+    return [keys if len(keys) <= MOST_MENTIONS else set() for keys in found]
+
+
+def _named_steps(m: re.Match, by: Step) -> list[Step]:
+    """The steps a reference names (one, or two: '… den 12 juni 2024, § 547 och den 28 augusti 2024, § 634');
+    without an organ the referring body's own."""
+    groups = m.groupdict()
+    organ = _organ(groups.get("organ") or "") if groups.get("organ") else by.organ
+    out = []
+    for date_key, paragraf_key in (("date", "paragraf"), ("date2", "paragraf2")):
+        if groups.get("yymmdd") and date_key == "date":
+            d = groups["yymmdd"]
+            date = f"20{d[:2]}-{d[2:4]}-{d[4:]}"
+        else:
+            date = groups.get("iso") if date_key == "date" and groups.get("iso") else iso_date(groups.get(date_key) or "")
+        if date and organ and groups.get(paragraf_key):
+            out.append(Step(organ, date, groups[paragraf_key], mentioned_in=f"{by.organ} {by.date} § {by.paragraf}"))
+    return out
+
+
+def _organ(word: str) -> str | None:
+    """'KSAU' -> 'Kommunstyrelsens arbetsutskott'; 'grundskolenämndens' -> 'Grundskolenämnden'."""
+    if word.lower() in ORGAN_ABBREV:
+        return ORGAN_ABBREV[word.lower()]
+    if len(word) <= 6:
+        return None
+    name = word[:1].upper() + word[1:]
+    return GENITIVE_ORGAN.sub(r"\1", name)
+
+
+def _step_locator(c: Chunk) -> str:
+    return " · ".join(x for x in (c.organ, c.date, f"§ {c.paragraf}", c.title) if x)
+
+
+def _title_key(title: str | None) -> str | None:
+    key = " ".join(re.findall(r"\w+", fold(title or "")))
+    standing = {" ".join(re.findall(r"\w+", fold(t))) for t in STANDING_TITLES}
+    return key if len(key) >= 15 and key not in standing else None
+
+
+def _opening(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= DECISION_CHARS else flat[: cut_at_space(flat, DECISION_CHARS)] + " …"

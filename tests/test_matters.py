@@ -1,0 +1,150 @@
+"""Matters followed through their meetings: §§ linked across documents by diarienummer, by a § that names an
+earlier step, by the diarienummer a remiss answer names; checked against links read from the documents."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from rag.asking.answer import Answerer
+from rag.records import dnr_key, find_matters, matters
+
+# The matters of the bundled corpus whose steps stand in more than one document, read from the documents by
+# hand (grep for the diarienummer; the references in the text): diarienummer -> the steps documents hold.
+ACROSS_DOCUMENTS = {
+    "STK-2024-1374": [("Kommunstyrelsens arbetsutskott", "2025-03-24", "141"), ("Kommunstyrelsen", "2026-01-07", "16"),
+                      ("Kommunfullmäktige", "2026-01-22", "8")],
+    # Kungsbacka's standing items keep one diarienummer for the year: 'Dnr KS-2025-00004' in three protocols
+    **{dnr: [("Kommunstyrelsen", "2025-01-21", a), ("Kommunstyrelsen", "2025-05-27", b), ("Kommunstyrelsen", "2025-10-21", c)]
+       for dnr, (a, b, c) in {"KS-2025-00004": ("23", "122", "213"), "KS-2025-00006": ("22", "121", "212"),
+                              "KS-2025-00014": ("3", "109", "200"), "KS-2025-00015": ("4", "110", "201"),
+                              "KS-2025-00016": ("5", "111", "202")}.items()},
+    # the remiss on begging: three nämnder answer 'Begäran om yttrande … KS-2025-00530', then AU and KS decide
+    "KS-2025-00530": [("Nämnden för Kultur & Fritid", "2025-09-17", "80"),
+                      ("Nämnden för Individ & Familjeomsorg", "2025-09-18", "110"),
+                      ("Nämnden för Teknik", "2025-09-24", "88"), ("Kommunstyrelsens arbetsutskott", "2025-10-14", "294"),
+                      ("Kommunstyrelsen", "2025-10-21", "211")],
+    # Göteborg's registry number without its series in fullmäktige ('1313/22'), with it in kommunstyrelsen
+    "SLK-2022-01313": [("Kommunfullmäktige", "2023-06-08", "22"), ("Kommunstyrelsen", "2024-09-11", "713")],
+}
+# Malmö's case whole: the steps its three documents name in their Beslutsunderlag ('Grundskolenämnden beslut
+# 250619 § 93', 'Beslut KF 240926 § 189', 'Förslag till beslut KSAU 251208 §564'), read by hand
+MALMO = [("Kommunfullmäktige", "2024-09-26", "189"), ("Kommunstyrelsens arbetsutskott", "2025-03-24", "141"),
+         ("Förskolenämnden", "2025-06-11", "87"), ("Miljönämnden", "2025-06-12", "120"),
+         ("Gymnasie- och vuxenutbildningsnämnden", "2025-06-13", "95"), ("Kulturnämnden", "2025-06-17", "79"),
+         ("Servicenämnden", "2025-06-17", "66"), ("Arbetsmarknads- och socialnämnden", "2025-06-19", "219"),
+         ("Fritidsnämnden", "2025-06-19", "91"), ("Grundskolenämnden", "2025-06-19", "93"),
+         ("Stadsbyggnadsnämnden", "2025-06-19", "201"), ("Funktionsstödsnämnden", "2025-06-23", "59"),
+         ("Kommunstyrelsens arbetsutskott", "2025-12-08", "564"), ("Kommunstyrelsen", "2026-01-07", "16"),
+         ("Kommunfullmäktige", "2026-01-22", "8")]
+
+
+def _cli(index, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rag", "arende", *args, "--index", str(index.store.folder.parent)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def test_diarienummer_in_every_shape_is_one_key():
+    assert dnr_key("STK-2024-1374") == dnr_key("Dnr STK-2024-1374")
+    assert dnr_key("KS-2025-00530") == dnr_key("KS 2025/530") == dnr_key("… tiggeri KS-2025-00530, 2025-09-11")
+    assert dnr_key("Bun/2023:276") == dnr_key("Bun 2023:276") and dnr_key("0488/23") == dnr_key("Dnr 0488/23")
+    # a date, a publication series and a word before a year are no diarienummer
+    assert dnr_key("Fritid 2025-09-17") is None and dnr_key("SOU 2025:83") is None and dnr_key("daterat 2025-09-24") is None
+
+
+def test_the_malmo_case_is_told_step_by_step_with_its_statements_cited(corpus_index):
+    """`rag arende STK-2024-1374`: the three steps in order, each decision, the M, C and SD statements cited."""
+    run = _cli(corpus_index, "STK-2024-1374")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    au, ks, kf = (out.index(f"· {organ} · § {p}") for organ, p in (
+        ("Kommunstyrelsens arbetsutskott", "141"), ("Kommunstyrelsen", "16"), ("Kommunfullmäktige", "8")))
+    assert out.index("2024-09-26 · Kommunfullmäktige · § 189 (nämns i") < au < ks < kf
+    assert "skickar, utan eget ställningstagande, förslag på organisering" in out[au:ks]  # the AU's remiss
+    assert "Kommunstyrelsen föreslår kommunfullmäktige" in out[ks:kf] and "godkänner återrapporteringen" in out[kf:]
+    statements = [ln for ln in out[ks:].splitlines() if ln.strip().startswith("Särskilt yttrande:")]
+    assert all("[malmo/" in ln and "§ " in ln for ln in statements)  # each cited: document and place
+    said = " ".join(statements)
+    assert all(p in said for p in ("(M)", "(C)", "(SD)")) and "Anders Pripp (SD) instämde" in said
+    assert _cli(corpus_index, "kraftsamlande", "insatser").stdout == out  # found by its title's words too
+
+
+def test_every_link_over_the_corpus_is_one_read_by_hand(corpus_index):
+    """`rag arende --all`: the matters across documents are exactly those read by hand (no false link), Malmö's
+    case is whole, and every step only named is named in the text of the step that names it."""
+    from conftest import CORPUS
+    from rag.genre import date_in_words
+
+    run = _cli(corpus_index, "--all", "--json")
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    across = {m["dnr"][0]: [(s["organ"], s["date"], s["paragraf"]) for s in m["steps"] if not s["mentioned_in"]]
+              for m in found if len({s["doc"] for s in m["steps"] if s["doc"]}) > 1}
+    assert across == ACROSS_DOCUMENTS
+    malmo = next(m for m in found if m["dnr"][0] == "STK-2024-1374")
+    assert [(s["organ"], s["date"], s["paragraf"]) for s in malmo["steps"]] == MALMO
+    texts = {}
+    for m in found:
+        held = {f"{s['organ']} {s['date']} § {s['paragraf']}": s["doc"] for s in m["steps"] if s["doc"]}
+        for s in m["steps"]:
+            if not s["mentioned_in"]:
+                continue
+            doc = held[s["mentioned_in"]]
+            text = " ".join(texts.setdefault(doc, (CORPUS / doc).read_text(encoding="utf-8")).split())
+            y, mo, d = s["date"].split("-")
+            said = rf"(?:{s['date']}|{date_in_words(s['date'])}|{y[2:]}{mo}{d}),? ?(?:§ ?)?{s['paragraf']}\b"
+            assert re.search(said, text), (m["dnr"], s)
+
+
+def test_recurring_items_of_one_body_are_no_matter_by_title(corpus_index):
+    """Jönköping's 'Anmälan om delegationsbeslut' at every meeting, without a diarienummer: separate matters."""
+    found = matters(corpus_index.chunks, corpus_index.store.facts)
+    assert not find_matters(found, "Anmälan om delegationsbeslut")
+    assert not find_matters(found, "STK-2099-1")
+
+
+@pytest.mark.parametrize("question, dnr", [
+    ("Vad beslutade kommunfullmäktige i Malmö om återrapporteringen av kraftsamlande insatser?", "STK-2024-1374"),
+    ("Vem reserverade sig mot yttrandet om tiggeriförbud i kommunstyrelsen i Kungsbacka?", "KS-2025-00530")])
+def test_an_answer_about_a_matter_carries_its_steps(corpus_index, question, dnr):
+    answer = Answerer(corpus_index, None).ask(question)
+    assert not answer.refused and answer.arende and answer.arende["dnr"][0] == dnr
+    assert "Ärendets gång" in answer.with_sources() and len(answer.arende["steps"]) >= 2
+    assert Answerer(corpus_index, None).ask("Vem var ordförande i barn- och utbildningsnämnden i Jönköping 2023?").arende is None
+
+
+def test_a_list_over_meetings_is_complete_counted_and_cited(corpus_index):
+    """'… under 2025, och i vilka ärenden?': every record of the kind in scope, wherever it ranks, each with its
+    meeting and §, cited; the lead gives the total (read by hand: S in § 18 on 2025-01-21, V, L, C and MP in
+    § 211 on 2025-10-21; SD in nine §§ of fullmäktige in Göteborg on 2023-06-08)."""
+    answerer = Answerer(corpus_index, None)
+    ks = answerer.ask("Vilka reservationer anmäldes i kommunstyrelsen i Kungsbacka under 2025, och i vilka ärenden?")
+    assert ks.route == "record" and ks.answer.startswith("2 reservationer:")
+    lines = ks.answer.splitlines()[1:]
+    assert "§ 18" in lines[0] and "Magdalena Sundqvist (S)" in lines[0] and "2025-01-21" in lines[0]
+    assert "§ 211" in lines[1] and all(n in lines[1] for n in ("Patrik Jervne Henestam", "Monica Neptun", "Maria Losman"))
+    assert all(re.search(r"\[\d+\]$", ln) for ln in lines) and len(ks.citations) == 2
+    assert {c.doc for c in ks.citations} == {"kungsbacka/ks/2025/2025-01-21/protokoll.md",
+                                             "kungsbacka/ks/2025/2025-10-21/protokoll.md"}
+    gbg = answerer.ask("I hur många ärenden reserverade sig SD i kommunfullmäktige i Göteborg den 8 juni 2023, "
+                       "och vilka ärenden var det?")
+    assert gbg.answer.startswith("9 reservationer:") and len(gbg.answer.splitlines()) == 10
+    assert all("(SD)" in ln for ln in gbg.answer.splitlines()[1:]) and len(gbg.citations) == 9
+
+
+def test_a_question_about_a_matters_way_is_answered_with_its_steps(corpus_index):
+    answerer = Answerer(corpus_index, None)
+    boats = answerer.ask("Hur har ärendet om båtuppläggning vid Saltholmen hanterats i kommunfullmäktige och "
+                         "kommunstyrelsen?")
+    assert boats.route == "matter" and "SLK-2022-01313" in boats.answer
+    steps = boats.answer.splitlines()[1:]
+    assert [s.split(" § ")[0][2:] for s in steps] == ["2023-06-08 Kommunfullmäktige", "2024-06-12 Kommunstyrelsen",
+                                                       "2024-08-28 Kommunstyrelsen", "2024-09-11 Kommunstyrelsen"]
+    assert "bordläggs till sammanträdet den 19 juni 2023" in steps[0] and steps[0].endswith("]")
+    # a diarienummer no document carries is no other matter's
+    other = answerer.ask("I vilka organ behandlades Malmö stads ärende STK-2024-1500 och när?")
+    assert other.route != "matter" and "STK-2024-1374" not in other.answer
