@@ -95,7 +95,7 @@ def matters(chunks: list[Chunk], facts: list[Fact]) -> list[Matter]:
     for i, mentioned in enumerate(_dnr_mentions(chunks, steps)):
         for key in mentioned & by_dnr.keys():
             links.join(i, by_dnr[key])
-    for i, (named, _) in enumerate(_references(chunks, steps)):
+    for i, named in enumerate(_references(chunks, steps)):
         for step in named:
             j = by_key.get(step.key)
             if j is None:
@@ -182,34 +182,41 @@ def _steps(chunks: list[Chunk], facts: list[Fact]) -> list[Step]:
     return list(steps.values())
 
 
-def _references(chunks: list[Chunk], steps: list[Step]) -> list[tuple[list[Step], int]]:
-    """For each step, the earlier steps its text names (as Steps to be found or added), by step index."""
-    index = {(s.doc, s.paragraf, dnr_key(s.dnr or "")): i for i, s in enumerate(steps)}
+def _references(chunks: list[Chunk], steps: list[Step]) -> list[list[Step]]:
+    """For each step, the earlier steps its text names (as Steps to be found or added)."""
     named: list[list[Step]] = [[] for _ in steps]
-    for c in chunks:
-        i = index.get((c.doc, c.paragraf, dnr_key(c.dnr or "")))
-        if i is None:
-            continue
+    for i, c in _step_chunks(chunks, steps):
         text = " ".join(c.norm.split())
         for pattern in MATTER_REFERENCES:
             for m in pattern.finditer(text):
                 for step in _named_steps(m, steps[i]):
                     if step.key != steps[i].key and step.key not in {x.key for x in named[i]}:
                         named[i].append(step)
-    return [(n, i) for i, n in enumerate(named)]
+    return named
+
+
+def _step_chunks(chunks: list[Chunk], steps: list[Step]):
+    """(step index, chunk) for every chunk of a step."""
+    index = {(s.doc, s.paragraf, dnr_key(s.dnr or "")): i for i, s in enumerate(steps)}
+    for c in chunks:
+        i = index.get((c.doc, c.paragraf, dnr_key(c.dnr or "")))
+        if i is not None:
+            yield i, c
 
 
 def _same_number(steps: list[Step]) -> list[tuple[int, int]]:
     """A diarienummer written without its series ('1313/22') and one with it ('SLK-2022-01313'): the same
     number of the same year, and titles alike (one body's registry numbers every series from one)."""
+    by_number: dict[tuple[str, int], list[int]] = {}
+    for j, s in enumerate(steps):
+        d = _DNR.search(s.dnr or "")
+        if d:
+            by_number.setdefault((d.group(2), int(d.group(3))), []).append(j)
     pairs = []
-    bare = [(i, m) for i, s in enumerate(steps) if (m := NUMBER_YEAR.fullmatch((s.dnr or "").strip()))]
-    for i, m in bare:
-        year, number = f"20{m.group(2)}", int(m.group(1))
-        for j, s in enumerate(steps):
-            d = _DNR.search(s.dnr or "")
-            if d and d.group(2) == year and int(d.group(3)) == number and \
-                    _shared_words(steps[i].title, s.title) >= SAME_TITLE:
+    for i, s in enumerate(steps):
+        m = NUMBER_YEAR.fullmatch((s.dnr or "").strip())
+        for j in by_number.get((f"20{m.group(2)}", int(m.group(1))), []) if m else []:
+            if _shared_words(s.title, steps[j].title) >= SAME_TITLE:
                 pairs.append((i, j))
     return pairs
 
@@ -225,12 +232,9 @@ def _dnr_mentions(chunks: list[Chunk], steps: list[Step]) -> list[set[str]]:
     """For each step, the diarienummer of other matters its text names ('Begäran om yttrande … KS-2025-00530'):
     a remiss answered, a decision followed up. A § that names more than MOST_MENTIONS is a list (delegation
     decisions, letters received), a step of none of them."""
-    index = {(s.doc, s.paragraf, dnr_key(s.dnr or "")): i for i, s in enumerate(steps)}
     found: list[set[str]] = [set() for _ in steps]
-    for c in chunks:
-        i = index.get((c.doc, c.paragraf, dnr_key(c.dnr or "")))
-        if i is not None:
-            found[i] |= {dnr_key(m.group(0)) for m in _DNR.finditer(c.norm)} - {dnr_key(steps[i].dnr or ""), None}
+    for i, c in _step_chunks(chunks, steps):
+        found[i] |= {dnr_key(m.group(0)) for m in _DNR.finditer(c.norm)} - {dnr_key(steps[i].dnr or ""), None}
     return [keys if len(keys) <= MOST_MENTIONS else set() for keys in found]
 
 
