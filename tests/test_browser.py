@@ -270,6 +270,8 @@ def test_a_link_asks_its_question_and_the_answer_copies_with_its_sources(browser
     copied = WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.__copied"))
     assert "Anders Pripp" in copied, copied
     said, sources = copied.split("\n\nKällor:\n")
+    sources, matter = sources.split("\n\nÄrendets gång (STK-2024-1374):\n")  # the matter's steps follow
+    assert "2026-01-22 Kommunfullmäktige § 8" in matter
     markers = re.findall(r"\[\d+\]", said)
     assert markers and [line.split()[0] for line in sources.splitlines()] == sorted(set(markers), key=markers.index)
     assert "<" not in copied, copied
