@@ -6,6 +6,7 @@ the evidence (`grounded`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Callable
 
 from ..genre import MATTER_ASKED, MONTHS, beteckning_key, without_planted
@@ -77,7 +78,6 @@ class Sources:
         self.records = RecordChooser(retriever)
         self._weights: dict[str, float] | None = None
         self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
-        self._matters: dict[tuple, Matter] | None = None
 
     @property
     def weights(self) -> dict[str, float]:
@@ -117,23 +117,22 @@ class Sources:
         if not MATTER_ASKED.search(fold(q.text)) or q.record:
             return None
         if dnr_key(q.text):  # a diarienummer no matter of the documents carries: none of them is meant
-            named = find_matters(self._all_matters(), q.text)
+            named = find_matters(self.all_matters, q.text)
             return named[0] if named else None
         return next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
 
-    def _all_matters(self) -> list[Matter]:
-        self.matter_at(self.retriever.chunks[0]) if self.retriever.chunks else None  # read them once
-        return list({id(m): m for m in (self._matters or {}).values()}.values())
+    @cached_property
+    def all_matters(self) -> list[Matter]:
+        """The index's matters of more than one step, read once per index (on the first question that needs them)."""
+        return matters(self.retriever.chunks, self.retriever.store.facts)
+
+    @cached_property
+    def _matter_of_step(self) -> dict[tuple, Matter]:
+        return {(s.doc, s.paragraf, dnr_key(s.dnr or "")): m for m in self.all_matters for s in m.steps if s.doc}
 
     def matter_at(self, c: Chunk) -> Matter | None:
-        """The matter a chunk's § is a step of, when the matter has more than one step (read once per index)."""
-        if self._matters is None:
-            self._matters = {}
-            for m in matters(self.retriever.chunks, self.retriever.store.facts):
-                for s in m.steps:
-                    if s.doc:
-                        self._matters[(s.doc, s.paragraf, dnr_key(s.dnr or ""))] = m
-        return self._matters.get((c.doc, c.paragraf, dnr_key(c.dnr or ""))) if c.paragraf else None
+        """The matter a chunk's § is a step of, when the matter has more than one step."""
+        return self._matter_of_step.get((c.doc, c.paragraf, dnr_key(c.dnr or ""))) if c.paragraf else None
 
     def find(self, turn: Turn, llm: bool) -> Found:
         """The first source that states the answer, in the order of trust; the refusals the evidence earns;
