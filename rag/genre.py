@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -113,7 +114,7 @@ ORGAN_NAMED = re.compile(
     rf"\b{_ORGAN_SUFFIX}(?:en|et) for [a-z]+(?: (?:&|och) [a-z]+)?"
     rf"|\b(?:[a-z]+- (?:och|&) )?[a-z]*{_ORGAN_SUFFIX}[a-z]*"
     rf"|\b(?!(?:{'|'.join(_ORGANS['not_names'])})\b)[a-z]+a {_ORGAN_SUFFIX}[a-z]*")
-GENERIC_ORGAN = re.compile(rf"^{_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
+GENERIC_ORGAN = re.compile(rf"^(?!(?:{'|'.join(_ORGANS['named_alone'])})$){_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
 
 
 def organ_key(phrase: str) -> tuple[str, frozenset[str]]:
@@ -301,11 +302,45 @@ GLOSSARY: dict[str, str] = dict(_DATA["glossary"])  # a term -> its plain-langua
 SAY: dict[str, str] = {k: v for k, v in _DATA["sentences"].items() if isinstance(v, str)}
 VOTE_COUNT_WORDS: dict[str, str] = dict(_DATA["sentences"]["vote_counts"])
 KIND_PLURAL: dict[str, str] = dict(_DATA["sentences"]["kind_plural"])
+KIND_ONE: dict[str, str] = dict(_DATA["sentences"]["kind_one"])
 ACROSS = re.compile("|".join(_DATA["across"]["patterns"]))
 MATTER_ASKED = re.compile("|".join(_DATA["across"]["matter_patterns"]))
 
+@dataclass(frozen=True)
+class ItemKind:
+    """A kind of item a § title names ('Motion av …'): how a question asks for it, how a title opens."""
+    asked: re.Pattern
+    title: re.Pattern
+    one: str
+    many: str
+    the_many: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision did with its item: as a question asks it, as the decision says it, as an answer names it."""
+    asked: re.Pattern
+    decided: re.Pattern
+    noun: str
+
+
+ITEMS: dict[str, ItemKind] = {k: ItemKind(re.compile(v["asked"]), re.compile(v["title"]), v["one"], v["many"],
+                                       v["the_many"])
+                              for k, v in _DATA["items"].items()}
+OUTCOMES: dict[str, Outcome] = {k: Outcome(re.compile(v["asked"]), re.compile(v["decided"]), v["noun"])
+                                for k, v in _DATA["outcomes"].items()}
+
+
+def outcome_of(decision: str) -> str | None:
+    """The outcome a decision states first ('Motionen avslås. Tidigare behandling: Bordlagt …' -> 'avslag')."""
+    folded = fold(decision)
+    found = [(m.start(), name) for name, o in OUTCOMES.items() if (m := o.decided.search(folded))]
+    return min(found)[1] if found else None
+
+
 # --- matters: a § naming an earlier step of its matter -----------------------------------------------------------
 MATTER_REFERENCES: list[re.Pattern] = [re.compile(p) for p in _DATA["matters"]["references"]]
+MORE_REFERENCE = re.compile(_DATA["matters"]["more_reference"])
 STANDING_TITLES: set[str] = set(_DATA["matters"]["standing_titles"])
 NOT_DIARIENUMMER: set[str] = set(_DATA["matters"]["not_diarienummer"])
 GENITIVE_ORGAN = re.compile(_DATA["matters"]["genitive"])

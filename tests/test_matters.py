@@ -141,10 +141,44 @@ def test_a_question_about_a_matters_way_is_answered_with_its_steps(corpus_index)
     boats = answerer.ask("Hur har ärendet om båtuppläggning vid Saltholmen hanterats i kommunfullmäktige och "
                          "kommunstyrelsen?")
     assert boats.route == "matter" and "SLK-2022-01313" in boats.answer
-    steps = boats.answer.splitlines()[1:]
-    assert [s.split(" § ")[0][2:] for s in steps] == ["2023-06-08 Kommunfullmäktige", "2024-06-12 Kommunstyrelsen",
-                                                       "2024-08-28 Kommunstyrelsen", "2024-09-11 Kommunstyrelsen"]
+    steps = [ln for ln in boats.answer.splitlines()[1:] if ln.startswith("- ")]  # a timeline, dates in words
+    assert [s.split(" § ")[0][2:] for s in steps] == ["8 juni 2023: Kommunfullmäktige", "12 juni 2024: Kommunstyrelsen",
+                                                       "28 augusti 2024: Kommunstyrelsen", "11 september 2024: Kommunstyrelsen"]
     assert "bordläggs till sammanträdet den 19 juni 2023" in steps[0] and steps[0].endswith("]")
-    # a diarienummer no document carries is no other matter's
+    # a diarienummer no document carries is no other matter's, and no document's: refused by the scope
     other = answerer.ask("I vilka organ behandlades Malmö stads ärende STK-2024-1500 och när?")
-    assert other.route != "matter" and "STK-2024-1374" not in other.answer
+    assert other.refused and other.route == "scope" and "STK-2024-1374" not in other.answer
+    # every meeting a 'Bordlagt den …, den …, och den …' list names is a step; a vote is told under its step
+    tabled = answerer.ask("Vid vilka sammanträden har kommunfullmäktige i Göteborg bordlagt motionen om att Göteborg "
+                          "ska bli Årets studentstad 2026?")
+    assert tabled.route == "matter" and all(d in tabled.answer for d in ("26 januari 2023", "23 februari 2023",
+                                                                          "23 mars 2023", "27 april 2023"))
+    program = answerer.ask("Hur har Göteborgs Stads program för destinationsutveckling behandlats i kommunfullmäktige?")
+    assert re.search(r"\n  - Omröstningen slutade 43 ja-röster mot 37 nej-röster.*\[\d+\]", program.answer)
+
+
+def test_a_meeting_no_document_records_is_refused_by_the_scope(corpus_index):
+    """A date the documents name only as the meeting a matter was tabled to is no meeting they record."""
+    answerer = Answerer(corpus_index, None)
+    later = answerer.ask("Vilka reservationer lämnades i kommunfullmäktige i Göteborg den 19 juni 2023?")
+    assert later.refused and later.route == "scope"
+    held = answerer.ask("Vilka reservationer lämnades i kommunfullmäktige i Göteborg den 8 juni 2023?")
+    assert not held.refused and "(SD)" in held.answer
+
+
+def test_items_of_a_kind_are_listed_with_what_was_decided(corpus_index):
+    """'Vilka motioner …': every § whose title is a motion, in the scope asked, with its decision; when none
+    has the outcome asked for, the complete list says so."""
+    answerer = Answerer(corpus_index, None)
+    none = answerer.ask("Vilka motioner avslog kommunfullmäktige i Göteborg vid sammanträdet den 8 juni 2023?")
+    lines = none.answer.splitlines()
+    assert lines[0].startswith("Ingen av de 13 motionerna") and len(lines) == 14
+    assert all("bordläggs till sammanträdet den 19 juni 2023" in ln and re.search(r"\[\d+\]$", ln) for ln in lines[1:])
+    assert any("återinföra projektet Skrota skräpet" in ln for ln in lines)  # a title's last line, before 'Beslut'
+    rejected = answerer.ask("Vilka motioner föreslog kommunstyrelsen i Göteborg att kommunfullmäktige skulle avslå "
+                            "vid sammanträdena 2024-09-11 och 2025-03-26?")
+    assert rejected.answer.startswith("4 motioner med beslut om avslag:")
+    assert [re.search(r"§ (\d+)", ln).group(1) for ln in rejected.answer.splitlines()[1:]] == ["689", "722", "726", "275"]
+    fi = answerer.ask("Vilka motioner från Feministiskt initiativ (FI) fanns på dagordningen i kommunfullmäktige i "
+                      "Göteborg den 8 juni 2023?")
+    assert fi.answer.startswith("5 motioner:") and all("(FI)" in ln for ln in fi.answer.splitlines()[1:])

@@ -83,7 +83,8 @@ class Answerer:
         unscoped = scope is not None and not scope
         within = filters if scope is None or unscoped else _within(filters, scope)
         hits = self.retriever.search(asked.query, k=max(self.k, 20), filters=within, mode=self.mode).hits
-        return self.sources.gather(asked.q, asked.query, unscoped, hits, self.llm is not None)
+        absent = self.scope.absent(asked.named)  # a meeting or a diarienummer no document holds: refused
+        return self.sources.gather(asked.q, asked.query, unscoped, hits, self.llm is not None, absent)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
             filters: Filters | None = None) -> Answer:

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from functools import cached_property
 
-from ..genre import (ACROSS, DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key, date_in_words,
-                     organs_in, same_organ)
+from ..genre import (ACROSS, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key,
+                     date_in_words, organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import COUNTED, MEMBER_LISTS, Fact
-from .question import Question
+from ..records import COUNTED, MEMBER_LISTS, Fact, Step, paragrafer
+from .question import Question, parties_in
 from .retrieve import Retriever
 
+ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what a list across meetings answers
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 
@@ -52,9 +54,10 @@ def for_parties(f: Fact, parties: tuple[str, ...]) -> Fact:
 
 def across(q: Question) -> bool:
     """The question asks for every record of its kind over §§ and meetings ('Vilka reservationer anmäldes i
-    kommunstyrelsen under 2025, och i vilka ärenden?'), not for the § that fits it best."""
-    return bool(q.record) and not q.paragraf and not q.beteckning and q.answer_type in {"list", "count", "party", "person"} \
-        and bool(ACROSS.search(fold(q.text)))
+    kommunstyrelsen under 2025, och i vilka ärenden?', '… den 7 januari 2026 respektive den 22 januari 2026'),
+    not for the § that fits it best."""
+    return bool(q.record) and not q.paragraf and not q.beteckning and q.answer_type in ACROSS_ANSWERS \
+        and (bool(ACROSS.search(fold(q.text))) or len(q.dates) > 1 or len(q.years) > 1 and not q.dates)
 
 
 def date_fits(q: Question, date: str | None) -> bool:
@@ -172,6 +175,31 @@ class RecordChooser:
                   and (not q.parties or set(q.parties) & set(f.parties))]
         fits = [f for f in scoped if self.fit(q, f) >= TOPIC_FIT]
         return sorted(fits, key=lambda f: (f.date or "", f.organ or "", int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
+
+    def items(self, q: Question) -> list[Step]:
+        """Every § of the kind of item a question lists ('Vilka motioner …'), in its scope: the organs, dates,
+        month or year, party (of the title: 'Motion av Stina Svensson (FI)') and places it names. [] when it
+        names a § or a report, or no such § is in scope."""
+        if not q.item or q.paragraf or q.beteckning or q.answer_type not in {"list", "count"}:
+            return []
+        title = ITEMS[q.item].title
+        found = [s for s in self.paragrafer if s.doc and s.title and title.search(fold(s.title)) and self._in_scope(q, s)]
+        return sorted(found, key=lambda s: (s.date or "", s.organ or "", int(s.paragraf) if s.paragraf.isdigit() else 0))
+
+    def _in_scope(self, q: Question, s: Step) -> bool:
+        if q.organs and not any(same_organ(o, s.organ or "") for o in q.organs):
+            return False
+        if not date_fits(q, s.date) or q.years and not (q.dates or q.months) and (s.date or "")[:4] not in q.years:
+            return False
+        if q.parties and not set(q.parties) & set(parties_in(s.title or "")):
+            return False
+        said = word_keys(f"{path_words(s.doc or '')} {s.title} {s.decision}")  # the path names the place
+        return all(word_match(w, said) for n in q.names for w in word_keys(n)[0])
+
+    @cached_property
+    def paragrafer(self) -> list[Step]:
+        """Every § of the index with what was decided, read once (on the first question that lists items)."""
+        return paragrafer(self.retriever.chunks, self.retriever.store.facts)
 
     def decision(self, q: Question, hits) -> Chunk | None:
         """The decision part ('Beslut') of the § the best hits are about, taken by the organ the question

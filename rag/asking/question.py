@@ -10,9 +10,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES,
-                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, PARTY_NAMES, PARTY_WORD,
-                     PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, iso_date, party_of_word)
+from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES, ITEMS,
+                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, OUTCOMES, PARTY_NAMES,
+                     PARTY_WORD, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, iso_date, party_of_word)
 from ..normalize import fold
 
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
@@ -20,6 +20,7 @@ _PROPER = re.compile(r"(?<![\w-])(?:[A-ZÅÄÖ][\wåäöéü&-]*)")
 _KNOWN_PARTY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")(?::s|\b)")
 _STOP_FOLDED = {fold(w) for w in STOPWORDS} | MEETING_WORDS
 _PARTY_STEMS = [fold(v)[:-1] for v in PARTY_NAMES.values()]
+_PARTY_NAME_WORDS = {w for v in PARTY_NAMES.values() if " " in v for w in fold(v).split()}  # 'feministiskt'
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Question:
     names: tuple[str, ...] = ()  # other proper nouns: places, companies, projects ('Jönköping', 'Liljan')
     topic: frozenset[str] = frozenset()  # what it is about, beyond the kind of answer (folded, ≤12 letters)
     meeting_date: bool = False  # the date named is a meeting's ('på sitt sammanträde i mars 2021')
+    item: str | None = None  # the kind of item whose §§ it lists ('Vilka motioner …'), genre.ITEMS
+    outcome: str | None = None  # … and what was decided about them ('avslogs'), genre.OUTCOMES
     follow_up: bool = False
 
     @property
@@ -108,6 +111,8 @@ def analyze(text: str) -> Question:
         topic=frozenset(topic_words(folded)),
         meeting_date=any(w in folded.split() for w in MEETING_DATE_WORDS),
         follow_up=bool(FOLLOW_UP.search(text)),
+        item=next((k for k, kind in ITEMS.items() if kind.asked.search(folded)), None),
+        outcome=next((k for k, o in OUTCOMES.items() if o.asked.search(folded)), None),
     )
 
 
@@ -156,7 +161,7 @@ def _proper_names(text: str, persons: list[str], organs: tuple[str, ...]) -> tup
         f = fold(word)
         if m.start() == 0 or word in person_words or f in _STOP_FOLDED or len(f) < 2:
             continue
-        if word in PARTY_NAMES or party_of_word(word) or any(f.startswith(p) for p in _PARTY_STEMS if len(p) > 4):
+        if word in PARTY_NAMES or party_of_word(word) or f in _PARTY_NAME_WORDS or any(f.startswith(p) for p in _PARTY_STEMS if len(p) > 4):
             continue
         if word.isupper() and f in ORGAN_ABBREV:
             continue  # 'KF': an organ, not a name

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from ..parsing import Chunk
 from ..genre import MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, organs_in, same_organ
 from ..normalize import fold, path_words
+from ..records import dnr_key, dnr_keys
 from .question import Question
+
+
+LATER_WINDOW = 200  # characters before a date read for the later meeting or justering it names
 
 
 @dataclass
@@ -25,6 +29,7 @@ class _Document:
     text: str  # folded text of every chunk
     mentioned: list[tuple[str, frozenset[str]]]  # organ keys of every organ the text names
     beteckningar: set[str]  # the committee report's own, as its chunks carry it
+    diarienummer: set[str]  # every diarienummer its text names, as keys
 
 
 class Scope:
@@ -41,7 +46,8 @@ class Scope:
             self.docs[doc] = _Document({c.organ for c in cs if c.organ}, {c.date for c in cs if c.date},
                                        {c.paragraf for c in cs if c.paragraf}, text,
                                        list({organ_key(p) for p in organs_in(text)}),
-                                       {beteckning_key(c.beteckning) for c in cs if c.beteckning})
+                                       {beteckning_key(c.beteckning) for c in cs if c.beteckning},
+                                       {k for c in cs for k in dnr_keys(f"{c.dnr or ''} {c.text}")})
 
     def documents(self, q: Question) -> set[str] | None:
         """The documents that hold everything the question names; None when it names nothing of that kind."""
@@ -55,6 +61,32 @@ class Scope:
                 held |= {d for d in docs if self._mentions_date(q, self.docs[d].text)}
             docs = held
         return docs
+
+    def absent(self, q: Question) -> str | None:
+        """Why no document can answer the question, when what it names is nowhere: a diarienummer no document
+        writes in any shape ('diarienummer'); a date that is no meeting of the documents and that they name
+        only as a later meeting ('bordläggs till sammanträdet den 19 juni 2023') or not at all ('sammanträde')."""
+        key = dnr_key(q.text)
+        if key and not any(key in d.diarienummer for d in self.docs.values()):
+            return "diarienummer"
+        later = re.compile(PHRASING["later_meeting"])
+        asked_later = any(later.search(fold(q.text)[: m.start()]) for d in q.dates
+                          for m in re.finditer(re.escape(date_in_words(d)), fold(q.text)))
+        named = [doc for d, doc in self.docs.items()  # the documents of the organ and place it names
+                 if self._holds_names(q, doc) and all(self._has_organ(o, doc) for o in q.organs)
+                 and all(_stem(fold(n)) in path_words(d) for n in self._places(q))]
+        for d in q.dates if named and not asked_later else []:
+            if any(d in doc.dates for doc in named):
+                continue
+            said = [doc.text[: m.start()] for doc in named
+                    for form in _date_forms(d) for m in re.finditer(re.escape(form), doc.text)]
+            if all(later.search(before[-LATER_WINDOW:]) for before in said):
+                return "sammanträde"
+        return None
+
+    def _places(self, q: Question) -> list[str]:
+        """The names a question gives that some document's path holds: the municipality ('Göteborg')."""
+        return [n for n in q.names if any(_stem(fold(n)) in path_words(d) for d in self.docs)]
 
     @staticmethod
     def _has_organ(named: str, doc: _Document) -> bool:
@@ -93,6 +125,11 @@ class Scope:
             if (f"{word} {year}" in text or f"{year}-{month:02d}-" in text) if year else word in text:
                 return True
         return False
+
+
+def _date_forms(iso: str) -> list[str]:
+    """How a text writes a date: '2023-06-19', '19 juni 2023', '230619' (as a reference's 'KF 230619 § 5')."""
+    return [iso, date_in_words(iso), iso[2:].replace("-", "")]
 
 
 def _stem(word: str) -> str:

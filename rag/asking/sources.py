@@ -12,7 +12,7 @@ from typing import Callable
 from ..genre import MATTER_ASKED, MONTHS, beteckning_key, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, dnr_key, find_matters, matters
+from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
 from .from_records import MOST_LISTED, RecordChooser, across, opening, word_keys, word_match
@@ -33,6 +33,8 @@ READ_EXTRA = 3  # a named report's chunks of the kind asked, after the retrieved
 STATED_RELEVANCE = 0.5  # the model refused: a sentence holding this share (with its § title) is quoted instead
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
+STEP_RECORDS = {"bordläggning", "återremiss"}  # records that are steps of a matter: 'Vid vilka sammanträden bordlades …'
+
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
 # a report's part as a list names it: (number, parties, punkt, the chunks that state it)
 Part = tuple[str, list[str], str, list[str]]
@@ -50,6 +52,7 @@ class Turn:
     passages: list[Passage]
     matter_of: dict[str, Matter] = field(default_factory=dict)  # a passage's chunk id -> its matter (> 1 step)
     matter: Matter | None = None  # the matter whose way the question asks about
+    items: list[Step] = field(default_factory=list)  # the §§ of the kind of item it lists ('Vilka motioner …')
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Found:
     fallback: Found | None = None  # route 'llm': what is quoted if the model refuses or writes nothing supported
     listed: bool = False  # the records are every one of a kind over §§ and meetings, told as a list
     matter: Matter | None = None  # a matter's way through its meetings, step by step
+    items: list[Step] = field(default_factory=list)  # the §§ of a kind of item in scope, with their decisions
 
 
 class Sources:
@@ -85,19 +89,24 @@ class Sources:
             self._weights = term_weights([c.norm for c in self.retriever.chunks])
         return self._weights
 
-    def gather(self, q: Question, query: str, unscoped: bool, hits: list[Hit], llm: bool) -> tuple[Turn, Found]:
-        """The stage's one entry: the turn's records and passages, and the source that answers."""
+    def gather(self, q: Question, query: str, unscoped: bool, hits: list[Hit], llm: bool,
+               absent: str | None = None) -> tuple[Turn, Found]:
+        """The stage's one entry: the turn's records and passages, and the source that answers; `absent`
+        (the scope's): what the question names is no document's, and the refusal is earned."""
         turn = self.turn(q, query, unscoped, hits)
-        return turn, self.find(turn, llm)
+        return turn, Found("scope", refused=True) if absent else self.find(turn, llm)
 
     def turn(self, q: Question, query: str, unscoped: bool, hits: list[Hit]) -> Turn:
         """The records that fit and the passages, numbered: the decision's or the records' chunks first."""
-        facts = self.records.facts(q, hits) if self.use_facts else []
-        decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED else None
-        matter = self._matter_asked(q, hits)
+        items = self.records.items(q) if self.use_facts else []
+        facts = self.records.facts(q, hits) if self.use_facts and not items else []
+        decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
+        matter = self._matter_asked(q, hits) if not items else None
         ordered: list[str] = [decided.id] if decided else []
-        ordered += [s.chunk_id for s in (matter.steps if matter else []) if s.chunk_id and s.chunk_id not in ordered]
-        listed = across(q) and bool(facts)
+        ordered += [s.chunk_id for s in (matter.steps if matter else items[:MOST_LISTED])
+                    if s.chunk_id and s.chunk_id not in ordered]
+        ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
+        listed = across(q) and bool(facts) or bool(items)
         for f in facts[:MOST_LISTED] if listed else facts:  # a list cites each record where it stands
             ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
@@ -109,12 +118,12 @@ class Sources:
                     for c in (self.retriever.chunk(cid),)]
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
-        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter)
+        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items)
 
     def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
         """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):
         the one its diarienummer names, else the one the best hits are steps of."""
-        if not MATTER_ASKED.search(fold(q.text)) or q.record:
+        if not MATTER_ASKED.search(fold(q.text)) or q.record and q.record[0] not in STEP_RECORDS:
             return None
         if dnr_key(q.text):  # a diarienummer no matter of the documents carries: none of them is meant
             named = find_matters(self.all_matters, q.text)
@@ -138,6 +147,8 @@ class Sources:
         """The first source that states the answer, in the order of trust; the refusals the evidence earns;
         else the model's turn."""
         q, passages = turn.q, turn.passages
+        if turn.items:  # 'Vilka motioner avslogs …': every § of the kind in scope, with its decision
+            return Found("record", items=turn.items)
         if turn.facts and across(q):  # every record of the kind over the meetings asked about, as a list
             return Found("record", facts=turn.facts, listed=True)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps

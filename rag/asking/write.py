@@ -9,12 +9,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..genre import KIND_PLURAL, PERSON, SAY
+from ..genre import ITEMS, KIND_ONE, KIND_PLURAL, OUTCOMES, PERSON, SAY, date_in_words, outcome_of
 from ..models import LLM
-from ..records import MEMBER_LISTS, COUNTED, joined, party_list
+from ..records import MEMBER_LISTS, COUNTED, Step, joined, party_list
 from ..records import sentence as fact_sentence
 from .evidence import Evidence, rank
-from .from_records import for_parties, part_item
+from .from_records import for_parties, opening, part_item
 from .passages import Passage
 from .prompt import ANSWER_TOKENS, EVIDENCE_TOKENS, chat_messages, evidence_list, phrase_messages, ranked_evidence, span_messages
 from .question import Question
@@ -26,6 +26,8 @@ from .sources import Found, Part, Sources, Turn
 
 
 MOST_SHOWN = 15  # records a list answer names (its lead gives the total)
+MOST_SAID = 3  # a matter's step: its reservationer, särskilda yttranden and votes told under it
+SAID_CHARS = 240  # … each cut to its opening
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Writer:
             return self._listed(turn, found.kind or "", found.parts, found.route)
         if found.matter is not None:
             return self._matter(turn, found.matter)
+        if found.items:
+            return self._items(turn, found.items)
         if found.facts and found.listed:
             return self._listed_records(turn)
         if found.facts:
@@ -120,12 +124,42 @@ class Writer:
             decided = f": {s.decision}" if s.decision else (SAY["matter_named"].format(where=s.mentioned_in)
                                                              if s.mentioned_in else "")
             cite = f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""
-            lines.append("- " + SAY["matter_step"].format(date=s.date, organ=s.organ, paragraf=s.paragraf,
+            when = date_in_words(s.date) if re.fullmatch(r"\d{4}-\d\d-\d\d", s.date or "") else s.date or ""
+            lines.append("- " + SAY["matter_step"].format(date=when, organ=s.organ, paragraf=s.paragraf,
                                                           decision=decided) + cite)
+            lines += [f"  - {opening(said, SAID_CHARS)}" + (f" [{num[c]}]" if c in num else "")
+                      for _, said, c in s.said[:MOST_SAID]]
         if len(matter.steps) > MOST_SHOWN:
             lines.append(SAY["listed_rest"].format(n=len(matter.steps) - MOST_SHOWN))
-        cited = sorted({num[s.chunk_id] for s in matter.steps if s.chunk_id in num})
+        cited = sorted({num[c] for s in matter.steps[:MOST_SHOWN] for c in [s.chunk_id] + [c for *_, c in s.said[:MOST_SAID]]
+                        if c in num})
         return Reply("\n".join(lines), False, cited, route="matter")
+
+    @staticmethod
+    def _items(turn: Turn, items: list[Step]) -> Reply:
+        """The §§ of a kind of item in scope with what was decided: those with the outcome asked for, or, when
+        none has it, all of them under a lead that says so (the list is complete, so its silence is evidence)."""
+        q, kind = turn.q, ITEMS[turn.q.item or ""]
+        num = {p.chunk_id: p.n for p in turn.passages}
+        shown = [s for s in items if not q.outcome or outcome_of(s.decision) == q.outcome]
+        outcome = OUTCOMES[q.outcome].noun if q.outcome else ""
+        if q.outcome and not shown:
+            shown = items
+            lead = (SAY["items_none_one"].format(item=kind.one, outcome=outcome) if len(items) == 1
+                    else SAY["items_none"].format(n=len(items), items=kind.the_many, outcome=outcome))
+        else:
+            name = kind.one if len(shown) == 1 else kind.many
+            lead = (SAY["items_with"].format(n=len(shown), items=name, outcome=outcome) if q.outcome
+                    else SAY["items_listed"].format(n=len(shown), items=name))
+        lines = [lead]
+        for s in shown[:MOST_SHOWN]:
+            item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
+                                             title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 200))
+            lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
+        if len(shown) > MOST_SHOWN:
+            lines.append(SAY["listed_rest"].format(n=len(shown) - MOST_SHOWN))
+        cited = sorted({num[s.chunk_id] for s in shown[:MOST_SHOWN] if s.chunk_id in num})
+        return Reply("\n".join(lines), False, cited, route="record")
 
     @staticmethod
     def _listed_records(turn: Turn) -> Reply:
@@ -133,7 +167,8 @@ class Writer:
         meeting and §, cited; a long list names the first MOST_SHOWN and how many more there are."""
         num = {p.chunk_id: p.n for p in turn.passages}
         facts = [for_parties(f, turn.q.parties) for f in turn.facts]
-        kinds = KIND_PLURAL.get(facts[0].kind, facts[0].kind)
+        kind = facts[0].kind
+        kinds = KIND_ONE.get(kind, kind) if len(facts) == 1 else KIND_PLURAL.get(kind, kind)
         lines = [SAY["listed"].format(n=len(facts), kinds=kinds)]
         for f in facts[:MOST_SHOWN]:
             item = SAY["listed_item"].format(date=f.date or "", organ=f.organ or "", paragraf=f.paragraf or "",

@@ -54,6 +54,9 @@ def section_of(plain: str) -> str | None | bool:
     return False
 
 
+TITLE_TAIL = 80  # characters: the longest line read as the end of a title before the first section heading
+
+
 def is_structure(l: Line) -> bool:
     return section_of(l.plain) is not False or bool(_PARAGRAF.match(l.plain))
 
@@ -244,7 +247,7 @@ class ParagrafWalk:
                 j += 1
                 continue
             if title and not (title.endswith(("–", "-", ",")) or xs[:1].islower() or xs[:1] in "(\"”"
-                              or title.split()[-1].lower() in TITLE_OPEN_ENDS):
+                              or title.split()[-1].lower() in TITLE_OPEN_ENDS or self._title_tail(j, title)):
                 break
             if len(xs) > 160 or xs.endswith(".") and len(xs) > 60:
                 break  # running text, not a title
@@ -254,6 +257,14 @@ class ParagrafWalk:
         for x in consumed:
             x.kind = "heading"
         return title, dnr, j
+
+    def _title_tail(self, j: int, title: str) -> bool:
+        """A short line right before the §'s first section heading ends its title ('Motion … om att återinföra
+        projektet' / 'Skrota skräpet' / 'Beslut'), when neither the title nor the line ends a sentence."""
+        x = self.lines[j]
+        nxt = next((y for y in self.lines[j + 1:j + 3] if y.kind not in {"marker", "boiler", "header", "footer"}), None)
+        return (nxt is not None and nxt.kind != "blank" and is_structure(nxt) and not _PARAGRAF.match(nxt.plain)
+                and len(x.plain) <= TITLE_TAIL and not x.plain.endswith(".") and not title.endswith("."))
 
     def open_bilaga(self, i: int, bm: re.Match) -> int:
         self.flush()

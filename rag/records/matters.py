@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..genre import (GENITIVE_ORGAN, MATTER_REFERENCES, NOT_DIARIENUMMER, NUMBER_YEAR, ORGAN_ABBREV, STANDING_TITLES,
+from ..genre import (GENITIVE_ORGAN, MATTER_REFERENCES, MORE_REFERENCE, NOT_DIARIENUMMER, NUMBER_YEAR, ORGAN_ABBREV, STANDING_TITLES,
                      iso_date)
 from ..normalize import fold
 from ..parsing import Chunk, cut_at_space
@@ -30,6 +30,11 @@ def dnr_key(dnr: str) -> str | None:
         return f"{m.group(1).upper()}-{m.group(2)}-{int(m.group(3))}"
     m = NUMBER_YEAR.fullmatch((dnr or "").strip())  # Göteborg's '0488/23': only as a §'s own diarienummer
     return f"{int(m.group(1))}/{m.group(2)}" if m else None
+
+
+def dnr_keys(text: str) -> set[str]:
+    """Every diarienummer a text names, as keys ('STK-2024-1374', 'KS 2025/123' -> 'KS-2025-123')."""
+    return {k for m in _DNR.finditer(text or "") if (k := dnr_key(m.group(0)))}
 
 
 @dataclass
@@ -76,7 +81,7 @@ class Matter:
 
 def matters(chunks: list[Chunk], facts: list[Fact]) -> list[Matter]:
     """Every matter of the index with more than one step, the oldest first step first."""
-    steps = _steps(chunks, facts)
+    steps = paragrafer(chunks, facts)
     links = _Links(len(steps))
     by_key = {s.key: i for i, s in enumerate(steps)}
     by_dnr: dict[str, int] = {}
@@ -153,7 +158,7 @@ class _Links:
         self.parent[self.root(a)] = self.root(b)
 
 
-def _steps(chunks: list[Chunk], facts: list[Fact]) -> list[Step]:
+def paragrafer(chunks: list[Chunk], facts: list[Fact]) -> list[Step]:
     """A step per § of each document (its chunks and bilagor; by its diarienummer too, as a document of
     handlingar may hold two bodies' § 80), with its decision and statements. The body and date are those of
     its Beslut: a § may quote an earlier date or carry another body's running head."""
@@ -239,20 +244,18 @@ def _dnr_mentions(chunks: list[Chunk], steps: list[Step]) -> list[set[str]]:
 
 
 def _named_steps(m: re.Match, by: Step) -> list[Step]:
-    """The steps a reference names (one, or two: '… den 12 juni 2024, § 547 och den 28 augusti 2024, § 634');
+    """The steps a reference names (one, or a list: '… den 12 juni 2024, § 547 och den 28 augusti 2024, § 634');
     without an organ the referring body's own."""
     groups = m.groupdict()
     organ = _organ(groups.get("organ") or "") if groups.get("organ") else by.organ
-    out = []
-    for date_key, paragraf_key in (("date", "paragraf"), ("date2", "paragraf2")):
-        if groups.get("yymmdd") and date_key == "date":
-            d = groups["yymmdd"]
-            date = f"20{d[:2]}-{d[2:4]}-{d[4:]}"
-        else:
-            date = groups.get("iso") if date_key == "date" and groups.get("iso") else iso_date(groups.get(date_key) or "")
-        if date and organ and groups.get(paragraf_key):
-            out.append(Step(organ, date, groups[paragraf_key], mentioned_in=f"{by.organ} {by.date} § {by.paragraf}"))
-    return out
+    if groups.get("yymmdd"):
+        d = groups["yymmdd"]
+        date = f"20{d[:2]}-{d[2:4]}-{d[4:]}"
+    else:
+        date = groups.get("iso") or iso_date(groups.get("date") or "")
+    named = [(date, groups.get("paragraf"))]
+    named += [(iso_date(x.group("date")), x.group("paragraf")) for x in MORE_REFERENCE.finditer(groups.get("more") or "")]
+    return [Step(organ, d, p, mentioned_in=f"{by.organ} {by.date} § {by.paragraf}") for d, p in named if d and organ and p]
 
 
 def _organ(word: str) -> str | None:
