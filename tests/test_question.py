@@ -111,7 +111,9 @@ def test_scope_needs_everything_named_in_one_document(corpus_index):
     january = scope.documents(analyze("Vem var sekreterare i nämnden för Vård & Omsorg i januari 2025?"))
     assert VO in january and not any(d.startswith(("jonkoping", "malmo", "riksdagen")) for d in january)
     assert scope.documents(analyze("Vad kostar ett busskort i Haparanda?")) == set()  # no document names Haparanda
-    assert scope.documents(analyze("Vilka partier finns i fullmäktige?")) is None  # it names nothing to look for
+    assert scope.documents(analyze("Vilka partier finns i nämnden?")) is None  # it names nothing to look for
+    # 'fullmäktige' alone names the body: the documents of a kommunfullmäktige, or that speak of one
+    assert "goteborg/kf-2023-06-08.txt" in scope.documents(analyze("Vilka partier finns i fullmäktige?"))
 
 
 def test_refusal_rules_in_both_directions(corpus_index):
