@@ -182,3 +182,19 @@ def test_items_of_a_kind_are_listed_with_what_was_decided(corpus_index):
     fi = answerer.ask("Vilka motioner från Feministiskt initiativ (FI) fanns på dagordningen i kommunfullmäktige i "
                       "Göteborg den 8 juni 2023?")
     assert fi.answer.startswith("5 motioner:") and all("(FI)" in ln for ln in fi.answer.splitlines()[1:])
+
+
+def test_the_paragrafer_about_a_matter_are_listed_across_meetings(corpus_index):
+    """'Vilka … under 2025?' naming no record kind: every § whose title holds the question's matter (its rare words
+    weigh most), in the organ, year and place asked, with its decision; a § decision quoted says whose it is."""
+    answerer = Answerer(corpus_index, None)
+    periods = answerer.ask("Vilka tidsperioder omfattade de redovisningar av delegeringsbeslut som kommunstyrelsen "
+                           "i Kungsbacka godkände under 2025?")
+    lines = periods.answer.splitlines()
+    assert [re.search(r"§ (\d+)", ln).group(1) for ln in lines[1:]] == ["22", "121", "212"]
+    assert all("perioden" in ln and re.search(r"\[\d+\]$", ln) for ln in lines[1:]) and len(periods.citations) == 3
+    blocks = answerer.ask("Vilka beslut har kommunstyrelsen i Kungsbacka fattat om kvarteren Gjutaren och Liljan?")
+    assert {re.search(r"§ (\d+)", ln).group(1) for ln in blocks.answer.splitlines()[1:]} >= {"26", "180"}
+    final = answerer.ask("Vad blev kommunfullmäktiges slutliga beslut om återrapporteringen kring kraftsamlande "
+                         "insatser i Malmö?")
+    assert final.route == "decision" and final.answer.startswith("Kommunfullmäktige den 22 januari 2026, § 8.")

@@ -4,11 +4,12 @@ of the § a question is about."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key,
+from ..genre import (ACROSS, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MATTER_ASKED, MONTHS, PHRASING, SAY, beteckning_key,
                      date_in_words, organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
@@ -17,6 +18,7 @@ from .question import Question, parties_in
 from .retrieve import Retriever
 
 ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what a list across meetings answers
+ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title and decision must hold
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 
@@ -25,6 +27,10 @@ FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names 
 
 
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
+
+
+def _in_order(s: Step) -> tuple:
+    return (s.date or "", s.organ or "", int(s.paragraf) if s.paragraf.isdigit() else 0)
 
 
 def of_report(q: Question, fact: Fact) -> bool:
@@ -112,6 +118,8 @@ class RecordChooser:
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
         self._titles: tuple[set[str], set[str]] | None = None
         self._by_paragraf: dict[tuple[str, str], Chunk] | None = None
+        self._counts: dict[str, int] = {}
+        self._titles_of: dict[tuple, tuple[set[str], set[str]]] = {}
 
     def facts(self, q: Question, hits) -> list[Fact]:
         if not q.record:
@@ -184,17 +192,54 @@ class RecordChooser:
             return []
         title = ITEMS[q.item].title
         found = [s for s in self.paragrafer if s.doc and s.title and title.search(fold(s.title)) and self._in_scope(q, s)]
-        return sorted(found, key=lambda s: (s.date or "", s.organ or "", int(s.paragraf) if s.paragraf.isdigit() else 0))
+        return sorted(found, key=_in_order)
 
-    def _in_scope(self, q: Question, s: Step) -> bool:
+    def about(self, q: Question) -> list[Step]:
+        """The §§ in a list question's scope whose title and decision hold its matter ('Vilka rapporter om ej
+        verkställda beslut tog kommunstyrelsen upp under 2025?'): every one of them, when it asks across
+        meetings, names no record kind and more than one § fits."""
+        if q.record or q.item or q.paragraf or q.beteckning or q.answer_type not in {"list", "count"} or not (
+                ACROSS.search(fold(q.text)) or MATTER_ASKED.search(fold(q.text))):
+            return []
+        places = word_keys(" ".join(path_words(s.doc or "") for s in self.paragrafer))
+        organs = word_keys(" ".join(q.organs))
+        matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and not word_match(w, organs)
+                  and not word_match(w, places) and word_match(w, self.title_keys())]
+        if not matter:
+            return []
+        weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare words weigh more
+        found = [s for s in self.paragrafer if s.doc and s.title and self._in_scope(q, s, names=False)
+                 and sum(weight[w] for w in matter if word_match(w, self._step_title(s)))
+                 >= ABOUT_SHARE * sum(weight.values())]
+        return sorted(found, key=_in_order) if len(found) > 1 else []
+
+    def _title_count(self, word: str) -> int:
+        """How many §§ of the index have the word in their title."""
+        if word not in self._counts:
+            self._counts[word] = sum(1 for s in self.paragrafer if word_match(word, self._step_title(s)))
+        return self._counts[word]
+
+    def _step_title(self, s: Step) -> tuple[set[str], set[str]]:
+        key = (s.doc, s.paragraf, s.dnr)
+        if key not in self._titles_of:
+            self._titles_of[key] = word_keys(s.title or "")
+        return self._titles_of[key]
+
+    def _in_scope(self, q: Question, s: Step, names: bool = True) -> bool:
+        """The § is of the organs, dates, party and place the question names (and of its other names, `names`)."""
         if q.organs and not any(same_organ(o, s.organ or "") for o in q.organs):
             return False
         if not date_fits(q, s.date) or q.years and not (q.dates or q.months) and (s.date or "")[:4] not in q.years:
             return False
         if q.parties and not set(q.parties) & set(parties_in(s.title or "")):
             return False
-        said = word_keys(f"{path_words(s.doc or '')} {s.title} {s.decision}")  # the path names the place
-        return all(word_match(w, said) for n in q.names for w in word_keys(n)[0])
+        said = word_keys(f"{path_words(s.doc or '')} {s.title} {s.decision}" if names else path_words(s.doc or ""))
+        return all(word_match(w, said) for n in (q.names if names else self._places(q)) for w in word_keys(n)[0])
+
+    def _places(self, q: Question) -> list[str]:
+        """The names a question gives that a document's path holds: the municipality ('Kungsbacka')."""
+        paths = word_keys(" ".join({path_words(s.doc or "") for s in self.paragrafer}))
+        return [n for n in q.names if all(word_match(w, paths) for w in word_keys(n)[0])]
 
     @cached_property
     def paragrafer(self) -> list[Step]:

@@ -98,7 +98,7 @@ class Sources:
 
     def turn(self, q: Question, query: str, unscoped: bool, hits: list[Hit]) -> Turn:
         """The records that fit and the passages, numbered: the decision's or the records' chunks first."""
-        items = self.records.items(q) if self.use_facts else []
+        items = self.records.items(q) or self.records.about(q) if self.use_facts else []
         facts = self.records.facts(q, hits) if self.use_facts and not items else []
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         matter = self._matter_asked(q, hits) if not items else None

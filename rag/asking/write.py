@@ -97,7 +97,7 @@ class Writer:
         if found.value is not None:
             return Reply(typed(found.value, q.answer_type), False, [found.value.passage.n], route=found.route)
         sentence, n = found.quoted  # type: ignore[misc]
-        return Reply(quote(sentence, n), False, [n], route=found.route)
+        return Reply(_decided_at(turn, found) + quote(sentence, n), False, [n], route=found.route)
 
     def _from_records(self, turn: Turn, klarsprak: bool, timings: dict[str, float]) -> Reply:
         """Code writes a sentence per record; the LLM may rephrase (if asked), never change a fact."""
@@ -139,8 +139,10 @@ class Writer:
     def _items(turn: Turn, items: list[Step]) -> Reply:
         """The §§ of a kind of item in scope with what was decided: those with the outcome asked for, or, when
         none has it, all of them under a lead that says so (the list is complete, so its silence is evidence)."""
-        q, kind = turn.q, ITEMS[turn.q.item or ""]
-        num = {p.chunk_id: p.n for p in turn.passages}
+        q = turn.q
+        if q.item is None:  # §§ about the question's matter
+            return _listed_steps(turn, items, SAY["items_about"].format(n=len(items)))
+        kind = ITEMS[q.item]
         shown = [s for s in items if not q.outcome or outcome_of(s.decision) == q.outcome]
         outcome = OUTCOMES[q.outcome].noun if q.outcome else ""
         if q.outcome and not shown:
@@ -151,15 +153,7 @@ class Writer:
             name = kind.one if len(shown) == 1 else kind.many
             lead = (SAY["items_with"].format(n=len(shown), items=name, outcome=outcome) if q.outcome
                     else SAY["items_listed"].format(n=len(shown), items=name))
-        lines = [lead]
-        for s in shown[:MOST_SHOWN]:
-            item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
-                                             title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 200))
-            lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
-        if len(shown) > MOST_SHOWN:
-            lines.append(SAY["listed_rest"].format(n=len(shown) - MOST_SHOWN))
-        cited = sorted({num[s.chunk_id] for s in shown[:MOST_SHOWN] if s.chunk_id in num})
-        return Reply("\n".join(lines), False, cited, route="record")
+        return _listed_steps(turn, shown, lead)
 
     @staticmethod
     def _listed_records(turn: Turn) -> Reply:
@@ -292,6 +286,30 @@ class Writer:
             yield Preview(piece) if after_preview and not out else piece
             out.append(piece)
         return "".join(out)
+
+
+def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
+    """§§ listed under a lead, each with its meeting, title and decision, cited where it stands."""
+    num = {p.chunk_id: p.n for p in turn.passages}
+    lines = [lead]
+    for s in steps[:MOST_SHOWN]:
+        item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
+                                         title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 200))
+        lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
+    if len(steps) > MOST_SHOWN:
+        lines.append(SAY["listed_rest"].format(n=len(steps) - MOST_SHOWN))
+    cited = sorted({num[s.chunk_id] for s in steps[:MOST_SHOWN] if s.chunk_id in num})
+    return Reply("\n".join(lines), False, cited, route="record")
+
+
+def _decided_at(turn: Turn, found: Found) -> str:
+    """'Kommunfullmäktige den 22 januari 2026, § 8. ': the body, meeting and § of a decision quoted whole."""
+    c = turn.decided
+    if found.route != "decision" or c is None or not (c.organ and c.paragraf and re.fullmatch(r"\d{4}-\d\d-\d\d", c.date or "")):
+        return ""
+    if found.quoted is None or not opening(c.norm).startswith(found.quoted[0][:40]):
+        return ""  # a sentence of the Beslut ('Var inrättas …?'), not the decision's opening
+    return SAY["decided_at"].format(organ=c.organ, date=date_in_words(c.date), paragraf=c.paragraf)
 
 
 def _keeps_facts(phrased: str, draft: str) -> bool:
