@@ -63,7 +63,8 @@ def across(q: Question) -> bool:
     kommunstyrelsen under 2025, och i vilka ärenden?', '… den 7 januari 2026 respektive den 22 januari 2026'),
     not for the § that fits it best."""
     return bool(q.record) and not q.paragraf and not q.beteckning and q.answer_type in ACROSS_ANSWERS \
-        and (bool(ACROSS.search(fold(q.text))) or len(q.dates) > 1 or len(q.years) > 1 and not q.dates)
+        and (bool(ACROSS.search(fold(q.text))) or len(q.dates) > 1 or len(q.years) > 1 and not q.dates
+             or q.answer_type == "list" and bool(q.dates))  # 'Vilka yrkanden … den 8 juni 2023': the meeting's
 
 
 def date_fits(q: Question, date: str | None) -> bool:
@@ -181,8 +182,16 @@ class RecordChooser:
         scoped = [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)
                   and (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)
                   and (not q.parties or set(q.parties) & set(f.parties))]
+        if kind == "yrkande" and q.outcome:  # 'Vilka återremisser – yrkanden eller beslut –': those yrkanden, and
+            scoped = [f for f in scoped if f.details.get("typ") == q.outcome] + [  # the records of that outcome
+                f for f in self.retriever.store.facts if f.kind == q.outcome
+                and (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)]
         fits = [f for f in scoped if self.fit(q, f) >= TOPIC_FIT]
-        return sorted(fits, key=lambda f: (f.date or "", f.organ or "", int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
+        once: dict[tuple, Fact] = {}  # a sentence that is both a yrkande and an återremiss, once
+        for f in fits:
+            once.setdefault((f.doc, f.paragraf, f.text), f)
+        return sorted(once.values(), key=lambda f: (f.date or "", f.organ or "",
+                                                    int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
 
     def items(self, q: Question) -> list[Step]:
         """Every § of the kind of item a question lists ('Vilka motioner …'), in its scope: the organs, dates,
