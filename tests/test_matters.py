@@ -179,6 +179,8 @@ def test_items_of_a_kind_are_listed_with_what_was_decided(corpus_index):
                             "vid sammanträdena 2024-09-11 och 2025-03-26?")
     assert rejected.answer.startswith("4 motioner med beslut om avslag:")
     assert [re.search(r"§ (\d+)", ln).group(1) for ln in rejected.answer.splitlines()[1:]] == ["689", "722", "726", "275"]
+    # a title over three lines, its names going on ('… och Mattias' / 'Tykesson (M) om att …' / '… välfärdsbrottslighet')
+    assert "välfärdsbrottslighet" in rejected.answer and "ombildning av hyresrätter" in rejected.answer
     fi = answerer.ask("Vilka motioner från Feministiskt initiativ (FI) fanns på dagordningen i kommunfullmäktige i "
                       "Göteborg den 8 juni 2023?")
     assert fi.answer.startswith("5 motioner:") and all("(FI)" in ln for ln in fi.answer.splitlines()[1:])

@@ -54,6 +54,7 @@ def section_of(plain: str) -> str | None | bool:
     return False
 
 
+_NAMED_WITH_PARTY = re.compile(r"^[A-ZÅÄÖ][\wåäöéü-]+ \([A-ZÅÄÖ]{1,3}\)")  # a name list going on: 'Tykesson (M) om …'
 TITLE_TAIL = 80  # characters: the longest line read as the end of a title before the first section heading
 
 
@@ -247,7 +248,8 @@ class ParagrafWalk:
                 j += 1
                 continue
             if title and not (title.endswith(("–", "-", ",")) or xs[:1].islower() or xs[:1] in "(\"”"
-                              or title.split()[-1].lower() in TITLE_OPEN_ENDS or self._title_tail(j, title)):
+                              or title.split()[-1].lower() in TITLE_OPEN_ENDS or self._title_tail(j, title)
+                              or _NAMED_WITH_PARTY.match(xs)):  # 'Motion av … och Mattias' / 'Tykesson (M) om …'
                 break
             if len(xs) > 160 or xs.endswith(".") and len(xs) > 60:
                 break  # running text, not a title
