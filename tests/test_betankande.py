@@ -1,6 +1,8 @@
 """Riksdagen's betänkanden, record by record, as read from the three reports in the corpus."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import CORPUS
@@ -187,6 +189,20 @@ def test_report_questions_answered_from_records(corpus_index):
                          "Vilka partier lämnade särskilda yttranden i betänkande 2013/14:FöU11?",
                          "Vem står bakom reservation 2 i betänkande 2015/16:AU1?"):
         assert ask(unanswerable).refused, unanswerable
+
+
+def test_several_reports_are_compared_each_from_its_records(corpus_index):
+    """A question naming several reports counts each one's parts of the kinds it asks, in its order."""
+    from rag.asking.answer import Answerer
+
+    ask = Answerer(corpus_index, None).ask
+    a = ask("Jämför 2010/11:AU1 och 2018/19:AU1: hur många reservationer och särskilda yttranden fanns i vart och ett?")
+    assert re.findall(r"Betänkande (\S+) har (\d+) (\w+)", a.answer) == [
+        ("2010/11:AU1", "3", "reservationer"), ("2010/11:AU1", "2", "särskilda"),
+        ("2018/19:AU1", "1", "reservation"), ("2018/19:AU1", "4", "särskilda")]
+    assert len(a.citations) == 10 and all("2010/11:AU1" in c.locator or "2018/19:AU1" in c.locator for c in a.citations)
+    a = ask("I vilka av betänkandena 2010/11:AU1, 2013/14:FöU11 och 2018/19:AU1 har Sverigedemokraterna reservationer?")
+    assert "2013/14:FöU11 har 8 reservationer med SD" in a.answer and a.answer.count("Betänkande") == 3
 
 
 def test_filter_on_beteckning(corpus_index):

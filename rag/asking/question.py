@@ -35,6 +35,7 @@ class Question:
     paragraf: str | None = None
     bilaga: str | None = None
     beteckning: str | None = None  # a betänkande's '2010/11:AU1', as the report writes it
+    beteckningar: tuple[str, ...] = ()  # … every one, when it names several ('Jämför 2010/11:AU1 och 2018/19:AU1')
     nummer: str | None = None  # 'reservation 3', 'särskilt yttrande 2'
     punkt: str | None = None  # 'punkt 7' of a committee's proposal
     dates: tuple[str, ...] = ()  # ISO dates named
@@ -86,11 +87,11 @@ def analyze(text: str) -> Question:
                                  + _abbreviated_organs(text)))
     paragraf = QUESTION_REFS["paragraf"].search(folded)
     bilaga = QUESTION_REFS["bilaga"].search(folded)
-    bet = BETECKNING.search(re.sub(r"\s*([/:])\s*", r"\1", text))
+    bets = [m.group("bet") for m in BETECKNING.finditer(re.sub(r"\s*([/:])\s*", r"\1", text))]
     nummer = QUESTION_REFS["part_number"].search(folded)
     punkt = QUESTION_REFS["punkt"].search(folded)
-    if bet:  # the beteckning names the document, not the matter
-        folded = folded.replace(fold(bet.group("bet")), " ")
+    for bet in bets:  # the beteckning names the document, not the matter
+        folded = folded.replace(fold(bet), " ")
     return Question(
         text=text,
         answer_type=answer_type(folded),
@@ -101,7 +102,8 @@ def analyze(text: str) -> Question:
         organs=organs,
         paragraf=paragraf.group(1) if paragraf else None,
         bilaga=bilaga.group(1) if bilaga else None,
-        beteckning=bet.group("bet") if bet else None,
+        beteckning=bets[0] if bets else None,
+        beteckningar=tuple(dict.fromkeys(bets)) if len(set(bets)) > 1 else (),
         nummer=nummer.group(1) if nummer else None,
         punkt=punkt.group(1) if punkt else None,
         dates=dates,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..parsing import Chunk
 from ..genre import MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, organs_in, same_organ
 from ..normalize import fold, path_words
-from ..records import dnr_key, dnr_keys
+from ..records import dnr_keys, dnr_named
 from .question import Question
 
 
@@ -66,7 +66,7 @@ class Scope:
         """Why no document can answer the question, when what it names is nowhere: a diarienummer no document
         writes in any shape ('diarienummer'); a date that is no meeting of the documents and that they name
         only as a later meeting ('bordläggs till sammanträdet den 19 juni 2023') or not at all ('sammanträde')."""
-        key = dnr_key(q.text)
+        key = dnr_named(q.text)
         if key and not any(key in d.diarienummer for d in self.docs.values()):
             return "diarienummer"
         later = re.compile(PHRASING["later_meeting"])
@@ -102,7 +102,8 @@ class Scope:
         if q.bilaga and not re.search(rf"{PHRASING['bilaga_number']}{q.bilaga}\b", doc.text):
             return False
         # the report itself, or a document that cites it ('bet. 2018/19:FiU1')
-        if q.beteckning and beteckning_key(q.beteckning) not in doc.beteckningar and fold(q.beteckning) not in doc.text:
+        if q.beteckning and not any(beteckning_key(b) in doc.beteckningar or fold(b) in doc.text
+                                    for b in q.beteckningar or (q.beteckning,)):
             return False
         words = [p.split()[-1] for p in q.persons] + list(q.names)
         return all(re.search(rf"\b{re.escape(_stem(fold(w)))}", doc.text) for w in words)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable
 
-from ..genre import MATTER_ASKED, MONTHS, beteckning_key, without_planted
+from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
@@ -53,6 +53,7 @@ class Turn:
     matter_of: dict[str, Matter] = field(default_factory=dict)  # a passage's chunk id -> its matter (> 1 step)
     matter: Matter | None = None  # the matter whose way the question asks about
     items: list[Step] = field(default_factory=list)  # the §§ of the kind of item it lists ('Vilka motioner …')
+    reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts asked
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Found:
     listed: bool = False  # the records are every one of a kind over §§ and meetings, told as a list
     matter: Matter | None = None  # a matter's way through its meetings, step by step
     items: list[Step] = field(default_factory=list)  # the §§ of a kind of item in scope, with their decisions
+    reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts of kinds
 
 
 class Sources:
@@ -106,6 +108,8 @@ class Sources:
         ordered += [s.chunk_id for s in (matter.steps if matter else items[:MOST_LISTED])
                     if s.chunk_id and s.chunk_id not in ordered]
         ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
+        reports = self._reports_asked(q) if self.use_facts else []
+        ordered += [c for *_, parts in reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
         listed = across(q) and bool(facts) or bool(items)
         for f in facts[:MOST_LISTED] if listed else facts:  # a list cites each record where it stands
             ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
@@ -118,7 +122,7 @@ class Sources:
                     for c in (self.retriever.chunk(cid),)]
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
-        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items)
+        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports)
 
     def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
         """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):
@@ -149,6 +153,8 @@ class Sources:
         q, passages = turn.q, turn.passages
         if turn.items:  # 'Vilka motioner avslogs …': every § of the kind in scope, with its decision
             return Found("record", items=turn.items)
+        if turn.reports:  # 'Jämför 2010/11:AU1 och 2018/19:AU1: hur många reservationer …': each report's
+            return Found("record", reports=turn.reports)
         if turn.facts and across(q):  # every record of the kind over the meetings asked about, as a list
             return Found("record", facts=turn.facts, listed=True)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
@@ -237,6 +243,24 @@ class Sources:
         found in no document in any form asks for more of them."""
         doubt = turn.unscoped or bool(named_elsewhere(turn.q, turn.passages[: self.k]))
         return self.grounding(turn).answers(GROUNDED_UNSCOPED if doubt else GROUNDED)
+
+    def _reports_asked(self, q: Question) -> list[tuple[str, str, list[Part]]]:
+        """For a question that names several reports and counts or lists their reservationer or särskilda
+        yttranden: each report's parts of each kind asked (of the parties named), from its records."""
+        if len(q.beteckningar) < 2 or q.answer_type not in {"count", "list", "party", "content", "yesno"}:
+            return []
+        said = [(m.start(), k) for k, _, pattern in RECORD_INTENTS if k in COUNTED and (m := pattern.search(fold(q.text)))]
+        kinds = [k for _, k in sorted(said)]  # in the question's order
+        out = []
+        for beteckning in q.beteckningar:
+            for kind in dict.fromkeys(kinds):
+                facts = sorted((f for f in self.retriever.store.facts if f.kind == kind
+                                and beteckning_key(beteckning) in beteckning_key(f.locator)
+                                and (not q.parties or set(q.parties) & set(f.parties))),
+                               key=lambda f: int(f.details.get("nummer") or 0))
+                out.append((beteckning, kind, [(f.details.get("nummer") or "", f.parties, f.details.get("punkt") or "",
+                                                f.chunk_ids[:1]) for f in facts]))
+        return out
 
     def _counted(self, turn: Turn) -> Found:
         """A named report's reservationer or särskilda yttranden from its records: docs --check holds them

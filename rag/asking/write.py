@@ -84,6 +84,8 @@ class Writer:
             return Reply(REFUSAL, True, route=found.route)
         if found.parts:
             return self._listed(turn, found.kind or "", found.parts, found.route)
+        if found.reports:
+            return self._reports(turn, found.reports)
         if found.matter is not None:
             return self._matter(turn, found.matter)
         if found.items:
@@ -192,18 +194,17 @@ class Writer:
         """'Betänkande 2013/14:FöU11 har 2 reservationer under punkt 4: reservation 4 (S, MP, V) och …', led
         by the parties when parties are asked; cited where the listed parts are among the passages."""
         q = turn.q
-        num = {p.chunk_id: p.n for p in turn.passages}
-        noun = COUNTED[kind][0 if len(items) == 1 else 1]
-        listed = [part_item(kind, nummer, parties, "" if q.punkt else punkt) for nummer, parties, punkt, _ in items]
-        listing = "; ".join(listed[:-1]) + SAY["and"] + listed[-1] if len(listed) > 1 else listed[0]
-        where = (SAY["under_punkt"].format(punkt=q.punkt) if q.punkt else "") + (
-            SAY["with_parties"].format(parties=joined(list(q.parties))) if q.parties else "")
         parties = list(dict.fromkeys(p for _, ps, _, _ in items for p in ps))
         lead = f"{party_list(parties)}. " if q.answer_type == "party" and parties else ""
-        cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
-        text = (lead + SAY["report_has"].format(beteckning=q.beteckning, n=len(items), noun=noun, where=where,
-                                                listing=listing) + "".join(f" [{n}]" for n in cited))
-        return Reply(text, False, cited, route=route)
+        text, cited = _report_has(turn, q.beteckning or "", kind, items)
+        return Reply(lead + text, False, cited, route=route)
+
+    @staticmethod
+    def _reports(turn: Turn, reports: list[tuple[str, str, list[Part]]]) -> Reply:
+        """Several named reports' parts of the kinds asked, a sentence each: 'Betänkande 2010/11:AU1 har 3
+        reservationer: … Betänkande 2018/19:AU1 har 1 reservation: …'."""
+        said = [_report_has(turn, beteckning, kind, items) for beteckning, kind, items in reports]
+        return Reply(" ".join(text for text, _ in said), False, sorted({n for _, c in said for n in c}), route="record")
 
     def _by_llm(self, turn: Turn, found: Found, history, klarsprak: bool, timings: dict[str, float]):
         """The LLM reads the passages: it picks evidence sentences ('select'), or writes and code checks."""
@@ -286,6 +287,22 @@ class Writer:
             yield Preview(piece) if after_preview and not out else piece
             out.append(piece)
         return "".join(out)
+
+
+def _report_has(turn: Turn, beteckning: str, kind: str, items: list[Part]) -> tuple[str, list[int]]:
+    """The sentence that lists and counts a report's parts of a kind (of the punkt and parties asked), cited."""
+    q = turn.q
+    num = {p.chunk_id: p.n for p in turn.passages}
+    where = (SAY["under_punkt"].format(punkt=q.punkt) if q.punkt else "") + (
+        SAY["with_parties"].format(parties=joined(list(q.parties))) if q.parties else "")
+    if not items:
+        return SAY["report_has_none"].format(beteckning=beteckning, noun=COUNTED[kind][1], where=where), []
+    noun = COUNTED[kind][0 if len(items) == 1 else 1]
+    listed = [part_item(kind, nummer, parties, "" if q.punkt else punkt) for nummer, parties, punkt, _ in items]
+    listing = "; ".join(listed[:-1]) + SAY["and"] + listed[-1] if len(listed) > 1 else listed[0]
+    cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
+    return (SAY["report_has"].format(beteckning=beteckning, n=len(items), noun=noun, where=where, listing=listing)
+            + "".join(f" [{n}]" for n in cited)), cited
 
 
 def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:

@@ -19,7 +19,8 @@ SAME_TITLE = 0.5  # a bare number's step and a series number's step: this share 
 MOST_MENTIONS = 2  # other diarienummer a § may name and still be a step of their matters
 SAID_KINDS = ("reservation", "särskilt yttrande", "omröstning", "protokollsanteckning")  # told with a step
 # a series, the year and the number: 'STK-2024-1374', 'KS 2025/123', 'Bun/2023:276'; never a date ('Fritid 2025-09-17')
-_DNR = re.compile(r"(?<![\w/])([A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{0,5})[ /-]?((?:19|20)\d\d)[:/-]0*(\d{1,6})(?![-\d])")
+# nor a riksmöte's report ('Jämför 2010/11:AU1')
+_DNR = re.compile(r"(?<![\w/])([A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{0,5})[ /-]?((?:19|20)\d\d)[:/-]0*(\d{1,6})(?![-\d]|:[A-ZÅÄÖa-zåäö])")
 
 
 def dnr_key(dnr: str) -> str | None:
@@ -30,6 +31,15 @@ def dnr_key(dnr: str) -> str | None:
         return f"{m.group(1).upper()}-{m.group(2)}-{int(m.group(3))}"
     m = NUMBER_YEAR.fullmatch((dnr or "").strip())  # Göteborg's '0488/23': only as a §'s own diarienummer
     return f"{int(m.group(1))}/{m.group(2)}" if m else None
+
+
+def dnr_named(text: str) -> str | None:
+    """The key of a diarienummer a question names beyond doubt: its series in capitals ('KS 2025/123') or
+    joined to the year ('Bun/2023:276'), never a word before a period ('Under 2024-2025')."""
+    for m in _DNR.finditer(text or ""):
+        if m.group(1).isupper() and len(m.group(1)) > 1 or text[m.end(1):m.end(1) + 1] in "/-":
+            return dnr_key(m.group(0))
+    return None
 
 
 def dnr_keys(text: str) -> set[str]:
