@@ -11,8 +11,9 @@ import pytest
 import rag
 from rag.asking.reply import REFUSAL, Answer, Preview
 from rag.asking.answer import Answerer
-from rag.asking.cite import check, split_sentences
-from rag.asking.passages import Passage
+from rag.asking.cite import check, settle, split_sentences
+from rag.asking.passages import Passage, names_in, passage_sentences
+from rag.asking.write import Draft, Reply
 from rag.models.llm import load_llm
 
 from conftest import CORPUS, KS16, ROOT, index_env
@@ -49,6 +50,20 @@ def test_check_repairs_adds_and_removes(any_index):
     assert second.cited == [2] and second.supported and "added" in second.note
     assert not third.supported and third.cited == []  # 450 appears in no passage: never shown as sourced
     assert "450" not in result.text() and "[1]" in result.text() and "[2]" in result.text()
+
+
+def test_a_written_answer_that_names_nobody_answers_no_who_question(corpus_index):
+    """'Vilka ledamöter …': the model's sentence, however well sourced, that names no person is no answer; the
+    evidence stage's fallback stands instead. A sentence that names them is kept."""
+    turn = Answerer(corpus_index, None).turn("Vilka ledamöter yrkade bifall till kommunstyrelsens förslag om "
+                                             "programmet för destinationsutveckling i kommunfullmäktige?")
+    said = [(s, p.n) for p in turn.passages[:3] for s in passage_sentences(p.text) if len(s.split()) > 4]
+    nameless = next((s, n) for s, n in said if not names_in(s))
+    named = next((s, n) for s, n in said if names_in(s) and "yrkar" in s)
+    fallback = Reply(REFUSAL, True, route="llm")
+    assert settle(Draft(f"{nameless[0]} [{nameless[1]}]", [], fallback), turn).refused
+    kept = settle(Draft(f"{named[0]} [{named[1]}]", [], fallback), turn)
+    assert not kept.refused and names_in(kept.text)[0] in named[0]
 
 
 def test_streaming_then_checked_answer(answerer):

@@ -16,7 +16,7 @@ from typing import Callable
 from ..genre import PARTY_NAMES, PHRASING, RELATION_WORDS
 from ..normalize import fold
 from .evidence import TYPED, asked_values
-from .passages import NAME, WORD, Passage, content_terms, passage_sentences
+from .passages import NAME, WORD, Passage, content_terms, names_in, passage_sentences
 from .reading_path import restates
 from .sources import Turn
 from .write import Draft, Reply
@@ -169,6 +169,8 @@ def settle(draft: Draft | Reply, turn: Turn, similarity: Callable[[str, Passage]
     untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
     # an answer that only says the question again ('X gjordes ändringar som …') answers nothing; 'Ja, …' does
     restated = all(restates(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
-    if "framgår inte" in draft.raw.lower() or not checked.kept or untyped or restated:
+    # who: an answer that names nobody ('3 ledamöter avstår från att rösta') answers no 'Vilka ledamöter …'
+    nameless = q.answer_type == "person" and not names_in(checked.text())
+    if "framgår inte" in draft.raw.lower() or not checked.kept or untyped or restated or nameless:
         return replace(draft.fallback, removed=removed)
     return Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")

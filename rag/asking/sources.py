@@ -30,6 +30,8 @@ RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hol
 OVERRIDABLE = {"person", "party", "vote", "count", "organ", "amount", "date", "duration"}
 OVERRIDE_SHARE = 0.8
 READ_EXTRA = 3  # a named report's chunks of the kind asked, after the retrieved passages (reading path)
+STATED_WORDS = 4  # … and has at least this many words ('Tidigare behandling' is a heading)
+SAID_ANSWERS = {"list", "content", "reason"}  # … and, for these, holds a word of the matter itself, not only its title
 STATED_RELEVANCE = 0.5  # the model refused: a sentence holding this share (with its § title) is quoted instead
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
@@ -227,8 +229,9 @@ class Sources:
         q = turn.q
         if not self.grounded(turn):
             return []
-        said = [e for e in rank(q, turn.passages[:3], self.weights, limit=20)
-                if not asks(e.text, q) and (q.answer_type not in TYPED or e.values)]
+        said = [e for e in rank(q, turn.passages[:3], self.weights, limit=20)  # a heading states nothing
+                if not asks(e.text, q) and (q.answer_type not in TYPED or e.values) and len(e.text.split()) >= STATED_WORDS
+                and (q.answer_type not in SAID_ANSWERS or _says_about(e.text, q))]
         if not said or not said[0].keyed or said[0].relevance < STATED_RELEVANCE:
             return []
         if q.answer_type in {"party", "person"}:
@@ -324,6 +327,12 @@ class Sources:
         if not whole:
             return p
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
+
+
+def _says_about(sentence: str, q: Question) -> bool:
+    """The sentence itself, not only its § title, holds a word of what the question is about (beyond numbers)."""
+    said = word_keys(sentence)
+    return any(word_match(w, said) for w in q.topic if not w.isdigit() and w not in MONTHS)
 
 
 def _lists_parts(q: Question) -> bool:
