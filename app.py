@@ -138,7 +138,8 @@ def render_matter(matter: dict | None) -> str:
     for s in matter["steps"]:
         head = text(f"{s['date']} · {s['organ']} · § {s['paragraf']}")
         if s["mentioned_in"] or not s["doc"]:
-            items.append(f"<li>{head} <small>(nämns i {text(s['mentioned_in'] or '')})</small></li>")
+            done = f" · {text(s['decision'])}" if s["decision"] else ""  # 'Bordlagt', as the later step says
+            items.append(f"<li>{head}{done} <small>(nämns i {text(s['mentioned_in'] or '')})</small></li>")
             continue
         decided = f"<br><small>{text(s['decision'])}</small>" if s["decision"] else ""
         items.append(f"<li>{head} · {_doc_link(s['doc'], s['chunk_id'])}{decided}</li>")

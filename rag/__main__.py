@@ -227,7 +227,7 @@ def _matter_text(m, index, brief: bool = False) -> str:
     for n, s in enumerate(m.steps, 1):
         head = f"{n}. {s.date} · {s.organ} · § {s.paragraf}" + (f" {s.title}" if s.title and not brief else "")
         if s.mentioned_in:
-            lines.append(f"{head} (nämns i {s.mentioned_in})")
+            lines.append(f"{head}" + (f": {s.decision}" if s.decision else "") + f" (nämns i {s.mentioned_in})")
             continue
         lines.append(head + ("" if brief else where(s.chunk_id)))
         if not brief:

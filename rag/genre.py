@@ -114,7 +114,7 @@ ORGAN_NAMED = re.compile(
     rf"\b{_ORGAN_SUFFIX}(?:en|et) for [a-z]+(?: (?:&|och) [a-z]+)?"
     rf"|\b(?:[a-z]+- (?:och|&) )?[a-z]*{_ORGAN_SUFFIX}[a-z]*"
     rf"|\b(?!(?:{'|'.join(_ORGANS['not_names'])})\b)[a-z]+a {_ORGAN_SUFFIX}[a-z]*")
-GENERIC_ORGAN = re.compile(rf"^(?!(?:{'|'.join(_ORGANS['named_alone'])})$){_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|s)?$")
+GENERIC_ORGAN = re.compile(rf"^(?!(?:{'|'.join(_ORGANS['named_alone'])})$){_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|ernas|s)?$")
 
 
 def organ_key(phrase: str) -> tuple[str, frozenset[str]]:
@@ -304,6 +304,8 @@ VOTE_COUNT_WORDS: dict[str, str] = dict(_DATA["sentences"]["vote_counts"])
 KIND_PLURAL: dict[str, str] = dict(_DATA["sentences"]["kind_plural"])
 KIND_ONE: dict[str, str] = dict(_DATA["sentences"]["kind_one"])
 ACROSS = re.compile("|".join(_DATA["across"]["patterns"]))
+ASKS_ONE = re.compile(_DATA["across"]["singular"])
+NOT_MATTER: set[str] = set(_DATA["across"]["not_matter"])
 MATTER_ASKED = re.compile("|".join(_DATA["across"]["matter_patterns"]))
 
 @dataclass(frozen=True)
@@ -341,6 +343,7 @@ def outcome_of(decision: str) -> str | None:
 # --- matters: a § naming an earlier step of its matter -----------------------------------------------------------
 MATTER_REFERENCES: list[re.Pattern] = [re.compile(p) for p in _DATA["matters"]["references"]]
 MORE_REFERENCE = re.compile(_DATA["matters"]["more_reference"])
+STEP_DONE = re.compile(_DATA["matters"]["step_done"])
 STANDING_TITLES: set[str] = set(_DATA["matters"]["standing_titles"])
 NOT_DIARIENUMMER: set[str] = set(_DATA["matters"]["not_diarienummer"])
 GENITIVE_ORGAN = re.compile(_DATA["matters"]["genitive"])

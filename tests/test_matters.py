@@ -200,3 +200,15 @@ def test_the_paragrafer_about_a_matter_are_listed_across_meetings(corpus_index):
     final = answerer.ask("Vad blev kommunfullmäktiges slutliga beslut om återrapporteringen kring kraftsamlande "
                          "insatser i Malmö?")
     assert final.route == "decision" and final.answer.startswith("Kommunfullmäktige den 22 januari 2026, § 8.")
+
+
+def test_a_matter_linked_only_by_its_topic_is_told_by_its_paragrafer(corpus_index):
+    """'Hur har frågan om nattåg hanterats?': two §§ no diarienummer links, found by their titles' rare words;
+    and a matter whose earlier meetings only a 'Bordlagt den …' list names tells each of them, as tabled."""
+    answerer = Answerer(corpus_index, None)
+    trains = answerer.ask("Hur har frågan om nattåg till och från Göteborg hanterats i kommunstyrelsen i Göteborg?")
+    assert [re.search(r"§ (\d+)", ln).group(1) for ln in trains.answer.splitlines()[1:]] == ["686", "257"]
+    tabled = answerer.ask("Hur många gånger hade ärendet om revidering av Göteborgs Stads riktlinje för god ekonomisk "
+                          "hushållning bordlagts i kommunstyrelsen till och med sammanträdet 2024-09-11?")
+    steps = [ln for ln in tabled.answer.splitlines() if ln.startswith("- ")]
+    assert tabled.route == "matter" and len(steps) == 12 and all(": Bordlagt (nämns i" in ln for ln in steps[:11])

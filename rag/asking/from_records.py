@@ -9,8 +9,8 @@ import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MATTER_ASKED, MONTHS, PHRASING, SAY, beteckning_key,
-                     date_in_words, organs_in, same_organ)
+from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MATTER_ASKED, MONTHS, NOT_MATTER,
+                     PHRASING, SAY, beteckning_key, date_in_words, organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact, Step, paragrafer
@@ -204,16 +204,19 @@ class RecordChooser:
         return sorted(found, key=_in_order)
 
     def about(self, q: Question) -> list[Step]:
-        """The §§ in a list question's scope whose title and decision hold its matter ('Vilka rapporter om ej
-        verkställda beslut tog kommunstyrelsen upp under 2025?'): every one of them, when it asks across
-        meetings, names no record kind and more than one § fits."""
-        if q.record or q.item or q.paragraf or q.beteckning or q.answer_type not in {"list", "count"} or not (
-                ACROSS.search(fold(q.text)) or MATTER_ASKED.search(fold(q.text))):
+        """The §§ in a list question's scope whose title holds its matter ('Vilka rapporter om ej verkställda
+        beslut tog kommunstyrelsen upp under 2025?', 'Hur har frågan om nattåg hanterats?' where no matter
+        links them): every one of them, when it asks across meetings, names no record kind and more than
+        one § fits."""
+        folded = fold(q.text)
+        listing = q.answer_type in {"list", "count"} and (ACROSS.search(folded) or MATTER_ASKED.search(folded))
+        if q.record or q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or not (
+                listing or q.answer_type == "content" and MATTER_ASKED.search(folded)):  # 'Hur har X hanterats?'
             return []
         places = word_keys(" ".join(path_words(s.doc or "") for s in self.paragrafer))
         organs = word_keys(" ".join(q.organs))
-        matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and not word_match(w, organs)
-                  and not word_match(w, places) and word_match(w, self.title_keys())]
+        matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and w not in NOT_MATTER
+                  and not word_match(w, organs) and not word_match(w, places) and word_match(w, self.title_keys())]
         if not matter:
             return []
         weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare words weigh more

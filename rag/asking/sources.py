@@ -102,10 +102,12 @@ class Sources:
 
     def turn(self, q: Question, query: str, unscoped: bool, hits: list[Hit]) -> Turn:
         """The records that fit and the passages, numbered: the decision's or the records' chunks first."""
-        items = self.records.items(q) or self.records.about(q) if self.use_facts else []
+        items = self.records.items(q) if self.use_facts else []
+        matter = self._matter_asked(q, hits) if not items else None
+        # the §§ about what a list (or a matter's way, where no matter links them) asks about
+        items = items or (self.records.about(q) if self.use_facts and matter is None else [])
         facts = self.records.facts(q, hits) if self.use_facts and not items else []
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
-        matter = self._matter_asked(q, hits) if not items else None
         ordered: list[str] = [decided.id] if decided else []
         ordered += [s.chunk_id for s in (matter.steps if matter else items[:MOST_LISTED])
                     if s.chunk_id and s.chunk_id not in ordered]
@@ -157,10 +159,10 @@ class Sources:
             return Found("record", items=turn.items)
         if turn.reports:  # 'Jämför 2010/11:AU1 och 2018/19:AU1: hur många reservationer …': each report's
             return Found("record", reports=turn.reports)
-        if turn.facts and across(q):  # every record of the kind over the meetings asked about, as a list
-            return Found("record", facts=turn.facts, listed=True)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
             return Found("matter", matter=turn.matter)
+        if turn.facts and across(q):  # every record of the kind over the meetings asked about, as a list
+            return Found("record", facts=turn.facts, listed=True)
         if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
                 q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
             return Found("record", facts=turn.facts)

@@ -123,8 +123,8 @@ class Writer:
         num = {p.chunk_id: p.n for p in turn.passages}
         lines = [SAY["matter_steps"].format(name=matter.name, title=matter.title, n=len(matter.steps))]
         for s in matter.steps[:MOST_SHOWN]:
-            decided = f": {s.decision}" if s.decision else (SAY["matter_named"].format(where=s.mentioned_in)
-                                                             if s.mentioned_in else "")
+            decided = (f": {s.decision}" if s.decision else "") + (
+                SAY["matter_named"].format(where=s.mentioned_in) if s.mentioned_in else "")
             cite = f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""
             when = date_in_words(s.date) if re.fullmatch(r"\d{4}-\d\d-\d\d", s.date or "") else s.date or ""
             lines.append("- " + SAY["matter_step"].format(date=when, organ=s.organ, paragraf=s.paragraf,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..genre import (GENITIVE_ORGAN, MATTER_REFERENCES, MORE_REFERENCE, NOT_DIARIENUMMER, NUMBER_YEAR, ORGAN_ABBREV, STANDING_TITLES,
-                     iso_date)
+from ..genre import (GENITIVE_ORGAN, MATTER_REFERENCES, MORE_REFERENCE, NOT_DIARIENUMMER, NUMBER_YEAR, ORGAN_ABBREV,
+                     STANDING_TITLES, STEP_DONE, iso_date)
 from ..normalize import fold
 from ..parsing import Chunk, cut_at_space
 from .fact import Fact
@@ -265,7 +265,9 @@ def _named_steps(m: re.Match, by: Step) -> list[Step]:
         date = groups.get("iso") or iso_date(groups.get("date") or "")
     named = [(date, groups.get("paragraf"))]
     named += [(iso_date(x.group("date")), x.group("paragraf")) for x in MORE_REFERENCE.finditer(groups.get("more") or "")]
-    return [Step(organ, d, p, mentioned_in=f"{by.organ} {by.date} § {by.paragraf}") for d, p in named if d and organ and p]
+    done = STEP_DONE.match(m.group(0))  # 'Bordlagt den …': what those steps did
+    return [Step(organ, d, p, decision=done.group(0).capitalize() if done else "",
+                 mentioned_in=f"{by.organ} {by.date} § {by.paragraf}") for d, p in named if d and organ and p]
 
 
 def _organ(word: str) -> str | None:
