@@ -306,6 +306,8 @@ KIND_ONE: dict[str, str] = dict(_DATA["sentences"]["kind_one"])
 ACROSS = re.compile("|".join(_DATA["across"]["patterns"]))
 ASKS_ONE = re.compile(_DATA["across"]["singular"])
 NOT_MATTER: set[str] = set(_DATA["across"]["not_matter"])
+PARTY_ACTS = re.compile("|".join(_DATA["across"]["party_acts"]))
+PARTY_ACT_KINDS: list[str] = list(_DATA["across"]["party_act_kinds"])
 MATTER_ASKED = re.compile("|".join(_DATA["across"]["matter_patterns"]))
 
 @dataclass(frozen=True)

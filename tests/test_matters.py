@@ -212,3 +212,18 @@ def test_a_matter_linked_only_by_its_topic_is_told_by_its_paragrafer(corpus_inde
                           "hushållning bordlagts i kommunstyrelsen till och med sammanträdet 2024-09-11?")
     steps = [ln for ln in tabled.answer.splitlines() if ln.startswith("- ")]
     assert tabled.route == "matter" and len(steps) == 12 and all(": Bordlagt (nämns i" in ln for ln in steps[:11])
+
+
+def test_what_a_party_did_in_a_matter_is_listed_from_its_records(corpus_index):
+    """'Hur agerade Socialdemokraterna i budgetärendena …': the party's yrkanden, reservationer and statements in
+    the §§ whose titles hold the matter ('kommunbudget' for 'budgetärendena'), in the bodies and months named."""
+    answerer = Answerer(corpus_index, None)
+    budget = answerer.ask("Hur agerade Socialdemokraterna i budgetärendena inför 2026 – i kommunstyrelsen i januari "
+                          "och maj 2025 och i nämnden för Vård & Omsorg?")
+    lines = budget.answer.splitlines()
+    assert lines[0].startswith("Så agerade Socialdemokraterna") and all("(S)" in ln for ln in lines[1:])
+    assert {re.search(r"§ (\d+)", ln).group(1) for ln in lines[1:]} == {"6", "2", "108"}
+    assert any("reserverade sig" in ln for ln in lines) and len(budget.citations) == len(lines) - 1
+    # a person's vote is no party's doings: no list for 'Hur röstade Hans Arby (C) …'
+    arby = answerer.ask("Hur röstade Hans Arby (C) i huvudvoteringen om Slottsskogsobservatoriet i kommunfullmäktige?")
+    assert not arby.answer.startswith("Så agerade")

@@ -10,7 +10,7 @@ from dataclasses import replace
 from functools import cached_property
 
 from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MATTER_ASKED, MONTHS, NOT_MATTER,
-                     PHRASING, SAY, beteckning_key, date_in_words, organs_in, same_organ)
+                     PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact, Step, paragrafer
@@ -18,6 +18,7 @@ from .question import Question, parties_in
 from .retrieve import Retriever
 
 ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what a list across meetings answers
+COMPOUND = 6  # letters of a word's first part that may end another word ('budget…' in 'kommunbudget')
 ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title and decision must hold
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
@@ -27,6 +28,11 @@ FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names 
 
 
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
+
+
+def _in_title(word: str, title: tuple[set[str], set[str]]) -> bool:
+    """The word, or its first part, is a title's word or the last part of one: 'budgetärendena' ~ 'kommunbudget'."""
+    return word_match(word, title) or any(t.endswith(word[:k]) for t in title[0] for k in range(COMPOUND, len(word) + 1))
 
 
 def _in_order(s: Step) -> tuple:
@@ -213,6 +219,25 @@ class RecordChooser:
         if q.record or q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or not (
                 listing or q.answer_type == "content" and MATTER_ASKED.search(folded)):  # 'Hur har X hanterats?'
             return []
+        found = self._titled(q)
+        return found if len(found) > 1 else []
+
+    def party_acts(self, q: Question) -> list[Fact]:
+        """What the party a question names did in the §§ of its matter ('Hur agerade Socialdemokraterna i
+        budgetärendena?'): its yrkanden, reservationer, statements and votes there (only those of the kind asked,
+        'Hur röstade …', when there are any), in date order; [] unless the question asks so."""
+        if len(q.parties) != 1 or q.persons or q.paragraf or q.beteckning or not PARTY_ACTS.search(fold(q.text)):
+            return []
+        steps = {(s.doc, s.paragraf) for s in self._titled(q)}
+        party = q.parties[0]
+        acts = [f for f in self.retriever.store.facts if f.kind in PARTY_ACT_KINDS and (f.doc, f.paragraf) in steps
+                and (party in f.parties or any(p.get("party") == party for p in f.persons))]
+        asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
+        return sorted(asked or acts, key=lambda f: (f.date or "", f.organ or "",
+                                                    int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
+
+    def _titled(self, q: Question) -> list[Step]:
+        """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""
         places = word_keys(" ".join(path_words(s.doc or "") for s in self.paragrafer))
         organs = word_keys(" ".join(q.organs))
         matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and w not in NOT_MATTER
@@ -221,14 +246,14 @@ class RecordChooser:
             return []
         weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare words weigh more
         found = [s for s in self.paragrafer if s.doc and s.title and self._in_scope(q, s, names=False)
-                 and sum(weight[w] for w in matter if word_match(w, self._step_title(s)))
+                 and sum(weight[w] for w in matter if _in_title(w, self._step_title(s)))
                  >= ABOUT_SHARE * sum(weight.values())]
-        return sorted(found, key=_in_order) if len(found) > 1 else []
+        return sorted(found, key=_in_order)
 
     def _title_count(self, word: str) -> int:
         """How many §§ of the index have the word in their title."""
         if word not in self._counts:
-            self._counts[word] = sum(1 for s in self.paragrafer if word_match(word, self._step_title(s)))
+            self._counts[word] = sum(1 for s in self.paragrafer if _in_title(word, self._step_title(s)))
         return self._counts[word]
 
     def _step_title(self, s: Step) -> tuple[set[str], set[str]]:
@@ -238,12 +263,13 @@ class RecordChooser:
         return self._titles_of[key]
 
     def _in_scope(self, q: Question, s: Step, names: bool = True) -> bool:
-        """The § is of the organs, dates, party and place the question names (and of its other names, `names`)."""
+        """The § is of the organs, dates and place the question names; with `names` (an item's §) also of the
+        party (its title's: 'Motion av Stina Svensson (FI)') and of its other names."""
         if q.organs and not any(same_organ(o, s.organ or "") for o in q.organs):
             return False
         if not date_fits(q, s.date) or q.years and not (q.dates or q.months) and (s.date or "")[:4] not in q.years:
             return False
-        if q.parties and not set(q.parties) & set(parties_in(s.title or "")):
+        if names and q.parties and not set(q.parties) & set(parties_in(s.title or "")):
             return False
         said = word_keys(f"{path_words(s.doc or '')} {s.title} {s.decision}" if names else path_words(s.doc or ""))
         return all(word_match(w, said) for n in (q.names if names else self._places(q)) for w in word_keys(n)[0])

@@ -56,6 +56,7 @@ class Turn:
     matter: Matter | None = None  # the matter whose way the question asks about
     items: list[Step] = field(default_factory=list)  # the §§ of the kind of item it lists ('Vilka motioner …')
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts asked
+    acts: bool = False  # the records are what the party it names did in its matter ('Hur agerade S i …?')
 
 
 @dataclass
@@ -106,7 +107,8 @@ class Sources:
         matter = self._matter_asked(q, hits) if not items else None
         # the §§ about what a list (or a matter's way, where no matter links them) asks about
         items = items or (self.records.about(q) if self.use_facts and matter is None else [])
-        facts = self.records.facts(q, hits) if self.use_facts and not items else []
+        acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
+        facts = acts or (self.records.facts(q, hits) if self.use_facts and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         ordered: list[str] = [decided.id] if decided else []
         ordered += [s.chunk_id for s in (matter.steps if matter else items[:MOST_LISTED])
@@ -114,7 +116,7 @@ class Sources:
         ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
         reports = self._reports_asked(q) if self.use_facts else []
         ordered += [c for *_, parts in reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
-        listed = across(q) and bool(facts) or bool(items)
+        listed = across(q) and bool(facts) or bool(items) or bool(acts)
         for f in facts[:MOST_LISTED] if listed else facts:  # a list cites each record where it stands
             ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
@@ -126,7 +128,7 @@ class Sources:
                     for c in (self.retriever.chunk(cid),)]
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
-        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports)
+        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts))
 
     def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
         """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):
@@ -161,7 +163,7 @@ class Sources:
             return Found("record", reports=turn.reports)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
             return Found("matter", matter=turn.matter)
-        if turn.facts and across(q):  # every record of the kind over the meetings asked about, as a list
+        if turn.facts and (across(q) or turn.acts):  # every record of the kind over the meetings asked about
             return Found("record", facts=turn.facts, listed=True)
         if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
                 q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..genre import ITEMS, KIND_ONE, KIND_PLURAL, OUTCOMES, PERSON, SAY, date_in_words, outcome_of
+from ..genre import ITEMS, KIND_ONE, KIND_PLURAL, OUTCOMES, PERSON, SAY, date_in_words, outcome_of, party_name
 from ..models import LLM
 from ..records import MEMBER_LISTS, COUNTED, Step, joined, party_list
 from ..records import sentence as fact_sentence
@@ -165,7 +165,8 @@ class Writer:
         facts = [for_parties(f, turn.q.parties) for f in turn.facts]
         kind = facts[0].kind
         kinds = KIND_ONE.get(kind, kind) if len(facts) == 1 else KIND_PLURAL.get(kind, kind)
-        lines = [SAY["listed"].format(n=len(facts), kinds=kinds)]
+        lines = [SAY["party_acts"].format(party=party_name(turn.q.parties[0]), n=len(facts))
+                 if turn.acts and len({f.kind for f in facts}) > 1 else SAY["listed"].format(n=len(facts), kinds=kinds)]
         for f in facts[:MOST_SHOWN]:
             item = SAY["listed_item"].format(date=f.date or "", organ=f.organ or "", paragraf=f.paragraf or "",
                                              title=f" {f.title}" if f.title else "", sentence=fact_sentence(f, placed=False))
