@@ -318,6 +318,7 @@ class ItemKind:
     one: str
     many: str
     the_many: str
+    outcome: bool = False  # named only together with an outcome ('Vilka ärenden återremitterades …')
 
 
 @dataclass(frozen=True)
@@ -326,20 +327,28 @@ class Outcome:
     asked: re.Pattern
     decided: re.Pattern
     noun: str
+    beside: bool = False  # not one of a decision's rival outcomes: any decision that says it has it
+    not_by: str = ""  # (folded) a body whose decisions never have it: fullmäktige proposes nothing to itself
 
 
 ITEMS: dict[str, ItemKind] = {k: ItemKind(re.compile(v["asked"]), re.compile(v["title"]), v["one"], v["many"],
-                                       v["the_many"])
+                                       v["the_many"], v.get("outcome", False))
                               for k, v in _DATA["items"].items()}
-OUTCOMES: dict[str, Outcome] = {k: Outcome(re.compile(v["asked"]), re.compile(v["decided"]), v["noun"])
+OUTCOMES: dict[str, Outcome] = {k: Outcome(re.compile(v["asked"]), re.compile(v["decided"]), v["noun"],
+                                         v.get("beside", False), v.get("not_by", ""))
                                 for k, v in _DATA["outcomes"].items()}
 
 
-def outcome_of(decision: str) -> str | None:
-    """The outcome a decision states first ('Motionen avslås. Tidigare behandling: Bordlagt …' -> 'avslag')."""
+def decided_as(decision: str, outcome: str, organ: str | None = None) -> bool:
+    """Did the body's decision have the outcome? Of the rival outcomes, the one it states first counts ('Motionen
+    avslås. Tidigare behandling: Bordlagt …' was rejected, not tabled); one `beside` them counts wherever it stands."""
     folded = fold(decision)
-    found = [(m.start(), name) for name, o in OUTCOMES.items() if (m := o.decided.search(folded))]
-    return min(found)[1] if found else None
+    if OUTCOMES[outcome].not_by and OUTCOMES[outcome].not_by in fold(organ or ""):
+        return False
+    if OUTCOMES[outcome].beside:
+        return bool(OUTCOMES[outcome].decided.search(folded))
+    found = [(m.start(), name) for name, o in OUTCOMES.items() if not o.beside and (m := o.decided.search(folded))]
+    return bool(found) and min(found)[1] == outcome
 
 
 # --- matters: a § naming an earlier step of its matter -----------------------------------------------------------

@@ -181,6 +181,13 @@ def test_items_of_a_kind_are_listed_with_what_was_decided(corpus_index):
     assert [re.search(r"§ (\d+)", ln).group(1) for ln in rejected.answer.splitlines()[1:]] == ["689", "722", "726", "275"]
     # a title over three lines, its names going on ('… och Mattias' / 'Tykesson (M) om att …' / '… välfärdsbrottslighet')
     assert "välfärdsbrottslighet" in rejected.answer and "ombildning av hyresrätter" in rejected.answer
+    # any § ('ärendena') with an outcome asked; a decision written as fullmäktige's in a kommunstyrelse's protocol
+    # is a proposal to fullmäktige
+    sent = answerer.ask("Vilka av ärendena på kommunstyrelsens sammanträde i Kungsbacka den 21 oktober 2025 gick vidare "
+                        "som förslag till kommunfullmäktige?")
+    assert sent.answer.startswith("6 ärenden med beslut om förslag till fullmäktige:")
+    assert [re.search(r"§ (\d+)", ln).group(1) for ln in sent.answer.splitlines()[1:]] == ["199", "214", "215", "216",
+                                                                                          "217", "218"]
     fi = answerer.ask("Vilka motioner från Feministiskt initiativ (FI) fanns på dagordningen i kommunfullmäktige i "
                       "Göteborg den 8 juni 2023?")
     assert fi.answer.startswith("5 motioner:") and all("(FI)" in ln for ln in fi.answer.splitlines()[1:])

@@ -205,6 +205,8 @@ class RecordChooser:
         names a § or a report, or no such § is in scope."""
         if not q.item or q.paragraf or q.beteckning or q.answer_type not in {"list", "count"}:
             return []
+        if ITEMS[q.item].outcome and q.record:  # 'Vilka ärenden återremitterades': the records of it say more
+            return []
         title = ITEMS[q.item].title
         found = [s for s in self.paragrafer if s.doc and s.title and title.search(fold(s.title)) and self._in_scope(q, s)]
         return sorted(found, key=_in_order)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..genre import ITEMS, KIND_ONE, KIND_PLURAL, OUTCOMES, PERSON, SAY, date_in_words, outcome_of, party_name
+from ..genre import ITEMS, KIND_ONE, KIND_PLURAL, OUTCOMES, PERSON, SAY, date_in_words, decided_as, party_name
 from ..models import LLM
 from ..records import MEMBER_LISTS, COUNTED, Step, joined, party_list
 from ..records import sentence as fact_sentence
@@ -145,7 +145,7 @@ class Writer:
         if q.item is None:  # §§ about the question's matter
             return _listed_steps(turn, items, SAY["items_about"].format(n=len(items)))
         kind = ITEMS[q.item]
-        shown = [s for s in items if not q.outcome or outcome_of(s.decision) == q.outcome]
+        shown = [s for s in items if not q.outcome or decided_as(s.decision, q.outcome, s.organ)]
         outcome = OUTCOMES[q.outcome].noun if q.outcome else ""
         if q.outcome and not shown:
             shown = items
