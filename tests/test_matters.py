@@ -234,3 +234,12 @@ def test_what_a_party_did_in_a_matter_is_listed_from_its_records(corpus_index):
     # a person's vote is no party's doings: no list for 'Hur röstade Hans Arby (C) …'
     arby = answerer.ask("Hur röstade Hans Arby (C) i huvudvoteringen om Slottsskogsobservatoriet i kommunfullmäktige?")
     assert not arby.answer.startswith("Så agerade")
+
+
+def test_the_bodies_noted_with_a_reservation_or_statement_in_a_beslutsunderlag_are_all_listed(corpus_index):
+    """'Vilka remissinstanser … med reservation eller särskilt yttrande?': every item of the § noted either way."""
+    answer = Answerer(corpus_index, None).ask("Vilka remissinstanser i ärendet om kraftsamlande insatser fattade sina "
+                                              "beslut med reservation eller särskilt yttrande?")
+    for body in ("Arbetsmarknads- och socialnämndens", "Förskolenämnden", "miljönämnden", "Grundskolenämnden"):
+        assert body in answer.answer, body
+    assert "(V)" in answer.answer and answer.citations

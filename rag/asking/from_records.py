@@ -137,9 +137,12 @@ class RecordChooser:
         rank = {h.chunk.id: r for r, h in enumerate(hits)}
         candidates = [f for f in self.retriever.store.facts
                       if f.kind == kind and (role is None or f.details.get("roll") == role)]
-        if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)"
-            wanted = "reservation" if re.search(PHRASING["reservation_asked"], fold(q.text)) else "särskilt yttrande"
-            candidates = [f for f in candidates if any(n["typ"] == wanted for n in f.details.get("noter", []))]
+        if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)", as asked
+            folded = fold(q.text)
+            wanted = {t for t, asked in (("reservation", re.search(PHRASING["reservation_asked"], folded)),
+                                         ("särskilt yttrande", re.search(PHRASING["statement_asked"], folded))) if asked}
+            wanted = wanted or {"särskilt yttrande"}
+            candidates = [f for f in candidates if any(n["typ"] in wanted for n in f.details.get("noter", []))]
         elif kind in {"reservation", "särskilt yttrande"} and q.organs:
             # another body's decision, listed in the beslutsunderlag: "Miljönämndens beslut … Särskilt yttrande (SD)"
             candidates += [f for f in self.retriever.store.facts if f.kind == "beslutsunderlag"
@@ -178,6 +181,8 @@ class RecordChooser:
         if kind == "omröstning" and best.paragraf:  # every vote of the §, in order, unless the main vote is asked
             votes = [f for _, _, f in fits if (f.doc, f.paragraf, f.organ) == group] or [best]
             return votes[-1:] if MAIN_VOTE_WORDS & set(fold(q.text).split()) else votes
+        if kind == "beslutsunderlag":  # its items are a list: every one of the § noted as asked, wherever it ranks
+            return [f for f in candidates if (f.doc, f.paragraf, f.organ) == group and self.fit(q, f) >= TOPIC_FIT]
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
@@ -233,7 +238,7 @@ class RecordChooser:
         steps = {(s.doc, s.paragraf) for s in self._titled(q)}
         party = q.parties[0]
         acts = [f for f in self.retriever.store.facts if f.kind in PARTY_ACT_KINDS and (f.doc, f.paragraf) in steps
-                and (party in f.parties or any(p.get("party") == party for p in f.persons))]
+                and (party in f.parties or any(p.get("party") == party for p in f.persons) or f"({party})" in f.text)]
         asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
         return sorted(asked or acts, key=lambda f: (f.date or "", f.organ or "",
                                                     int(f.paragraf) if (f.paragraf or "").isdigit() else 0))

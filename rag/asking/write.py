@@ -312,7 +312,7 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
     lines = [lead]
     for s in steps[:MOST_SHOWN]:
         item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
-                                         title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 200))
+                                         title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 300))
         lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
     if len(steps) > MOST_SHOWN:
         lines.append(SAY["listed_rest"].format(n=len(steps) - MOST_SHOWN))
