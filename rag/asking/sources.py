@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable
 
-from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, without_planted
+from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
@@ -215,6 +215,8 @@ class Sources:
         found = best_sentence(q, passages[:3], self.weights) or best_passage(q.text, passages[:3], q.content)
         if found and q.answer_type in TYPED and not asked_values(q, found[0]):
             found = None
+        if found and q.answer_type == "decision" and not _decided_by(found[0], q):
+            found = None  # 'Barn- och utbildningsnämnden beslutar …' is no answer to what fullmäktige decided
         if found:
             return Found("quote", quoted=(found[0], found[1].n))
         # a record kind says which sentence answers ('reserverar sig'); without one a name is no answer
@@ -235,7 +237,8 @@ class Sources:
             return []
         said = [e for e in rank(q, turn.passages[:3], self.weights, limit=20)  # a heading states nothing
                 if not asks(e.text, q) and (q.answer_type not in TYPED or e.values) and len(e.text.split()) >= STATED_WORDS
-                and (q.answer_type not in SAID_ANSWERS or _says_about(e.text, q))]
+                and (q.answer_type not in SAID_ANSWERS or _says_about(e.text, q))
+                and (q.answer_type != "decision" or _decided_by(e.text, q))]
         if not said or not said[0].keyed or said[0].relevance < STATED_RELEVANCE:
             return []
         if q.answer_type in {"party", "person"}:
@@ -331,6 +334,12 @@ class Sources:
         if not whole:
             return p
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
+
+
+def _decided_by(sentence: str, q: Question) -> bool:
+    """A sentence that opens with a body deciding is an answer about that body's decision only."""
+    deciding = organs_in(opening(sentence, 1))[:1]
+    return not (q.organs and deciding and not any(same_organ(o, deciding[0]) for o in q.organs))
 
 
 def _says_about(sentence: str, q: Question) -> bool:
