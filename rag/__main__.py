@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+ALL_LISTED = 1_000_000  # 'rag ask --all': the items a list answer names
+
 
 def _add_index(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", default=None, help="index folder or Postgres URL postgresql://… "
@@ -113,6 +115,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from .asking import Answer, Answerer, Preview
+    from .asking.from_records import MOST_SHOWN
     from .models import load_llm
 
     from .asking import check_question
@@ -125,7 +128,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     index = _open_index(args)
     if index is None:
         return 1
-    answerer = Answerer(index, load_llm(args.llm))
+    answerer = Answerer(index, load_llm(args.llm), shown=ALL_LISTED if args.all else MOST_SHOWN)  # --all: every item
     final: Answer | None = None
     streamed: list[str] = []
     for part in answerer.stream(question, klarsprak=args.klarsprak):
@@ -296,6 +299,7 @@ def _commands(sub) -> None:
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     p.add_argument("--klarsprak", action="store_true", help="short plain answers for citizens")
+    p.add_argument("--all", action="store_true", help="a list answer names every item, not the first 15")
     p.add_argument("--llm", default=None, help="registry key, GGUF path or openai:<model>")
     _add_index(p)
     p.set_defaults(func=cmd_ask)

@@ -243,3 +243,16 @@ def test_the_bodies_noted_with_a_reservation_or_statement_in_a_beslutsunderlag_a
     for body in ("Arbetsmarknads- och socialnämndens", "Förskolenämnden", "miljönämnden", "Grundskolenämnden"):
         assert body in answer.answer, body
     assert "(V)" in answer.answer and answer.citations
+
+
+def test_a_long_list_names_its_first_items_and_the_rest_on_request(corpus_index):
+    """The chat names the first 15 items of a long list, its total and how to get the rest; `rag ask --all`
+    (Answerer(shown=…)) names and cites every one."""
+    question = "Vilka bordläggningar gjordes i kommunstyrelsen i Göteborg vid sammanträdena 2024-09-11 och 2025-03-26?"
+    short = Answerer(corpus_index, None).ask(question)
+    lines = short.answer.splitlines()
+    total = int(lines[0].split()[0])
+    assert total > 15 and len(lines) == 17 and lines[-1].startswith(f"… och {total - 15} till")
+    assert len(short.citations) == 15
+    whole = Answerer(corpus_index, None, shown=1_000_000).ask(question)
+    assert len(whole.answer.splitlines()) == total + 1 and len(whole.citations) == total

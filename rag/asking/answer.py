@@ -16,6 +16,7 @@ from typing import Iterator
 from ..models import LLM
 from .cite import settle
 from .evidence import Evidence, Grounding
+from .from_records import MOST_SHOWN
 from .passages import Passage
 from .prompt import ANSWER_TOKENS, EVIDENCE_TOKENS
 from .question import MAX_QUESTION, Question, analyze, understand
@@ -34,7 +35,7 @@ class Answerer:
 
     def __init__(self, retriever: Retriever, llm: LLM | None, k: int = 6, max_tokens: int = ANSWER_TOKENS,
                  mode: str = "hybrid", use_facts: bool = True, rephrase: bool = False, reader: str = "prose",
-                 evidence_tokens: int = EVIDENCE_TOKENS) -> None:
+                 evidence_tokens: int = EVIDENCE_TOKENS, shown: int = MOST_SHOWN) -> None:
         self.retriever = retriever
         self.llm = llm
         self.k = k
@@ -44,7 +45,7 @@ class Answerer:
         self.rephrase = rephrase
         self.reader = reader
         self.evidence_tokens = evidence_tokens
-        self.sources = Sources(retriever, k, use_facts)
+        self.sources = Sources(retriever, k, use_facts, shown)  # `shown`: the items a list answer names
         self.writer = Writer(llm, self.sources, getattr(retriever, "embedder", None), k, max_tokens, evidence_tokens,
                              rephrase, reader)
         self._scope: Scope | None = None

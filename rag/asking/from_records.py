@@ -21,6 +21,7 @@ ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what
 COMPOUND = 6  # letters of a word's first part that may end another word ('budget…' in 'kommunbudget')
 ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title and decision must hold
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
+MOST_SHOWN = 15  # … and names in a chat answer (its lead gives the total; `rag ask --all` names every one)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
 
 

@@ -15,7 +15,7 @@ from ..parsing import Chunk
 from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
-from .from_records import MOST_LISTED, RecordChooser, across, opening, word_keys, word_match
+from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, opening, word_keys, word_match
 from .passages import Passage, names_in
 from .question import Question
 from .quotes import best_passage, best_sentence, covers
@@ -57,6 +57,7 @@ class Turn:
     items: list[Step] = field(default_factory=list)  # the §§ of the kind of item it lists ('Vilka motioner …')
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts asked
     acts: bool = False  # the records are what the party it names did in its matter ('Hur agerade S i …?')
+    shown: int = MOST_SHOWN  # the items a list answer names (its lead gives the total)
 
 
 @dataclass
@@ -80,10 +81,11 @@ class Found:
 class Sources:
     """The index's sources for the answer step, with what is read once per index (term weights, §§)."""
 
-    def __init__(self, retriever: Retriever, k: int, use_facts: bool) -> None:
+    def __init__(self, retriever: Retriever, k: int, use_facts: bool, shown: int = MOST_SHOWN) -> None:
         self.retriever = retriever
         self.k = k
         self.use_facts = use_facts  # False: no records and no record routes (the reading path on any layout)
+        self.shown = shown  # the items a list answer names; all of them ('rag ask --all'): a large number
         self.records = RecordChooser(retriever)
         self._weights: dict[str, float] | None = None
         self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
@@ -111,24 +113,26 @@ class Sources:
         facts = acts or (self.records.facts(q, hits) if self.use_facts and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         ordered: list[str] = [decided.id] if decided else []
-        ordered += [s.chunk_id for s in (matter.steps if matter else items[:MOST_LISTED])
+        most = max(MOST_LISTED, self.shown)  # the records a list reads, each cited where it stands
+        ordered += [s.chunk_id for s in (matter.steps if matter else items[:most])
                     if s.chunk_id and s.chunk_id not in ordered]
         ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
         reports = self._reports_asked(q) if self.use_facts else []
         ordered += [c for *_, parts in reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
         listed = across(q) and bool(facts) or bool(items) or bool(acts)
-        for f in facts[:MOST_LISTED] if listed else facts:  # a list cites each record where it stands
+        for f in facts[:most] if listed else facts:  # a list cites each record where it stands
             ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
         if q.record and q.beteckning and not facts:  # the reading path: the named report's part of the kind
             ordered += [c.id for c in self._report_parts(q) if c.id not in ordered][:READ_EXTRA]
         # what addresses the reader or the system is no record: never read, quoted or shown to the model
         passages = [Passage(n, cid, c.doc, c.locator, without_planted(c.text), without_planted(c.norm), c.title or "")
-                    for n, cid in enumerate(ordered[: (MOST_LISTED if listed or matter else 0) + self.k + 4], 1)
+                    for n, cid in enumerate(ordered[: (most if listed or matter else 0) + self.k + 4], 1)
                     for c in (self.retriever.chunk(cid),)]
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
-        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts))
+        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
+                    self.shown)
 
     def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
         """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):

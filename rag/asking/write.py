@@ -25,7 +25,6 @@ from .reply import MODEL_BUSY, REFUSAL, Preview
 from .sources import Found, Part, Sources, Turn
 
 
-MOST_SHOWN = 15  # records a list answer names (its lead gives the total)
 MOST_SAID = 3  # a matter's step: its reservationer, särskilda yttranden and votes told under it
 SAID_CHARS = 240  # … each cut to its opening
 
@@ -122,7 +121,7 @@ class Writer:
         """A matter's steps in date order, each with what was decided, cited where it stands."""
         num = {p.chunk_id: p.n for p in turn.passages}
         lines = [SAY["matter_steps"].format(name=matter.name, title=matter.title, n=len(matter.steps))]
-        for s in matter.steps[:MOST_SHOWN]:
+        for s in matter.steps[:turn.shown]:
             decided = (f": {s.decision}" if s.decision else "") + (
                 SAY["matter_named"].format(where=s.mentioned_in) if s.mentioned_in else "")
             cite = f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""
@@ -131,9 +130,9 @@ class Writer:
                                                           decision=decided) + cite)
             lines += [f"  - {opening(said, SAID_CHARS)}" + (f" [{num[c]}]" if c in num else "")
                       for _, said, c in s.said[:MOST_SAID]]
-        if len(matter.steps) > MOST_SHOWN:
-            lines.append(SAY["listed_rest"].format(n=len(matter.steps) - MOST_SHOWN))
-        cited = sorted({num[c] for s in matter.steps[:MOST_SHOWN] for c in [s.chunk_id] + [c for *_, c in s.said[:MOST_SAID]]
+        if len(matter.steps) > turn.shown:
+            lines.append(SAY["listed_rest"].format(n=len(matter.steps) - turn.shown))
+        cited = sorted({num[c] for s in matter.steps[:turn.shown] for c in [s.chunk_id] + [c for *_, c in s.said[:MOST_SAID]]
                         if c in num})
         return Reply("\n".join(lines), False, cited, route="matter")
 
@@ -160,20 +159,20 @@ class Writer:
     @staticmethod
     def _listed_records(turn: Turn) -> Reply:
         """Every record of the kind in the question's scope: the total, then each in date order with its
-        meeting and §, cited; a long list names the first MOST_SHOWN and how many more there are."""
+        meeting and §, cited; a long list names the first `turn.shown` and how many more there are."""
         num = {p.chunk_id: p.n for p in turn.passages}
         facts = [for_parties(f, turn.q.parties) for f in turn.facts]
         kind = facts[0].kind
         kinds = KIND_ONE.get(kind, kind) if len(facts) == 1 else KIND_PLURAL.get(kind, kind)
         lines = [SAY["party_acts"].format(party=party_name(turn.q.parties[0]), n=len(facts))
                  if turn.acts and len({f.kind for f in facts}) > 1 else SAY["listed"].format(n=len(facts), kinds=kinds)]
-        for f in facts[:MOST_SHOWN]:
+        for f in facts[:turn.shown]:
             item = SAY["listed_item"].format(date=f.date or "", organ=f.organ or "", paragraf=f.paragraf or "",
                                              title=f" {f.title}" if f.title else "", sentence=fact_sentence(f, placed=False))
             lines.append("- " + item + "".join(f" [{num[c]}]" for c in f.chunk_ids[:1] if c in num))
-        if len(facts) > MOST_SHOWN:
-            lines.append(SAY["listed_rest"].format(n=len(facts) - MOST_SHOWN))
-        cited = sorted({num[c] for f in facts for c in f.chunk_ids[:1] if c in num})
+        if len(facts) > turn.shown:
+            lines.append(SAY["listed_rest"].format(n=len(facts) - turn.shown))
+        cited = sorted({num[c] for f in facts[:turn.shown] for c in f.chunk_ids[:1] if c in num})
         return Reply("\n".join(lines), False, cited, route="record")
 
     @staticmethod
@@ -310,13 +309,13 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
     """§§ listed under a lead, each with its meeting, title and decision, cited where it stands."""
     num = {p.chunk_id: p.n for p in turn.passages}
     lines = [lead]
-    for s in steps[:MOST_SHOWN]:
+    for s in steps[:turn.shown]:
         item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
                                          title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 300))
         lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
-    if len(steps) > MOST_SHOWN:
-        lines.append(SAY["listed_rest"].format(n=len(steps) - MOST_SHOWN))
-    cited = sorted({num[s.chunk_id] for s in steps[:MOST_SHOWN] if s.chunk_id in num})
+    if len(steps) > turn.shown:
+        lines.append(SAY["listed_rest"].format(n=len(steps) - turn.shown))
+    cited = sorted({num[s.chunk_id] for s in steps[:turn.shown] if s.chunk_id in num})
     return Reply("\n".join(lines), False, cited, route="record")
 
 
