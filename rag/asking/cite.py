@@ -16,7 +16,7 @@ from typing import Callable
 from ..genre import PARTY_NAMES, PHRASING, RELATION_WORDS
 from ..normalize import fold
 from .evidence import TYPED, asked_values
-from .passages import NAME, WORD, Passage, content_terms, names_in, passage_sentences
+from .passages import NAME, WORD, Passage, content_terms, passage_sentences
 from .reading_path import restates
 from .sources import Turn
 from .write import Draft, Reply
@@ -28,6 +28,7 @@ _NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
 EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
 EMBED_MIN_LEXICAL = 0.3
+SHORT_ANSWER = 3  # words: an answer this short may be a name alone ('Kommunstyrelsen.', 'JM AB')
 _PARTY_AFTER = re.compile(r"\s*\((" + "|".join(sorted(map(re.escape, PARTY_NAMES), key=len, reverse=True)) + r")\)")
 
 
@@ -156,6 +157,16 @@ def cited_spans(passage_text: str, answer: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _names_someone(answer: str) -> bool:
+    """A name in an answer: a capitalised word or abbreviation ('Johan Tolinsson', 'JM AB', 'Kommunstyrelsen');
+    a sentence's first word counts only in a short answer ('Det var tre ledamöter' names nobody)."""
+    for sentence, _ in split_sentences(answer):
+        words = WORD.findall(sentence)
+        if any(w[:1].isupper() for w in (words if len(words) <= SHORT_ANSWER else words[1:])):
+            return True
+    return False
+
+
 def settle(draft: Draft | Reply, turn: Turn, similarity: Callable[[str, Passage], float] | None = None) -> Reply:
     """The stage's one entry: the model's answer kept with its citations checked, its unsupported sentences
     removed; or, when it refused, kept nothing, gave no value of the kind asked or only said the question
@@ -170,7 +181,7 @@ def settle(draft: Draft | Reply, turn: Turn, similarity: Callable[[str, Passage]
     # an answer that only says the question again ('X gjordes ändringar som …') answers nothing; 'Ja, …' does
     restated = all(restates(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
     # who: an answer that names nobody ('3 ledamöter avstår från att rösta') answers no 'Vilka ledamöter …'
-    nameless = q.answer_type == "person" and not names_in(checked.text())
+    nameless = q.answer_type == "person" and not _names_someone(checked.text())
     if "framgår inte" in draft.raw.lower() or not checked.kept or untyped or restated or nameless:
         return replace(draft.fallback, removed=removed)
     return Reply(checked.text(), False, sorted({n for s in checked.kept for n in s.cited}), removed, "llm")
