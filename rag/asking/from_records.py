@@ -19,7 +19,7 @@ from .retrieve import Retriever
 
 ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what a list across meetings answers
 COMPOUND = 6  # letters of a word's first part that may end another word ('budget…' in 'kommunbudget')
-ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title and decision must hold
+ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title must hold
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 MOST_SHOWN = 15  # … and names in a chat answer (its lead gives the total; `rag ask --all` names every one)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
@@ -33,11 +33,13 @@ TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, an
 
 def _in_title(word: str, title: tuple[set[str], set[str]]) -> bool:
     """The word, or its first part, is a title's word or the last part of one: 'budgetärendena' ~ 'kommunbudget'."""
-    return word_match(word, title) or any(t.endswith(word[:k]) for t in title[0] for k in range(COMPOUND, len(word) + 1))
+    return word_match(word, title) or any(t.endswith(word[:k]) for t in title[0]
+                                          for k in range(COMPOUND, len(word) + 1))
 
 
-def _in_order(s: Step) -> tuple:
-    return (s.date or "", s.organ or "", int(s.paragraf) if s.paragraf.isdigit() else 0)
+def _in_order(s: Step | Fact) -> tuple:
+    """Date, body, § number: how a list across meetings is told."""
+    return (s.date or "", s.organ or "", int(s.paragraf) if (s.paragraf or "").isdigit() else 0)
 
 
 def of_report(q: Question, fact: Fact) -> bool:
@@ -202,8 +204,7 @@ class RecordChooser:
         once: dict[tuple, Fact] = {}  # a sentence that is both a yrkande and an återremiss, once
         for f in fits:
             once.setdefault((f.doc, f.paragraf, f.text), f)
-        return sorted(once.values(), key=lambda f: (f.date or "", f.organ or "",
-                                                    int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
+        return sorted(once.values(), key=_in_order)
 
     def items(self, q: Question) -> list[Step]:
         """Every § of the kind of item a question lists ('Vilka motioner …'), in its scope: the organs, dates,
@@ -241,18 +242,17 @@ class RecordChooser:
         acts = [f for f in self.retriever.store.facts if f.kind in PARTY_ACT_KINDS and (f.doc, f.paragraf) in steps
                 and (party in f.parties or any(p.get("party") == party for p in f.persons) or f"({party})" in f.text)]
         asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
-        return sorted(asked or acts, key=lambda f: (f.date or "", f.organ or "",
-                                                    int(f.paragraf) if (f.paragraf or "").isdigit() else 0))
+        return sorted(asked or acts, key=_in_order)
 
     def _titled(self, q: Question) -> list[Step]:
         """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""
-        places = word_keys(" ".join(path_words(s.doc or "") for s in self.paragrafer))
         organs = word_keys(" ".join(q.organs))
         matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and w not in NOT_MATTER
-                  and not word_match(w, organs) and not word_match(w, places) and word_match(w, self.title_keys())]
+                  and not word_match(w, organs) and not word_match(w, self._path_keys)
+                  and word_match(w, self.title_keys())]
         if not matter:
             return []
-        weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare words weigh more
+        weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare: more
         found = [s for s in self.paragrafer if s.doc and s.title and self._in_scope(q, s, names=False)
                  and sum(weight[w] for w in matter if _in_title(w, self._step_title(s)))
                  >= ABOUT_SHARE * sum(weight.values())]
@@ -284,8 +284,12 @@ class RecordChooser:
 
     def _places(self, q: Question) -> list[str]:
         """The names a question gives that a document's path holds: the municipality ('Kungsbacka')."""
-        paths = word_keys(" ".join({path_words(s.doc or "") for s in self.paragrafer}))
-        return [n for n in q.names if all(word_match(w, paths) for w in word_keys(n)[0])]
+        return [n for n in q.names if all(word_match(w, self._path_keys) for w in word_keys(n)[0])]
+
+    @cached_property
+    def _path_keys(self) -> tuple[set[str], set[str]]:
+        """The words of the documents' paths: the municipalities and bodies ('kungsbacka', 'goteborg')."""
+        return word_keys(" ".join({path_words(s.doc or "") for s in self.paragrafer}))
 
     @cached_property
     def paragrafer(self) -> list[Step]:

@@ -30,13 +30,12 @@ RECORD_VALUES = {"omröstning", "sammanträde", "justering"}  # records that hol
 OVERRIDABLE = {"person", "party", "vote", "count", "organ", "amount", "date", "duration"}
 OVERRIDE_SHARE = 0.8
 READ_EXTRA = 3  # a named report's chunks of the kind asked, after the retrieved passages (reading path)
+STATED_RELEVANCE = 0.5  # the model refused: a sentence holding this share (with its § title) is quoted instead
 STATED_WORDS = 4  # … and has at least this many words ('Tidigare behandling' is a heading)
 SAID_ANSWERS = {"list", "content", "reason"}  # … and, for these, holds a word of the matter itself, not only its title
-STATED_RELEVANCE = 0.5  # the model refused: a sentence holding this share (with its § title) is quoted instead
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
 STEP_RECORDS = {"bordläggning", "återremiss"}  # records that are steps of a matter: 'Vid vilka sammanträden bordlades …'
-
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
 # a report's part as a list names it: (number, parties, punkt, the chunks that state it)
 Part = tuple[str, list[str], str, list[str]]

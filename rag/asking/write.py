@@ -27,6 +27,7 @@ from .sources import Found, Part, Sources, Turn
 
 MOST_SAID = 3  # a matter's step: its reservationer, särskilda yttranden and votes told under it
 SAID_CHARS = 240  # … each cut to its opening
+DECISION_SHOWN = 300  # characters of a listed § 's decision
 
 
 @dataclass
@@ -132,8 +133,8 @@ class Writer:
                       for _, said, c in s.said[:MOST_SAID]]
         if len(matter.steps) > turn.shown:
             lines.append(SAY["listed_rest"].format(n=len(matter.steps) - turn.shown))
-        cited = sorted({num[c] for s in matter.steps[:turn.shown] for c in [s.chunk_id] + [c for *_, c in s.said[:MOST_SAID]]
-                        if c in num})
+        told = [c for s in matter.steps[:turn.shown] for c in [s.chunk_id] + [c for *_, c in s.said[:MOST_SAID]]]
+        cited = sorted({num[c] for c in told if c in num})
         return Reply("\n".join(lines), False, cited, route="matter")
 
     @staticmethod
@@ -164,8 +165,9 @@ class Writer:
         facts = [for_parties(f, turn.q.parties) for f in turn.facts]
         kind = facts[0].kind
         kinds = KIND_ONE.get(kind, kind) if len(facts) == 1 else KIND_PLURAL.get(kind, kind)
-        lines = [SAY["party_acts"].format(party=party_name(turn.q.parties[0]), n=len(facts))
-                 if turn.acts and len({f.kind for f in facts}) > 1 else SAY["listed"].format(n=len(facts), kinds=kinds)]
+        mixed = turn.acts and len({f.kind for f in facts}) > 1  # a party's doings: yrkanden, reservationer, votes
+        lines = [SAY["party_acts"].format(party=party_name(turn.q.parties[0]), n=len(facts)) if mixed
+                 else SAY["listed"].format(n=len(facts), kinds=kinds)]
         for f in facts[:turn.shown]:
             item = SAY["listed_item"].format(date=f.date or "", organ=f.organ or "", paragraf=f.paragraf or "",
                                              title=f" {f.title}" if f.title else "", sentence=fact_sentence(f, placed=False))
@@ -311,7 +313,8 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
     lines = [lead]
     for s in steps[:turn.shown]:
         item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
-                                         title=f" {s.title}" if s.title else "", sentence=opening(s.decision, 300))
+                                         title=f" {s.title}" if s.title else "",
+                                         sentence=opening(s.decision, DECISION_SHOWN))
         lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
     if len(steps) > turn.shown:
         lines.append(SAY["listed_rest"].format(n=len(steps) - turn.shown))
