@@ -291,6 +291,7 @@ PROCEDURE_WORDS: tuple[str, ...] = PROCEDURE_ACTS + tuple(_A["procedure_bodies"]
 PHRASING: dict[str, str] = {k: v for k, v in _DATA["phrasings"].items() if isinstance(v, str)}
 PLACE_NOT: set[str] = set(_DATA["phrasings"]["place_not"])
 PERIODS: str = "|".join(_DATA["phrasings"]["periods"])
+LATER_MEETING = re.compile(_DATA["phrasings"]["later_meeting"])
 COUNT_QUESTION_NOT: set[str] = set(_DATA["phrasings"]["count_question_not"])
 
 # --- searching and explaining ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS,
                      PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import COUNTED, MEMBER_LISTS, Fact, Step, paragrafer
+from ..records import COUNTED, MEMBER_LISTS, Fact, Step, in_order, paragrafer
 from .question import Question, parties_in
 from .retrieve import Retriever
 
@@ -35,11 +35,6 @@ def _in_title(word: str, title: tuple[set[str], set[str]]) -> bool:
     """The word, or its first part, is a title's word or the last part of one: 'budgetärendena' ~ 'kommunbudget'."""
     return word_match(word, title) or any(t.endswith(word[:k]) for t in title[0]
                                           for k in range(COMPOUND, len(word) + 1))
-
-
-def _in_order(s: Step | Fact) -> tuple:
-    """Date, body, § number: how a list across meetings is told."""
-    return (s.date or "", s.organ or "", int(s.paragraf) if (s.paragraf or "").isdigit() else 0)
 
 
 def of_report(q: Question, fact: Fact) -> bool:
@@ -204,7 +199,7 @@ class RecordChooser:
         once: dict[tuple, Fact] = {}  # a sentence that is both a yrkande and an återremiss, once
         for f in fits:
             once.setdefault((f.doc, f.paragraf, f.text), f)
-        return sorted(once.values(), key=_in_order)
+        return sorted(once.values(), key=in_order)
 
     def items(self, q: Question) -> list[Step]:
         """Every § of the kind of item a question lists ('Vilka motioner …'), in its scope: the organs, dates,
@@ -216,7 +211,7 @@ class RecordChooser:
             return []
         title = ITEMS[q.item].title
         found = [s for s in self.paragrafer if s.doc and s.title and title.search(fold(s.title)) and self._in_scope(q, s)]
-        return sorted(found, key=_in_order)
+        return sorted(found, key=in_order)
 
     def about(self, q: Question) -> list[Step]:
         """The §§ in a list question's scope whose title holds its matter ('Vilka rapporter om ej verkställda
@@ -242,7 +237,7 @@ class RecordChooser:
         acts = [f for f in self.retriever.store.facts if f.kind in PARTY_ACT_KINDS and (f.doc, f.paragraf) in steps
                 and (party in f.parties or any(p.get("party") == party for p in f.persons) or f"({party})" in f.text)]
         asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
-        return sorted(asked or acts, key=_in_order)
+        return sorted(asked or acts, key=in_order)
 
     def _titled(self, q: Question) -> list[Step]:
         """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""
@@ -256,7 +251,7 @@ class RecordChooser:
         found = [s for s in self.paragrafer if s.doc and s.title and self._in_scope(q, s, names=False)
                  and sum(weight[w] for w in matter if _in_title(w, self._step_title(s)))
                  >= ABOUT_SHARE * sum(weight.values())]
-        return sorted(found, key=_in_order)
+        return sorted(found, key=in_order)
 
     def _title_count(self, word: str) -> int:
         """How many §§ of the index have the word in their title."""

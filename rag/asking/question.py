@@ -92,6 +92,7 @@ def analyze(text: str) -> Question:
     punkt = QUESTION_REFS["punkt"].search(folded)
     for bet in bets:  # the beteckning names the document, not the matter
         folded = folded.replace(fold(bet), " ")
+    outcome = next((k for k, o in OUTCOMES.items() if o.asked.search(folded)), None)
     return Question(
         text=text,
         answer_type=answer_type(folded),
@@ -113,14 +114,13 @@ def analyze(text: str) -> Question:
         topic=frozenset(topic_words(folded)),
         meeting_date=any(w in folded.split() for w in MEETING_DATE_WORDS),
         follow_up=bool(FOLLOW_UP.search(text)),
-        item=_item(folded),
-        outcome=next((k for k, o in OUTCOMES.items() if o.asked.search(folded)), None),
+        item=_item(folded, outcome),
+        outcome=outcome,
     )
 
 
-def _item(folded: str) -> str | None:
+def _item(folded: str, outcome: str | None) -> str | None:
     """The kind of item whose §§ a question lists; one that any § is ('ärenden') only with an outcome asked."""
-    outcome = any(o.asked.search(folded) for o in OUTCOMES.values())
     return next((k for k, kind in ITEMS.items() if kind.asked.search(folded) and (outcome or not kind.outcome)), None)
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..parsing import Chunk
-from ..genre import MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, organs_in, same_organ
+from ..genre import LATER_MEETING, MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, organs_in, same_organ
 from ..normalize import fold, path_words
 from ..records import dnr_keys, dnr_named
 from .question import Question
@@ -69,8 +69,7 @@ class Scope:
         key = dnr_named(q.text)
         if key and not any(key in d.diarienummer for d in self.docs.values()):
             return "diarienummer"
-        later = re.compile(PHRASING["later_meeting"])
-        asked_later = any(later.search(fold(q.text)[: m.start()]) for d in q.dates
+        asked_later = any(LATER_MEETING.search(fold(q.text)[: m.start()]) for d in q.dates
                           for m in re.finditer(re.escape(date_in_words(d)), fold(q.text)))
         named = [doc for d, doc in self.docs.items()  # the documents of the organ and place it names
                  if self._holds_names(q, doc) and all(self._has_organ(o, doc) for o in q.organs)
@@ -80,7 +79,7 @@ class Scope:
                 continue
             said = [doc.text[: m.start()] for doc in named
                     for form in _date_forms(d) for m in re.finditer(re.escape(form), doc.text)]
-            if all(later.search(before[-LATER_WINDOW:]) for before in said):
+            if all(LATER_MEETING.search(before[-LATER_WINDOW:]) for before in said):
                 return "sammanträde"
         return None
 

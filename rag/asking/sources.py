@@ -75,6 +75,7 @@ class Found:
     matter: Matter | None = None  # a matter's way through its meetings, step by step
     items: list[Step] = field(default_factory=list)  # the §§ of a kind of item in scope, with their decisions
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts of kinds
+    decided: Chunk | None = None  # the § decision quoted from: its body, meeting and § lead the quote
 
 
 class Sources:
@@ -146,7 +147,7 @@ class Sources:
     @cached_property
     def all_matters(self) -> list[Matter]:
         """The index's matters of more than one step, read once per index (on the first question that needs them)."""
-        return matters(self.retriever.chunks, self.retriever.store.facts)
+        return matters(self.retriever.chunks, self.retriever.store.facts, self.records.paragrafer)
 
     @cached_property
     def _matter_of_step(self) -> dict[tuple, Matter]:
@@ -202,12 +203,12 @@ class Sources:
         if turn.decided is None:
             return None
         if q.answer_type == "decision" and covers(q.text, passages[:1]):
-            return Found("decision", quoted=(opening(turn.decided.norm), passages[0].n))
+            return Found("decision", quoted=(opening(turn.decided.norm), passages[0].n), decided=turn.decided)
         if not q.content and q.answer_type in {"place", "person"}:
             said = rank(q, passages[:1], self.weights, limit=1)  # 'Var inrättas …?': the Beslut sentence
             if said and said[0].keyed and said[0].relevance >= DECISION_RELEVANCE and (
                     q.answer_type != "person" or names_in(said[0].text)):
-                return Found("decision", quoted=(said[0].text, passages[0].n))
+                return Found("decision", quoted=(said[0].text, passages[0].n), decided=turn.decided)
         return None
 
     def after_refusal(self, turn: Turn) -> Found:

@@ -99,7 +99,7 @@ class Writer:
         if found.value is not None:
             return Reply(typed(found.value, q.answer_type), False, [found.value.passage.n], route=found.route)
         sentence, n = found.quoted  # type: ignore[misc]
-        return Reply(_decided_at(turn, found) + quote(sentence, n), False, [n], route=found.route)
+        return Reply(_decided_at(found) + quote(sentence, n), False, [n], route=found.route)
 
     def _from_records(self, turn: Turn, klarsprak: bool, timings: dict[str, float]) -> Reply:
         """Code writes a sentence per record; the LLM may rephrase (if asked), never change a fact."""
@@ -322,13 +322,11 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
     return Reply("\n".join(lines), False, cited, route="record")
 
 
-def _decided_at(turn: Turn, found: Found) -> str:
+def _decided_at(found: Found) -> str:
     """'Kommunfullmäktige den 22 januari 2026, § 8. ': the body, meeting and § of a decision quoted whole."""
-    c = turn.decided
-    if found.route != "decision" or c is None or not (c.organ and c.paragraf and re.fullmatch(r"\d{4}-\d\d-\d\d", c.date or "")):
+    c = found.decided
+    if c is None or not (c.organ and c.paragraf and re.fullmatch(r"\d{4}-\d\d-\d\d", c.date or "")):
         return ""
-    if found.quoted is None or not opening(c.norm).startswith(found.quoted[0][:40]):
-        return ""  # a sentence of the Beslut ('Var inrättas …?'), not the decision's opening
     return SAY["decided_at"].format(organ=c.organ, date=date_in_words(c.date), paragraf=c.paragraf)
 
 

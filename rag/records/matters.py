@@ -20,6 +20,7 @@ MOST_MENTIONS = 2  # other diarienummer a § may name and still be a step of the
 SAID_KINDS = ("reservation", "särskilt yttrande", "omröstning", "protokollsanteckning")  # told with a step
 # a series, the year and the number: 'STK-2024-1374', 'KS 2025/123', 'Bun/2023:276'; never a date ('Fritid 2025-09-17')
 # nor a riksmöte's report ('Jämför 2010/11:AU1')
+_STANDING = {" ".join(re.findall(r"\w+", fold(t))) for t in STANDING_TITLES}  # as _title_key writes them
 _DNR = re.compile(r"(?<![\w/])([A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{0,5})[ /-]?((?:19|20)\d\d)[:/-]0*(\d{1,6})(?![-\d]|:[A-ZÅÄÖa-zåäö])")
 
 
@@ -45,6 +46,11 @@ def dnr_named(text: str) -> str | None:
 def dnr_keys(text: str) -> set[str]:
     """Every diarienummer a text names, as keys ('STK-2024-1374', 'KS 2025/123' -> 'KS-2025-123')."""
     return {k for m in _DNR.finditer(text or "") if (k := dnr_key(m.group(0)))}
+
+
+def in_order(x: Step | Fact) -> tuple:
+    """Date, body, § number: how steps and records over meetings are told."""
+    return (x.date or "", x.organ or "", int(x.paragraf) if (x.paragraf or "").isdigit() else 0)
 
 
 @dataclass
@@ -89,9 +95,10 @@ class Matter:
         return {"dnr": self.dnr, "title": self.title, "steps": [s.to_dict() for s in self.steps]}
 
 
-def matters(chunks: list[Chunk], facts: list[Fact]) -> list[Matter]:
-    """Every matter of the index with more than one step, the oldest first step first."""
-    steps = paragrafer(chunks, facts)
+def matters(chunks: list[Chunk], facts: list[Fact], steps: list[Step] | None = None) -> list[Matter]:
+    """Every matter of the index with more than one step, the oldest first step first; `steps`: the §§ as
+    `paragrafer` read them, when they are at hand (steps only named by a § are added to a copy)."""
+    steps = list(steps) if steps is not None else paragrafer(chunks, facts)
     links = _Links(len(steps))
     by_key = {s.key: i for i, s in enumerate(steps)}
     by_dnr: dict[str, int] = {}
@@ -129,7 +136,7 @@ def _grouped(steps: list[Step], links: _Links) -> list[Matter]:
     for members in groups.values():
         if len({(s.doc, s.paragraf, s.date) for s in members}) < 2:
             continue
-        members.sort(key=lambda s: (s.date or "", s.organ or "", int(s.paragraf) if s.paragraf.isdigit() else 0))
+        members.sort(key=in_order)
         # the diarienummer most steps carry (the body that owns the matter) first; a tie: the latest step's
         dnrs = sorted(dict.fromkeys(s.dnr for s in members if s.dnr),
                       key=lambda d: (-[s.dnr for s in members].count(d), -[s.dnr for s in members].index(d)))
@@ -286,8 +293,7 @@ def _step_locator(c: Chunk) -> str:
 
 def _title_key(title: str | None) -> str | None:
     key = " ".join(re.findall(r"\w+", fold(title or "")))
-    standing = {" ".join(re.findall(r"\w+", fold(t))) for t in STANDING_TITLES}
-    return key if len(key) >= 15 and key not in standing else None
+    return key if len(key) >= 15 and key not in _STANDING else None
 
 
 def _opening(text: str) -> str:
