@@ -117,6 +117,9 @@ ORGAN_NAMED = re.compile(
 GENERIC_ORGAN = re.compile(rf"^(?!(?:{'|'.join(_ORGANS['named_alone'])})$){_ORGAN_SUFFIX}(?:en|et|ens|ets|er|erna|ernas|s)?$")
 
 
+ORGANS_PLURAL = re.compile(rf"\b({_ORGAN_SUFFIX})(?:{'|'.join(_ORGANS['plural_endings'])})\b")
+
+
 def organ_key(phrase: str) -> tuple[str, frozenset[str]]:
     """('namnd', {'teknisk'}) for 'tekniska nämnden': the kind of body and the words that tell it apart."""
     f = fold(phrase)
@@ -141,10 +144,10 @@ def same_organ(named: str, other: str) -> bool:
     okind, owords = organ_key(phrases[-1])  # the head: 'Kommunstyrelsens arbetsutskott' is an utskott
     if kind != okind:
         return False
-    return all(any(_stem_match(w, o) for o in owords) for w in words)
+    return all(any(stem_match(w, o) for o in owords) for w in words)
 
 
-def _stem_match(a: str, b: str) -> bool:
+def stem_match(a: str, b: str) -> bool:
     n = min(len(a), len(b), 5)
     return a == b if n < 4 else a[:n] == b[:n]
 
@@ -244,6 +247,7 @@ TITLE_ORGAN: list[re.Pattern] = [re.compile(p) for p in _DATA["titles"]["organ_p
 DATE_IN_WORDS: list[re.Pattern] = [re.compile(p) for p in _DATA["titles"]["date_patterns"]]
 MONTHS: list[str] = _DATA["titles"]["months"]
 TITLE_OPEN_ENDS: set[str] = set(_DATA["titles"]["open_ends"])
+TITLE_OPEN_INFINITIVE: set[str] = set(_DATA["titles"]["open_infinitive"])
 
 
 def iso_date(words: str) -> str | None:
@@ -267,6 +271,7 @@ CONTENT_QUESTION = _compile_all(_Q["content_patterns"])
 RECORD_INTENTS: list[tuple[str, str | None, re.Pattern]] = [
     (kind, role or None, re.compile(p)) for kind, role, p in _Q["record_intents"]]
 INTENT_WORD_PREFIXES: tuple[str, ...] = tuple(_Q["intent_word_prefixes"])
+SUBJECT_THIRD: set[str] = set(_Q["subject_third"])
 MEETING_WORDS: set[str] = set(_Q["meeting_words"])
 MEETING_DATE_WORDS: set[str] = set(_Q["meeting_date_words"])
 MAIN_VOTE_WORDS: set[str] = set(_Q["main_vote_words"])

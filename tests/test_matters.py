@@ -191,6 +191,11 @@ def test_items_of_a_kind_are_listed_with_what_was_decided(corpus_index):
     fi = answerer.ask("Vilka motioner från Feministiskt initiativ (FI) fanns på dagordningen i kommunfullmäktige i "
                       "Göteborg den 8 juni 2023?")
     assert fi.answer.startswith("5 motioner:") and all("(FI)" in ln for ln in fi.answer.splitlines()[1:])
+    tabled = answerer.ask("Vilka motioner bordlades i kommunstyrelsen i Göteborg vid sammanträdena 2024-09-11 och "
+                          "2025-03-26?")
+    assert tabled.answer.startswith("8 motioner med beslut om bordläggning:")
+    # a title's line ending in an infinitive goes on ('… (SD) om att revidera' / 'Göteborgs Stads policy för måltider …')
+    assert "om att revidera Göteborgs Stads policy för måltider i linje med Uddevalla kommuns måltidspolicy:" in tabled.answer
 
 
 def test_the_paragrafer_about_a_matter_are_listed_across_meetings(corpus_index):
@@ -256,3 +261,20 @@ def test_a_long_list_names_its_first_items_and_the_rest_on_request(corpus_index)
     assert len(short.citations) == 15
     whole = Answerer(corpus_index, None, shown=1_000_000).ask(question)
     assert len(whole.answer.splitlines()) == total + 1 and len(whole.citations) == total
+
+
+def test_records_along_a_matter_are_listed_for_each_body_named(corpus_index):
+    """A record kind asked of a matter in several bodies: the bodies by their own names, or every one of a kind
+    named in the plural, each step's records of that kind; a body not named is left out."""
+    answerer = Answerer(corpus_index, None)
+    named = answerer.ask("Vilka ledamöter reserverade sig mot nämndernas beslut om tiggeriremissen (SOU 2025:83) i "
+                         "Kungsbacka – i Kultur & Fritid, Individ & Familjeomsorg och Teknik?")
+    lines = named.answer.splitlines()
+    assert lines[0] == "3 reservationer:"
+    assert [re.search(r"Nämnden för ([\w &]+) §", ln).group(1) for ln in lines[1:]] == [
+        "Kultur & Fritid", "Individ & Familjeomsorg", "Teknik"]
+    assert "Monica Neptun (L)" in named.answer and "Kommunstyrelsen" not in named.answer
+    votes = answerer.ask("Hur utföll omröstningarna om tiggeriremissen i Kungsbacka, i nämnderna och i kommunstyrelsen?")
+    assert votes.answer.startswith("4 omröstningar:") and "Kommunstyrelsen § 211" in votes.answer
+    assert all(f"{a} ja-röster mot {b} nej-röster" in votes.answer for a, b in ((4, 7), (6, 3), (4, 5), (9, 6)))
+    assert len(votes.citations) == 4

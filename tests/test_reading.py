@@ -103,6 +103,18 @@ def test_a_refusal_of_the_model_is_not_the_last_word(corpus_index):
     # a price asked, and no amount stated: the Beslut about the purchase is not an answer
     price = after_refusal("Vad blir köpeskillingen när exploateringsnämnden köper Hammarbadet, fastigheten Hjällbo 37:58?")
     assert price.refused and analyze("Vad blir köpeskillingen för fastigheten?").answer_type == "amount"
+    # the name that acts in the question must act in the sentence: the matter's §§ hold no judgement of the court
+    # (its name truncated to 'Förvaltnings' is in 'Kommunstyrelsens förvaltnings tjänsteskrivelse': no match)
+    court = after_refusal("Hur dömde Förvaltningsrätten i Göteborg i målet om Kungsbackas upphävda lustgasförbud?")
+    assert court.refused and analyze("Hur dömde Förvaltningsrätten i Göteborg?").subject == "Förvaltningsrätten"
+    # a decision of the body asked for: the body, then its verb ('Kommunfullmäktige Stadskontoret …' lists who is
+    # told; 'Utbildningsförvaltningens förslag till beslut: Förslag till kommunfullmäktige' is a proposal)
+    olmstad = after_refusal("Vilket beslut fattade kommunfullmäktige i Jönköping om nybyggnationen av Ölmstad skola "
+                            "och förskola?")
+    assert olmstad.refused
+    nämnd = after_refusal("Vilket beslut fattade barn- och utbildningsnämnden i Jönköping om nybyggnationen av "
+                          "Ölmstad skola och förskola?")
+    assert not nämnd.refused and "lokalprogram" in nämnd.text
     # 'på sammanträdet den 25 september': a meeting held that day, not a text that names the date
     later = analyze("Vad beslutade kommunstyrelsen i Göteborg om fler hundrastgårdar på sammanträdet den 25 september 2024?")
     turn = answerer.turn(later.text)

@@ -10,7 +10,8 @@ from dataclasses import replace
 from functools import cached_property
 
 from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MATTER_ASKED, MONTHS, NOT_MATTER,
-                     PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organs_in, same_organ)
+                     PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organ_key, organs_in,
+                     same_organ, stem_match)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact, Step, in_order, paragrafer
@@ -112,6 +113,19 @@ def opening(text: str, length: int = 350) -> str:
             break
         out = f"{out} {part.strip()}".strip()
     return out
+
+
+def _bodies_named(q: Question, organs: set[str], by_name: bool = False) -> set[str]:
+    """The bodies among `organs` a question names: as organs ('kommunstyrelsen'), by their own names
+    ('Kultur & Fritid' for 'Nämnden för Kultur & Fritid'; only these `by_name`), or by their kind in the
+    plural ('nämnderna'), every one of the kind unless some of them are named."""
+    names = {fold(n) for n in q.names}
+    named = {o for o in organs if any(stem_match(w, n) for w in organ_key(o)[1] for n in names)}
+    if by_name:
+        return named
+    named |= {o for o in organs if any(same_organ(n, o) for n in q.organs)}
+    of_kind = {o for o in organs if organ_key(o)[0] in q.bodies}
+    return named | (set() if named & of_kind else of_kind)
 
 
 class RecordChooser:
@@ -238,6 +252,22 @@ class RecordChooser:
                 and (party in f.parties or any(p.get("party") == party for p in f.persons) or f"({party})" in f.text)]
         asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
         return sorted(asked or acts, key=in_order)
+
+    def along(self, q: Question, steps: list[Step]) -> list[Fact]:
+        """The records of the kind asked at every step of a matter, of each body the question names among the
+        steps' bodies: several by name ('i Kultur & Fritid, Individ & Familjeomsorg och Teknik'), or every one of
+        a kind named in the plural ('i nämnderna och i kommunstyrelsen'); [] for bodies named as organs only."""
+        if not q.record or not (q.bodies or len(q.names) > 1):
+            return []
+        kind, role = q.record
+        held = {(s.doc, s.paragraf) for s in steps if s.doc}
+        found = [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)
+                 and (f.doc, f.paragraf) in held and (not q.parties or set(q.parties) & set(f.parties))]
+        organs = {f.organ or "" for f in found}
+        if not q.bodies and len(_bodies_named(q, organs, by_name=True)) < 2:
+            return []  # bodies named as organs only ('i kommunstyrelsen och i fullmäktige'): the records that fit
+        bodies = _bodies_named(q, organs)
+        return sorted((f for f in found if f.organ in bodies), key=in_order)
 
     def _titled(self, q: Question) -> list[Step]:
         """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""

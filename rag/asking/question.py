@@ -11,8 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES, ITEMS,
-                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, OUTCOMES, PARTY_NAMES,
-                     PARTY_WORD, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, iso_date, party_of_word)
+                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, ORGANS_PLURAL, OUTCOMES, PARTY_NAMES,
+                     PARTY_WORD, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, SUBJECT_THIRD, iso_date, party_of_word)
 from ..normalize import fold
 
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
@@ -32,6 +32,7 @@ class Question:
     persons: tuple[str, ...] = ()
     parties: tuple[str, ...] = ()
     organs: tuple[str, ...] = ()  # folded, as named: 'tekniska namnden'
+    bodies: tuple[str, ...] = ()  # kinds of body named in the plural, every one of them: 'namnd' ('i nämnderna')
     paragraf: str | None = None
     bilaga: str | None = None
     beteckning: str | None = None  # a betänkande's '2010/11:AU1', as the report writes it
@@ -42,6 +43,7 @@ class Question:
     months: tuple[tuple[int, str | None], ...] = ()  # (month, year or None) named without a day
     years: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # other proper nouns: places, companies, projects ('Jönköping', 'Liljan')
+    subject: str | None = None  # the name that acts, right after the verb: 'Hur dömde Förvaltningsrätten …'
     topic: frozenset[str] = frozenset()  # what it is about, beyond the kind of answer (folded, ≤12 letters)
     meeting_date: bool = False  # the date named is a meeting's ('på sitt sammanträde i mars 2021')
     item: str | None = None  # the kind of item whose §§ it lists ('Vilka motioner …'), genre.ITEMS
@@ -101,6 +103,7 @@ def analyze(text: str) -> Question:
         persons=tuple(persons),
         parties=tuple(parties_in(text)),
         organs=organs,
+        bodies=tuple(dict.fromkeys(ORGANS_PLURAL.findall(folded))),
         paragraf=paragraf.group(1) if paragraf else None,
         bilaga=bilaga.group(1) if bilaga else None,
         beteckning=bets[0] if bets else None,
@@ -109,8 +112,9 @@ def analyze(text: str) -> Question:
         punkt=punkt.group(1) if punkt else None,
         dates=dates,
         months=months,
-        years=tuple(dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b(?!-\d)", folded))),
-        names=_proper_names(text, persons, organs),
+        years=tuple(dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b(?![-:]\d)", folded))),  # not 'SOU 2025:83'
+        names=(names := _proper_names(text, persons, organs)),
+        subject=_subject(text, names),
         topic=frozenset(topic_words(folded)),
         meeting_date=any(w in folded.split() for w in MEETING_DATE_WORDS),
         follow_up=bool(FOLLOW_UP.search(text)),
@@ -177,6 +181,14 @@ def _proper_names(text: str, persons: list[str], organs: tuple[str, ...]) -> tup
             continue
         out.append(word)
     return tuple(dict.fromkeys(out))
+
+
+def _subject(text: str, names: tuple[str, ...]) -> str | None:
+    """The name a wh-question puts right after its verb, the one that acts ('Hur dömde Förvaltningsrätten …')."""
+    words = text.split()
+    if len(words) > 2 and fold(words[0]) in SUBJECT_THIRD and words[2].strip(",.?!") in names:
+        return words[2].strip(",.?!")
+    return None
 
 
 def topic_words(folded: str) -> set[str]:

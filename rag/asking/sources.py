@@ -5,6 +5,7 @@ quoted should the model refuse. Nothing here writes an answer (write.py does); a
 the evidence (`grounded`)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable
@@ -56,6 +57,7 @@ class Turn:
     items: list[Step] = field(default_factory=list)  # the §§ of the kind of item it lists ('Vilka motioner …')
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts asked
     acts: bool = False  # the records are what the party it names did in its matter ('Hur agerade S i …?')
+    along: bool = False  # … or those of the kind asked along its matter, of the bodies it names
     shown: int = MOST_SHOWN  # the items a list answer names (its lead gives the total)
 
 
@@ -110,7 +112,8 @@ class Sources:
         # the §§ about what a list (or a matter's way, where no matter links them) asks about
         items = items or (self.records.about(q) if self.use_facts and matter is None else [])
         acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
-        facts = acts or (self.records.facts(q, hits) if self.use_facts and not items else [])
+        along = self._along(q, hits) if self.use_facts and not items and not acts else []
+        facts = acts or along or (self.records.facts(q, hits) if self.use_facts and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         ordered: list[str] = [decided.id] if decided else []
         most = max(MOST_LISTED, self.shown)  # the records a list reads, each cited where it stands
@@ -119,7 +122,7 @@ class Sources:
         ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
         reports = self._reports_asked(q) if self.use_facts else []
         ordered += [c for *_, parts in reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
-        listed = across(q) and bool(facts) or bool(items) or bool(acts)
+        listed = across(q) and bool(facts) or bool(items) or bool(acts) or bool(along)
         for f in facts[:most] if listed else facts:  # a list cites each record where it stands
             ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
         ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
@@ -132,7 +135,13 @@ class Sources:
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
         return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
-                    self.shown)
+                    bool(along), self.shown)
+
+    def _along(self, q: Question, hits: list[Hit]) -> list[Fact]:
+        """The records of the kind asked at each step of the matter the best hits are about, of the bodies the
+        question names ('Hur utföll omröstningarna om X i nämnderna och i kommunstyrelsen?')."""
+        matter = next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
+        return self.records.along(q, matter.steps) if matter else []
 
     def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
         """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):
@@ -167,7 +176,7 @@ class Sources:
             return Found("record", reports=turn.reports)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
             return Found("matter", matter=turn.matter)
-        if turn.facts and (across(q) or turn.acts):  # every record of the kind over the meetings asked about
+        if turn.facts and (across(q) or turn.acts or turn.along):  # every record of the kind over the meetings asked about
             return Found("record", facts=turn.facts, listed=True)
         if turn.facts and (not q.content or turn.facts[0].kind in CONTENT_RECORDS) and (
                 q.answer_type not in TYPED or turn.facts[0].kind in RECORD_VALUES):
@@ -241,8 +250,8 @@ class Sources:
             return []
         said = [e for e in rank(q, turn.passages[:3], self.weights, limit=20)  # a heading states nothing
                 if not asks(e.text, q) and (q.answer_type not in TYPED or e.values) and len(e.text.split()) >= STATED_WORDS
-                and (q.answer_type not in SAID_ANSWERS or _says_about(e.text, q))
-                and (q.answer_type != "decision" or _decided_by(e.text, q))]
+                and (q.answer_type not in SAID_ANSWERS or _says_about(e.text, q)) and _names_held(e, q)
+                and (q.answer_type != "decision" or _decided_by(e.text, q, subject=True))]
         if not said or not said[0].keyed or said[0].relevance < STATED_RELEVANCE:
             return []
         if q.answer_type in {"party", "person"}:
@@ -340,10 +349,34 @@ class Sources:
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
 
 
-def _decided_by(sentence: str, q: Question) -> bool:
-    """A sentence that opens with a body deciding is an answer about that body's decision only."""
+def _decided_by(sentence: str, q: Question, subject: bool = False) -> bool:
+    """A sentence that opens with a body deciding is an answer about that body's decision only; with `subject`
+    (what the passages merely state), the body the question names must be the sentence's first words:
+    'Utbildningsförvaltningens förslag till beslut: Förslag till kommunfullmäktige' is none of its decisions."""
     deciding = organs_in(opening(sentence, 1))[:1]
+    if subject and q.organs:  # the body, then its verb: 'Kommunfullmäktige Stadskontoret …' lists who is told
+        told = sentence.lstrip("-–•* 0123456789.")
+        after = told[len(deciding[0]):].split()[:1] if deciding and fold(told).startswith(deciding[0]) else []
+        if not (after and after[0][:1].islower()):
+            return False
     return not (q.organs and deciding and not any(same_organ(o, deciding[0]) for o in q.organs))
+
+
+def _names_held(e: Evidence, q: Question) -> bool:
+    """What the passages state answers a question that names somebody or something ('Förvaltningsrätten i
+    Göteborg', 'Hammarbadet') only if the sentence or its § title names it too, or the document's path does
+    (the municipality); the name that acts in the question ('Hur dömde Förvaltningsrätten …') the sentence itself."""
+    itself = re.findall(r"\w+", fold(e.text))
+    said = itself + re.findall(r"\w+", fold(f"{e.passage.title} {path_words(e.passage.doc)}"))
+    return all(_name_in(n, itself if n == q.subject else said) for n in q.names)
+
+
+def _name_in(name: str, words: list[str]) -> bool:
+    """A name is there whole, in any inflection ('Kungsbackas' ~ 'kungsbacka'; 'Förvaltningsrätten' is not
+    'förvaltnings')."""
+    stem = fold(name)
+    stem = stem[:-1] if stem.endswith("s") and len(stem) > 4 else stem
+    return any(w.startswith(stem) for w in words)
 
 
 def _says_about(sentence: str, q: Question) -> bool:

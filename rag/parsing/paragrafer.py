@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .attendance import is_cover_label
-from ..genre import BANNER, PERSON, PHRASING, REFERENCE_BEFORE, SECTIONS, SECTION_PATTERNS, TITLE_OPEN_ENDS
+from ..genre import BANNER, PERSON, PHRASING, REFERENCE_BEFORE, SECTIONS, SECTION_PATTERNS, TITLE_OPEN_ENDS, TITLE_OPEN_INFINITIVE
 from .lines import DATE, Block, Line
 from ..normalize import fold
 from ..reading import SourceText
@@ -248,7 +248,7 @@ class ParagrafWalk:
                 j += 1
                 continue
             if title and not (title.endswith(("–", "-", ",")) or xs[:1].islower() or xs[:1] in "(\"”"
-                              or title.split()[-1].lower() in TITLE_OPEN_ENDS or self._title_tail(j, title)
+                              or _open_end(title) or self._title_tail(j, title)
                               or _NAMED_WITH_PARTY.match(xs)):  # 'Motion av … och Mattias' / 'Tykesson (M) om …'
                 break
             if len(xs) > 160 or xs.endswith(".") and len(xs) > 60:
@@ -289,6 +289,12 @@ class ParagrafWalk:
         st.bilaga, st.section, st.part = None, None, "Tjänsteskrivelse"
         nxt.kind = "heading"
         return True
+
+
+def _open_end(title: str) -> bool:
+    """A title that cannot end where its line does: on a preposition or conjunction, or an infinitive."""
+    words = title.lower().split()
+    return words[-1] in TITLE_OPEN_ENDS or len(words) > 2 and words[-2] in TITLE_OPEN_INFINITIVE
 
 
 def _is_toc_entry(lines: list[Line], i: int) -> bool:
