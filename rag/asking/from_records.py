@@ -298,14 +298,19 @@ class RecordChooser:
     def _in_scope(self, q: Question, s: Step, names: bool = True) -> bool:
         """The § is of the organs, dates and place the question names; with `names` (an item's §) also of the
         party (its title's: 'Motion av Stina Svensson (FI)') and of its other names."""
-        if q.organs and not any(same_organ(o, s.organ or "") for o in q.organs):
-            return False
-        if not date_fits(q, s.date) or q.years and not (q.dates or q.months) and (s.date or "")[:4] not in q.years:
+        if not self.in_time_and_body(q, s):
             return False
         if names and q.parties and not set(q.parties) & set(parties_in(s.title or "")):
             return False
         said = word_keys(f"{path_words(s.doc or '')} {s.title} {s.decision}" if names else path_words(s.doc or ""))
         return all(word_match(w, said) for n in (q.names if names else self._places(q)) for w in word_keys(n)[0])
+
+    @staticmethod
+    def in_time_and_body(q: Question, s: Step) -> bool:
+        """The § is of the organs, dates, month or year the question names."""
+        if q.organs and not any(same_organ(o, s.organ or "") for o in q.organs):
+            return False
+        return date_fits(q, s.date) and not (q.years and not (q.dates or q.months) and (s.date or "")[:4] not in q.years)
 
     def _places(self, q: Question) -> list[str]:
         """The names a question gives that a document's path holds: the municipality ('Kungsbacka')."""

@@ -13,7 +13,7 @@ from typing import Callable
 from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
+from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, in_order, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
 from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, opening, word_keys, word_match
@@ -110,7 +110,7 @@ class Sources:
         items = self.records.items(q) if self.use_facts else []
         matter = self._matter_asked(q, hits) if not items else None
         # the §§ about what a list (or a matter's way, where no matter links them) asks about
-        items = items or (self.records.about(q) if self.use_facts and matter is None else [])
+        items = items or (self._with_mentioned(q, self.records.about(q)) if self.use_facts and matter is None else [])
         acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
         along = self._along(q, hits) if self.use_facts and not items and not acts else []
         facts = acts or along or (self.records.facts(q, hits) if self.use_facts and not items else [])
@@ -136,6 +136,15 @@ class Sources:
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
         return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
                     bool(along), self.shown)
+
+    def _with_mentioned(self, q: Question, steps: list[Step]) -> list[Step]:
+        """§§ about a matter, and the earlier steps of their matters that only a later § names ('Kommunstyrelsen
+        godkände den 17 februari 2026 inbjudan …'), of the bodies and times the question asks about."""
+        held = {(s.organ, s.date, s.paragraf) for s in steps}
+        named = [m for s in steps for m in [self._matter_of_step.get((s.doc, s.paragraf, dnr_key(s.dnr or "")))] if m]
+        more = {(x.organ, x.date, x.paragraf): x for m in named for x in m.steps
+                if x.doc is None and (x.organ, x.date, x.paragraf) not in held and self.records.in_time_and_body(q, x)}
+        return sorted(steps + list(more.values()), key=in_order) if more else steps
 
     def _along(self, q: Question, hits: list[Hit]) -> list[Fact]:
         """The records of the kind asked at each step of the matter the best hits are about, of the bodies the

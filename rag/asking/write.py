@@ -312,9 +312,13 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
     num = {p.chunk_id: p.n for p in turn.passages}
     lines = [lead]
     for s in steps[:turn.shown]:
-        item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
-                                         title=f" {s.title}" if s.title else "",
-                                         sentence=opening(s.decision, DECISION_SHOWN))
+        if s.mentioned_in and not s.decision:  # a step only a later § names
+            item = SAY["listed_named"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
+                                              where=s.mentioned_in)
+        else:
+            item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
+                                             title=f" {s.title}" if s.title else "",
+                                             sentence=opening(s.decision, DECISION_SHOWN))
         lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
     if len(steps) > turn.shown:
         lines.append(SAY["listed_rest"].format(n=len(steps) - turn.shown))
