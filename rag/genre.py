@@ -361,6 +361,7 @@ def decided_as(decision: str, outcome: str, organ: str | None = None) -> bool:
 MATTER_REFERENCES: list[re.Pattern] = [re.compile(p) for p in _DATA["matters"]["references"]]
 MORE_REFERENCE = re.compile(_DATA["matters"]["more_reference"])
 STEP_DONE = re.compile(_DATA["matters"]["step_done"])
+LAST_DECISION_ASKED = re.compile(_DATA["matters"]["last_decision_asked"])
 STANDING_TITLES: set[str] = set(_DATA["matters"]["standing_titles"])
 NOT_DIARIENUMMER: set[str] = set(_DATA["matters"]["not_diarienummer"])
 GENITIVE_ORGAN = re.compile(_DATA["matters"]["genitive"])

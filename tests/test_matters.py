@@ -229,6 +229,12 @@ def test_a_matter_linked_only_by_its_topic_is_told_by_its_paragrafer(corpus_inde
                           "hushållning bordlagts i kommunstyrelsen till och med sammanträdet 2024-09-11?")
     steps = [ln for ln in tabled.answer.splitlines() if ln.startswith("- ")]
     assert tabled.route == "matter" and len(steps) == 12 and all(": Bordlagt (nämns i" in ln for ln in steps[:11])
+    # what the latest step proposed, asked beside the way: told whole (its third point, not only the opening)
+    question = "Hur har ärendet om Göteborgs Stads förhållande till Tre Stiftelser behandlats i kommunstyrelsen"
+    way = answerer.ask(question + "?")
+    proposed = answerer.ask(question + ", och vad föreslogs då?")
+    assert way.route == proposed.route == "matter" and "säga upp Överenskommelsen" not in way.answer
+    assert "3. Kommunstyrelsen får i uppdrag att säga upp Överenskommelsen" in proposed.answer.splitlines()[-2]
 
 
 def test_what_a_party_did_in_a_matter_is_listed_from_its_records(corpus_index):

@@ -9,8 +9,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..genre import ITEMS, KIND_ONE, KIND_PLURAL, OUTCOMES, PERSON, SAY, date_in_words, decided_as, party_name
+from ..genre import (ITEMS, KIND_ONE, KIND_PLURAL, LAST_DECISION_ASKED, OUTCOMES, PERSON, SAY, date_in_words, decided_as,
+                     party_name)
 from ..models import LLM
+from ..normalize import fold
 from ..records import MEMBER_LISTS, COUNTED, Step, joined, party_list
 from ..records import sentence as fact_sentence
 from .evidence import Evidence, rank
@@ -28,6 +30,7 @@ from .sources import Found, Part, Sources, Turn
 MOST_SAID = 3  # a matter's step: its reservationer, särskilda yttranden and votes told under it
 SAID_CHARS = 240  # … each cut to its opening
 DECISION_SHOWN = 300  # characters of a listed § 's decision
+DECISION_WHOLE = 1200  # … and of a matter's latest decision, when the question asks for it
 
 
 @dataclass
@@ -122,8 +125,10 @@ class Writer:
         """A matter's steps in date order, each with what was decided, cited where it stands."""
         num = {p.chunk_id: p.n for p in turn.passages}
         lines = [SAY["matter_steps"].format(name=matter.name, title=matter.title, n=len(matter.steps))]
+        whole = _last_decision(turn, matter)
         for s in matter.steps[:turn.shown]:
-            decided = (f": {s.decision}" if s.decision else "") + (
+            decision = whole if whole and s is matter.steps[-1] else s.decision
+            decided = (f": {decision}" if decision else "") + (
                 SAY["matter_named"].format(where=s.mentioned_in) if s.mentioned_in else "")
             cite = f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""
             when = date_in_words(s.date) if re.fullmatch(r"\d{4}-\d\d-\d\d", s.date or "") else s.date or ""
@@ -305,6 +310,16 @@ def _report_has(turn: Turn, beteckning: str, kind: str, items: list[Part]) -> tu
     cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
     return (SAY["report_has"].format(beteckning=beteckning, n=len(items), noun=noun, where=where, listing=listing)
             + "".join(f" [{n}]" for n in cited)), cited
+
+
+def _last_decision(turn: Turn, matter) -> str:
+    """The latest step's decision whole, when the question asks what it decided or proposed ('…, och vad
+    föreslogs då?'): the text of the Beslut passage it cites; '' otherwise."""
+    last = matter.steps[-1] if matter.steps else None
+    if last is None or not last.chunk_id or not LAST_DECISION_ASKED.search(fold(turn.q.text)):
+        return ""
+    said = next((p.text for p in turn.passages if p.chunk_id == last.chunk_id), "")
+    return opening(" ".join(said.split()), DECISION_WHOLE) if said else ""
 
 
 def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
