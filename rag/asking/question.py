@@ -11,8 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES, ITEMS,
-                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, ORGANS_PLURAL, OUTCOMES, PARTY_NAMES,
-                     PARTY_WORD, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, SUBJECT_THIRD, iso_date, party_of_word)
+                     MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, ORGANS_PLURAL, OUTCOMES,
+                     PARTY_NAMES, PARTY_WORD, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, SUBJECT_THIRD, iso_date,
+                     party_of_word)
 from ..normalize import fold
 
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")

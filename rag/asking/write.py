@@ -13,7 +13,7 @@ from ..genre import (ITEMS, KIND_ONE, KIND_PLURAL, LAST_DECISION_ASKED, OUTCOMES
                      party_name)
 from ..models import LLM
 from ..normalize import fold
-from ..records import MEMBER_LISTS, COUNTED, Step, joined, party_list
+from ..records import MEMBER_LISTS, COUNTED, Matter, Step, joined, party_list
 from ..records import sentence as fact_sentence
 from .evidence import Evidence, rank
 from .from_records import for_parties, opening, part_item
@@ -312,7 +312,7 @@ def _report_has(turn: Turn, beteckning: str, kind: str, items: list[Part]) -> tu
             + "".join(f" [{n}]" for n in cited)), cited
 
 
-def _last_decision(turn: Turn, matter) -> str:
+def _last_decision(turn: Turn, matter: Matter) -> str:
     """The latest step's decision whole, when the question asks what it decided or proposed ('…, och vad
     föreslogs då?'): the text of the Beslut passage it cites; '' otherwise."""
     last = matter.steps[-1] if matter.steps else None
