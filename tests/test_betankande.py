@@ -205,6 +205,21 @@ def test_several_reports_are_compared_each_from_its_records(corpus_index):
     assert "2013/14:FöU11 har 8 reservationer med SD" in a.answer and a.answer.count("Betänkande") == 3
 
 
+def test_the_members_on_every_named_reports_list(corpus_index):
+    """'… både om A och om B': the members who took part in each report's decision, on every list, both cited;
+    two committees with no member in common say so."""
+    from rag.asking.answer import Answerer
+
+    ask = Answerer(corpus_index, None).ask
+    both = ask("Vilka ledamöter deltog i arbetsmarknadsutskottets beslut både om betänkande 2010/11:AU1 och om "
+               "2018/19:AU1?")
+    assert both.answer.startswith("2 ledamöter deltog i besluten om både 2010/11:AU1 och 2018/19:AU1: "
+                                  "Patrik Björck (S) och Johan Andersson (S).")
+    assert {c.locator.split(" · ")[1] for c in both.citations} == {"bet. 2010/11:AU1", "bet. 2018/19:AU1"}
+    none = ask("Vilka ledamöter deltog i besluten både om betänkande 2010/11:AU1 och om 2013/14:FöU11?")
+    assert none.answer.startswith("Ingen ledamot deltog i besluten om både 2010/11:AU1 och 2013/14:FöU11.")
+
+
 def test_filter_on_beteckning(corpus_index):
     from rag.asking.retrieve import Filters
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable
 
-from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
+from ..genre import IN_ALL, MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, in_order, matters
+from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, in_order, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
 from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, opening, word_keys, word_match
@@ -58,6 +58,7 @@ class Turn:
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts asked
     acts: bool = False  # the records are what the party it names did in its matter ('Hur agerade S i …?')
     along: bool = False  # … or those of the kind asked along its matter, of the bodies it names
+    in_all: list[dict] | None = None  # … or several reports' member lists: the members on every one of them
     shown: int = MOST_SHOWN  # the items a list answer names (its lead gives the total)
 
 
@@ -78,6 +79,7 @@ class Found:
     items: list[Step] = field(default_factory=list)  # the §§ of a kind of item in scope, with their decisions
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts of kinds
     decided: Chunk | None = None  # the § decision quoted from: its body, meeting and § lead the quote
+    in_all: list[dict] | None = None  # the members on every one of the member lists in `facts`
 
 
 class Sources:
@@ -113,7 +115,8 @@ class Sources:
         items = items or (self._with_mentioned(q, self.records.about(q)) if self.use_facts and matter is None else [])
         acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
         along = self._along(q, hits) if self.use_facts and not items and not acts else []
-        facts = acts or along or (self.records.facts(q, hits) if self.use_facts and not items else [])
+        lists = self._member_lists(q) if self.use_facts and not items else []  # 'både om A och om B'
+        facts = acts or along or lists or (self.records.facts(q, hits) if self.use_facts and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         ordered: list[str] = [decided.id] if decided else []
         most = max(MOST_LISTED, self.shown)  # the records a list reads, each cited where it stands
@@ -135,7 +138,17 @@ class Sources:
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
         return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
-                    bool(along), self.shown)
+                    bool(along), _on_every_list(lists) if lists else None, self.shown)
+
+    def _member_lists(self, q: Question) -> list[Fact]:
+        """Each named report's list of the members who took part, when a question asks who is on all of them
+        ('Vilka ledamöter deltog i besluten både om 2010/11:AU1 och om 2018/19:AU1?'); [] otherwise, or when
+        a report has none."""
+        if len(q.beteckningar) < 2 or not q.record or q.record[0] not in MEMBER_LISTS or not IN_ALL.search(fold(q.text)):
+            return []
+        lists = [next((f for f in self.retriever.store.facts if f.kind == q.record[0]
+                       and beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
+        return [f for f in lists if f is not None] if all(lists) else []
 
     def _with_mentioned(self, q: Question, steps: list[Step]) -> list[Step]:
         """§§ about a matter, and the earlier steps of their matters that only a later § names ('Kommunstyrelsen
@@ -183,6 +196,8 @@ class Sources:
             return Found("record", items=turn.items)
         if turn.reports:  # 'Jämför 2010/11:AU1 och 2018/19:AU1: hur många reservationer …': each report's
             return Found("record", reports=turn.reports)
+        if turn.in_all is not None:  # 'Vilka ledamöter deltog i besluten både om A och om B?'
+            return Found("record", facts=turn.facts, in_all=turn.in_all)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
             return Found("matter", matter=turn.matter)
         if turn.facts and (across(q) or turn.acts or turn.along):  # every record of the kind over the meetings asked about
@@ -356,6 +371,12 @@ class Sources:
         if not whole:
             return p
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
+
+
+def _on_every_list(lists: list[Fact]) -> list[dict]:
+    """The persons of the first member list who are on every other one too (by name), in its order."""
+    names = [{p["name"] for p in f.persons} for f in lists[1:]]
+    return [p for p in lists[0].persons if all(p["name"] in n for n in names)]
 
 
 def _decided_by(sentence: str, q: Question, subject: bool = False) -> bool:

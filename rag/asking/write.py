@@ -89,6 +89,8 @@ class Writer:
             return self._listed(turn, found.kind or "", found.parts, found.route)
         if found.reports:
             return self._reports(turn, found.reports)
+        if found.in_all is not None:
+            return _on_every_list(turn, found)
         if found.matter is not None:
             return self._matter(turn, found.matter)
         if found.items:
@@ -310,6 +312,17 @@ def _report_has(turn: Turn, beteckning: str, kind: str, items: list[Part]) -> tu
     cited = sorted({min(num[c] for c in chunks if c in num) for *_, chunks in items if set(chunks) & num.keys()})
     return (SAY["report_has"].format(beteckning=beteckning, n=len(items), noun=noun, where=where, listing=listing)
             + "".join(f" [{n}]" for n in cited)), cited
+
+
+def _on_every_list(turn: Turn, found: Found) -> Reply:
+    """The members on every named report's member list, each list cited."""
+    num = {p.chunk_id: p.n for p in turn.passages}
+    reports = joined(list(turn.q.beteckningar))
+    names = joined([f"{p['name']} ({p['party']})" if p.get("party") else p["name"] for p in found.in_all])
+    key = "members_in_none" if not found.in_all else "member_in_all" if len(found.in_all) == 1 else "members_in_all"
+    cited = sorted({num[c] for f in found.facts for c in f.chunk_ids[:1] if c in num})
+    text = SAY[key].format(n=len(found.in_all), reports=reports, names=names) + "".join(f" [{n}]" for n in cited)
+    return Reply(text, False, cited, route=found.route)
 
 
 def _last_decision(turn: Turn, matter: Matter) -> str:
