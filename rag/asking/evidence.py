@@ -15,7 +15,7 @@ from functools import lru_cache
 import Stemmer
 
 from .passages import Passage, passage_sentences
-from ..genre import (AMOUNT_UNITS, COUNT_QUESTION_NOT, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES,
+from ..genre import (AMOUNT_UNITS, COUNT_QUESTION_NOT, KRONOR_SCALES, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES,
                      PERIODS, PHRASING, QUERY_SYNONYMS, SHARE_WORDS, STOPWORDS, TIME_UNITS, date_in_words, organ_key,
                      organs_in, same_organ)
 from ..normalize import fold, path_words
@@ -56,6 +56,21 @@ class Evidence:
     relevance: float  # share of the question's words in the sentence and its passage, weighted
     keyed: bool = True  # the sentence or its passage holds the question's rarest word
     at: int = 0  # the sentence's place in its passage
+
+
+def kronor(amount: str) -> float | None:
+    """An amount of money in kronor ('1 000 000 kronor', '3,5 miljoner kronor', '6 200 mnkr'); None for
+    any other amount (a share, an area) or a range."""
+    m = re.fullmatch(r"(\d[\d  ]*(?:[,.]\d+)?)\s*(.*)", amount.strip())
+    if not m:
+        return None
+    words = m.group(2).lower().split()
+    if not words or any(w not in KRONOR_SCALES for w in words):
+        return None
+    value = float(re.sub(r"[  ]", "", m.group(1)).replace(",", "."))
+    for w in words:
+        value *= KRONOR_SCALES[w]
+    return value
 
 
 def values(text: str, kind: str) -> list[str]:

@@ -9,8 +9,8 @@ import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MATTER_ASKED, MONTHS, NOT_MATTER,
-                     PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organ_key, organs_in,
+from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MANY_ASKED, MATTER_ASKED, MONTHS,
+                     NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organ_key, organs_in,
                      same_organ, stem_match)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
@@ -21,6 +21,7 @@ from .retrieve import Retriever
 ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what a list across meetings answers
 COMPOUND = 6  # letters of a word's first part that may end another word ('budget…' in 'kommunbudget')
 ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title must hold
+MANY_SHARE = 0.8  # … of a question that only opens asking for many things ('Vilka nämnder fick medel för …')
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 MOST_SHOWN = 15  # … and names in a chat answer (its lead gives the total; `rag ask --all` names every one)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
@@ -234,10 +235,11 @@ class RecordChooser:
         one § fits."""
         folded = fold(q.text)
         listing = q.answer_type in {"list", "count"} and (ACROSS.search(folded) or MATTER_ASKED.search(folded))
+        many = not listing and MANY_ASKED.match(folded)  # 'Vilka nämnder fick medel för …, och hur mycket …?'
         if q.record or q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or not (
-                listing or q.answer_type == "content" and MATTER_ASKED.search(folded)):  # 'Hur har X hanterats?'
+                listing or many or q.answer_type == "content" and MATTER_ASKED.search(folded)):  # 'Hur har X hanterats?'
             return []
-        found = self._titled(q)
+        found = self._titled(q, MANY_SHARE if many else ABOUT_SHARE)  # asked for many: titles that hold nearly all
         return found if len(found) > 1 else []
 
     def party_acts(self, q: Question) -> list[Fact]:
@@ -269,7 +271,7 @@ class RecordChooser:
         bodies = _bodies_named(q, organs)
         return sorted((f for f in found if f.organ in bodies), key=in_order)
 
-    def _titled(self, q: Question) -> list[Step]:
+    def _titled(self, q: Question, share: float = ABOUT_SHARE) -> list[Step]:
         """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""
         organs = word_keys(" ".join(q.organs))
         matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and w not in NOT_MATTER
@@ -280,7 +282,7 @@ class RecordChooser:
         weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare: more
         found = [s for s in self.paragrafer if s.doc and s.title and self._in_scope(q, s, names=False)
                  and sum(weight[w] for w in matter if _in_title(w, self._step_title(s)))
-                 >= ABOUT_SHARE * sum(weight.values())]
+                 >= share * sum(weight.values())]
         return sorted(found, key=in_order)
 
     def _title_count(self, word: str) -> int:

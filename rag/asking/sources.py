@@ -13,7 +13,7 @@ from typing import Callable
 from ..genre import IN_ALL, MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, in_order, matters
+from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
 from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, opening, word_keys, word_match
@@ -59,6 +59,7 @@ class Turn:
     acts: bool = False  # the records are what the party it names did in its matter ('Hur agerade S i …?')
     along: bool = False  # … or those of the kind asked along its matter, of the bodies it names
     in_all: list[dict] | None = None  # … or several reports' member lists: the members on every one of them
+    earlier: dict[tuple, list[Step]] = field(default_factory=dict)  # (doc, §) of an item -> earlier steps only named
     shown: int = MOST_SHOWN  # the items a list answer names (its lead gives the total)
 
 
@@ -112,7 +113,7 @@ class Sources:
         items = self.records.items(q) if self.use_facts else []
         matter = self._matter_asked(q, hits) if not items else None
         # the §§ about what a list (or a matter's way, where no matter links them) asks about
-        items = items or (self._with_mentioned(q, self.records.about(q)) if self.use_facts and matter is None else [])
+        items = items or (self.records.about(q) if self.use_facts and matter is None else [])
         acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
         along = self._along(q, hits) if self.use_facts and not items and not acts else []
         lists = self._member_lists(q) if self.use_facts and not items else []  # 'både om A och om B'
@@ -137,8 +138,9 @@ class Sources:
                     for c in (self.retriever.chunk(cid),)]
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
+        earlier = self._earlier(items) if items and q.item is None else {}  # §§ about a matter: their history
         return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
-                    bool(along), _on_every_list(lists) if lists else None, self.shown)
+                    bool(along), _on_every_list(lists) if lists else None, earlier, self.shown)
 
     def _member_lists(self, q: Question) -> list[Fact]:
         """Each named report's list of the members who took part, when a question asks who is on all of them
@@ -150,14 +152,19 @@ class Sources:
                        and beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
         return [f for f in lists if f is not None] if all(lists) else []
 
-    def _with_mentioned(self, q: Question, steps: list[Step]) -> list[Step]:
-        """§§ about a matter, and the earlier steps of their matters that only a later § names ('Kommunstyrelsen
-        godkände den 17 februari 2026 inbjudan …'), of the bodies and times the question asks about."""
-        held = {(s.organ, s.date, s.paragraf) for s in steps}
-        named = [m for s in steps for m in [self._matter_of_step.get((s.doc, s.paragraf, dnr_key(s.dnr or "")))] if m]
-        more = {(x.organ, x.date, x.paragraf): x for m in named for x in m.steps
-                if x.doc is None and (x.organ, x.date, x.paragraf) not in held and self.records.in_time_and_body(q, x)}
-        return sorted(steps + list(more.values()), key=in_order) if more else steps
+    def _earlier(self, steps: list[Step]) -> dict[tuple, list[Step]]:
+        """For each listed § about a matter, the earlier steps of its matter that only a later § names
+        ('Kommunstyrelsen godkände den 17 februari 2026 inbjudan …'), each under the first § after it."""
+        told: set[tuple] = set()
+        out: dict[tuple, list[Step]] = {}
+        for s in steps:
+            m = self._matter_of_step.get((s.doc, s.paragraf, dnr_key(s.dnr or "")))
+            prior = [x for x in (m.steps if m else []) if x.doc is None and (x.date or "") < (s.date or "")
+                     and (x.organ, x.date, x.paragraf) not in told]
+            told |= {(x.organ, x.date, x.paragraf) for x in prior}
+            if prior:
+                out[(s.doc, s.paragraf)] = prior
+        return out
 
     def _along(self, q: Question, hits: list[Hit]) -> list[Fact]:
         """The records of the kind asked at each step of the matter the best hits are about, of the bodies the

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from ..genre import (ITEMS, KIND_ONE, KIND_PLURAL, LAST_DECISION_ASKED, OUTCOMES, PERSON, SAY, date_in_words, decided_as,
-                     party_name)
+from ..genre import (ITEMS, KIND_ONE, KIND_PLURAL, LAST_DECISION_ASKED, OUTCOMES, PERSON, SAY, SUM_ASKED, date_in_words,
+                     decided_as, party_name)
 from ..models import LLM
 from ..normalize import fold
 from ..records import MEMBER_LISTS, COUNTED, Matter, Step, joined, party_list
 from ..records import sentence as fact_sentence
-from .evidence import Evidence, rank
+from .evidence import Evidence, kronor, rank, values
 from .from_records import for_parties, opening, part_item
 from .passages import Passage
 from .prompt import ANSWER_TOKENS, EVIDENCE_TOKENS, chat_messages, evidence_list, phrase_messages, ranked_evidence, span_messages
@@ -149,8 +149,10 @@ class Writer:
         """The §§ of a kind of item in scope with what was decided: those with the outcome asked for, or, when
         none has it, all of them under a lead that says so (the list is complete, so its silence is evidence)."""
         q = turn.q
-        if q.item is None:  # §§ about the question's matter
-            return _listed_steps(turn, items, SAY["items_about"].format(n=len(items)))
+        if q.item is None:  # §§ about the question's matter (and their sum, when asked: 'hur mycket … sammanlagt')
+            listed = _listed_steps(turn, items, SAY["items_about"].format(n=len(items)))
+            total = _sum_of(items) if SUM_ASKED.search(fold(q.text)) and len(items) <= turn.shown else None
+            return replace(listed, text=f"{listed.text}\n{total}") if total else listed
         kind = ITEMS[q.item]
         shown = [s for s in items if not q.outcome or decided_as(s.decision, q.outcome, s.organ)]
         outcome = OUTCOMES[q.outcome].noun if q.outcome else ""
@@ -325,6 +327,15 @@ def _on_every_list(turn: Turn, found: Found) -> Reply:
     return Reply(text, False, cited, route=found.route)
 
 
+def _sum_of(steps: list[Step]) -> str:
+    """The sum of the amounts of money the §§ decided, when each decision states exactly one; '' otherwise."""
+    amounts = [[kronor(v) for v in values(s.decision, "amount")] for s in steps]
+    if not amounts or any(len(a) != 1 or a[0] is None for a in amounts):
+        return ""
+    total = f"{round(sum(a[0] for a in amounts)):,}".replace(",", " ")
+    return SAY["listed_sum"].format(amount=f"{total} kronor", n=len(steps))
+
+
 def _last_decision(turn: Turn, matter: Matter) -> str:
     """The latest step's decision whole, when the question asks what it decided or proposed ('…, och vad
     föreslogs då?'): the text of the Beslut passage it cites; '' otherwise."""
@@ -340,14 +351,15 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
     num = {p.chunk_id: p.n for p in turn.passages}
     lines = [lead]
     for s in steps[:turn.shown]:
-        if s.mentioned_in and not s.decision:  # a step only a later § names
-            item = SAY["listed_named"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
-                                              where=s.mentioned_in)
-        else:
-            item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
-                                             title=f" {s.title}" if s.title else "",
-                                             sentence=opening(s.decision, DECISION_SHOWN))
+        item = SAY["listed_item"].format(date=s.date or "", organ=s.organ or "", paragraf=s.paragraf,
+                                         title=f" {s.title}" if s.title else "",
+                                         sentence=opening(s.decision, DECISION_SHOWN))
         lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
+        prior = turn.earlier.get((s.doc, s.paragraf), [])
+        if prior:  # steps of its matter only this or a later § names
+            lines.append("  - " + SAY["listed_earlier"].format(steps=", ".join(
+                SAY["listed_step"].format(date=x.date or "", organ=x.organ or "", paragraf=x.paragraf)
+                + (f" ({x.decision})" if x.decision else "") for x in prior)))
     if len(steps) > turn.shown:
         lines.append(SAY["listed_rest"].format(n=len(steps) - turn.shown))
     cited = sorted({num[s.chunk_id] for s in steps[:turn.shown] if s.chunk_id in num})
