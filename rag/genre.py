@@ -272,6 +272,7 @@ RECORD_INTENTS: list[tuple[str, str | None, re.Pattern]] = [
     (kind, role or None, re.compile(p)) for kind, role, p in _Q["record_intents"]]
 INTENT_WORD_PREFIXES: tuple[str, ...] = tuple(_Q["intent_word_prefixes"])
 SUBJECT_THIRD: set[str] = set(_Q["subject_third"])
+PERIOD_WORDS: list[str] = _Q["period_words"]
 MEETING_WORDS: set[str] = set(_Q["meeting_words"])
 MEETING_DATE_WORDS: set[str] = set(_Q["meeting_date_words"])
 MAIN_VOTE_WORDS: set[str] = set(_Q["main_vote_words"])
@@ -314,6 +315,7 @@ ACROSS = re.compile("|".join(_DATA["across"]["patterns"]))
 ASKS_ONE = re.compile(_DATA["across"]["singular"])
 IN_ALL = re.compile(_DATA["across"]["in_all"])
 MANY_ASKED = re.compile(_DATA["across"]["many_asked"])
+DECISIONS_AND = re.compile(_DATA["across"]["decisions_and"])
 SUM_ASKED = re.compile(_DATA["across"]["sum_asked"])
 NOT_MATTER: set[str] = set(_DATA["across"]["not_matter"])
 PARTY_ACTS = re.compile("|".join(_DATA["across"]["party_acts"]))

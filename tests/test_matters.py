@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT
 from rag.asking.answer import Answerer
+from rag.asking.question import analyze
 from rag.records import dnr_key, find_matters, matters
 
 # The matters of the bundled corpus whose steps stand in more than one document, read from the documents by
@@ -220,6 +221,14 @@ def test_the_paragrafer_about_a_matter_are_listed_across_meetings(corpus_index):
     assert [re.search(r"§ (\d+)", ln).group(1) for ln in grants.answer.splitlines() if ln.startswith("- ")] == [
         "7", "8", "9", "10", "11"]
     assert grants.answer.endswith("Sammanlagt 3 500 000 kronor i 5 beslut.") and len(grants.citations) == 5
+    # decisions and a record kind asked together: each § with its records of the kind; a plan's years
+    # ('avfallsplan 2021–2030') are no year of a meeting
+    plan = answerer.ask("Vilka beslut och yrkanden om Göteborgs Stads avfallsplan 2021–2030 finns i fullmäktiges och "
+                        "kommunstyrelsens protokoll?")
+    lines = plan.answer.splitlines()
+    assert [re.search(r"§ (\d+)", ln).group(1) for ln in lines if ln.startswith("- ")] == ["5", "281"]
+    assert any(ln.startswith("  - Emma Altenhammar (SD) yrkar att ärendet ska återremitteras") for ln in lines)
+    assert analyze("Vilka beslut fattades under 2024–2025?").years == ("2024", "2025")
     final = answerer.ask("Vad blev kommunfullmäktiges slutliga beslut om återrapporteringen kring kraftsamlande "
                          "insatser i Malmö?")
     assert final.route == "decision" and final.answer.startswith("Kommunfullmäktige den 22 januari 2026, § 8.")

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, ITEMS, MAIN_VOTE_WORDS, MANY_ASKED, MATTER_ASKED, MONTHS,
+from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, DECISIONS_AND, ITEMS, MAIN_VOTE_WORDS, MANY_ASKED, MATTER_ASKED, MONTHS,
                      NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organ_key, organs_in,
                      same_organ, stem_match)
 from ..normalize import fold, path_words
@@ -232,11 +232,11 @@ class RecordChooser:
         """The §§ in a list question's scope whose title holds its matter ('Vilka rapporter om ej verkställda
         beslut tog kommunstyrelsen upp under 2025?', 'Hur har frågan om nattåg hanterats?' where no matter
         links them): every one of them, when it asks across meetings, names no record kind and more than
-        one § fits."""
+        one § fits; a record kind asked beside the decisions ('Vilka beslut och yrkanden …') is told under each."""
         folded = fold(q.text)
         listing = q.answer_type in {"list", "count"} and (ACROSS.search(folded) or MATTER_ASKED.search(folded))
         many = not listing and MANY_ASKED.match(folded)  # 'Vilka nämnder fick medel för …, och hur mycket …?'
-        if q.record or q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or not (
+        if q.record and not DECISIONS_AND.search(folded) or q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or not (
                 listing or many or q.answer_type == "content" and MATTER_ASKED.search(folded)):  # 'Hur har X hanterats?'
             return []
         found = self._titled(q, MANY_SHARE if many else ABOUT_SHARE)  # asked for many: titles that hold nearly all

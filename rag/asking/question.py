@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ..genre import (ANSWER_TYPES, BETECKNING, CONTENT_QUESTION, FOLLOW_UP, GENERIC_ORGAN, INTENT_WORD_PREFIXES, ITEMS,
                      MEETING_DATE_WORDS, MEETING_WORDS, MONTHS, ORGAN_ABBREV, ORGAN_NAMED, ORGANS_PLURAL, OUTCOMES,
-                     PARTY_NAMES, PARTY_WORD, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS, SUBJECT_THIRD, iso_date,
-                     party_of_word)
+                     PARTY_NAMES, PARTY_WORD, PERIOD_WORDS, PHRASING, QUESTION_REFS, RECORD_INTENTS, STOPWORDS,
+                     SUBJECT_THIRD, iso_date, party_of_word)
 from ..normalize import fold
 
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)? [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?\b")
@@ -113,7 +113,7 @@ def analyze(text: str) -> Question:
         punkt=punkt.group(1) if punkt else None,
         dates=dates,
         months=months,
-        years=tuple(dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b(?![-:]\d)", folded))),  # not 'SOU 2025:83'
+        years=_years(folded),
         names=(names := _proper_names(text, persons, organs)),
         subject=_subject(text, names),
         topic=frozenset(topic_words(folded)),
@@ -158,6 +158,14 @@ def _dates(folded: str) -> tuple[tuple[str, ...], tuple[tuple[int, str | None], 
               for m in re.finditer(rf"\b({month_words})\b(?: ((?:19|20)\d\d)\b)?", rest)
               if not re.search(rf"\d{{1,2}} {m.group(1)}$", rest[:m.end(1)])]
     return tuple(dict.fromkeys(d for d in dates if d)), tuple(dict.fromkeys(months))
+
+
+def _years(folded: str) -> tuple[str, ...]:
+    """The years a question asks about: not a report's number ('SOU 2025:83') nor a range that names a plan
+    ('avfallsplan 2021–2030'); a range after a period word is ('under 2024–2025')."""
+    after_period = "".join(rf"(?<!\b{w} )" for w in PERIOD_WORDS)
+    rest = re.sub(rf"{after_period}\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)?\d\d\b(?![-–]\d)", " ", folded)
+    return tuple(dict.fromkeys(re.findall(r"\b(?:19|20)\d\d\b(?![-:]\d)", rest)))
 
 
 def _abbreviated_organs(text: str) -> list[str]:

@@ -60,6 +60,7 @@ class Turn:
     along: bool = False  # … or those of the kind asked along its matter, of the bodies it names
     in_all: list[dict] | None = None  # … or several reports' member lists: the members on every one of them
     earlier: dict[tuple, list[Step]] = field(default_factory=dict)  # (doc, §) of an item -> earlier steps only named
+    beside: dict[tuple, list[Fact]] = field(default_factory=dict)  # … -> its records of the kind asked beside
     shown: int = MOST_SHOWN  # the items a list answer names (its lead gives the total)
 
 
@@ -124,6 +125,8 @@ class Sources:
         ordered += [s.chunk_id for s in (matter.steps if matter else items[:most])
                     if s.chunk_id and s.chunk_id not in ordered]
         ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
+        beside = self._beside(q, items)  # 'Vilka beslut och yrkanden …': each §'s records of the kind
+        ordered += [c for fs in beside.values() for f in fs for c in f.chunk_ids[:1] if c not in ordered]
         reports = self._reports_asked(q) if self.use_facts else []
         ordered += [c for *_, parts in reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
         listed = across(q) and bool(facts) or bool(items) or bool(acts) or bool(along)
@@ -140,7 +143,19 @@ class Sources:
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
         earlier = self._earlier(items) if items and q.item is None else {}  # §§ about a matter: their history
         return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
-                    bool(along), _on_every_list(lists) if lists else None, earlier, self.shown)
+                    bool(along), _on_every_list(lists) if lists else None, earlier, beside, self.shown)
+
+    def _beside(self, q: Question, items: list[Step]) -> dict[tuple, list[Fact]]:
+        """For §§ listed about a matter, when the question asks for a record kind beside the decisions: each
+        §'s records of that kind, in order."""
+        if not items or not q.record or q.item is not None:
+            return {}
+        held = {(s.doc, s.paragraf) for s in items}
+        out: dict[tuple, list[Fact]] = {}
+        for f in self.retriever.store.facts:
+            if f.kind == q.record[0] and (f.doc, f.paragraf) in held:
+                out.setdefault((f.doc, f.paragraf), []).append(f)
+        return out
 
     def _member_lists(self, q: Question) -> list[Fact]:
         """Each named report's list of the members who took part, when a question asks who is on all of them

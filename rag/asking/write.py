@@ -355,6 +355,8 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
                                          title=f" {s.title}" if s.title else "",
                                          sentence=opening(s.decision, DECISION_SHOWN))
         lines.append("- " + item + (f" [{num[s.chunk_id]}]" if s.chunk_id in num else ""))
+        lines += [f"  - {fact_sentence(f, placed=False)}" + "".join(f" [{num[c]}]" for c in f.chunk_ids[:1] if c in num)
+                  for f in turn.beside.get((s.doc, s.paragraf), [])]
         prior = turn.earlier.get((s.doc, s.paragraf), [])
         if prior:  # steps of its matter only this or a later § names
             lines.append("  - " + SAY["listed_earlier"].format(steps=", ".join(
@@ -362,7 +364,9 @@ def _listed_steps(turn: Turn, steps: list[Step], lead: str) -> Reply:
                 + (f" ({x.decision})" if x.decision else "") for x in prior)))
     if len(steps) > turn.shown:
         lines.append(SAY["listed_rest"].format(n=len(steps) - turn.shown))
-    cited = sorted({num[s.chunk_id] for s in steps[:turn.shown] if s.chunk_id in num})
+    cited = sorted({num[s.chunk_id] for s in steps[:turn.shown] if s.chunk_id in num}
+                   | {num[c] for s in steps[:turn.shown] for f in turn.beside.get((s.doc, s.paragraf), [])
+                      for c in f.chunk_ids[:1] if c in num})
     return Reply("\n".join(lines), False, cited, route="record")
 
 
