@@ -304,3 +304,16 @@ def test_records_along_a_matter_are_listed_for_each_body_named(corpus_index):
     assert votes.answer.startswith("4 omröstningar:") and "Kommunstyrelsen § 211" in votes.answer
     assert all(f"{a} ja-röster mot {b} nej-röster" in votes.answer for a, b in ((4, 7), (6, 3), (4, 5), (9, 6)))
     assert len(votes.citations) == 4
+
+
+def test_a_list_at_two_meetings_is_compared(corpus_index):
+    """'Jämför vilka som fick beslutet … 2025-03-24 och … 2026-01-22': who only each meeting's sändlista names,
+    an OCR scan's 'Forskolenimnden' being 'Förskolenämnden', and how many both name; each list cited."""
+    answer = Answerer(corpus_index, None).ask(
+        "Jämför vilka som fick beslutet om kraftsamlande insatser när arbetsutskottet skickade ut remissen 2025-03-24 "
+        "och när fullmäktige beslutade 2026-01-22: vilken nämnd fanns bara med första gången, och vilken tillkom?")
+    assert answer.answer.startswith("Bara 2025-03-24 (Kommunstyrelsens arbetsutskott § 141): Hälsa-, vård- och "
+                                    "omsorgsnämnden.")
+    assert "Bara 2026-01-22 (Kommunfullmäktige § 8): Stadsbyggnadsnämnden" in answer.answer
+    assert "Förskolenämnden" not in answer.answer and answer.answer.endswith("13 fanns med båda gångerna.")
+    assert {c.doc.split("/")[1][:4] for c in answer.citations} == {"ksau", "kf-2"}

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, ASKS_ONE, DECISION_SECTION, DECISIONS_AND, ITEMS, MAIN_VOTE_WORDS, MANY_ASKED, MATTER_ASKED, MONTHS,
+from ..genre import (ACROSS, ASKS_ONE, COMPARED, DECISION_SECTION, DECISIONS_AND, ITEMS, MAIN_VOTE_WORDS, MANY_ASKED, MATTER_ASKED, MONTHS,
                      NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organ_key, organs_in,
                      same_organ, stem_match)
 from ..normalize import fold, path_words
@@ -22,6 +22,7 @@ ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what
 COMPOUND = 6  # letters of a word's first part that may end another word ('budget…' in 'kommunbudget')
 ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title must hold
 MANY_SHARE = 0.8  # … of a question that only opens asking for many things ('Vilka nämnder fick medel för …')
+LISTING = {"skickas till"} | MEMBER_LISTS  # records that are lists of names, compared between two meetings
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 MOST_SHOWN = 15  # … and names in a chat answer (its lead gives the total; `rag ask --all` names every one)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
@@ -114,6 +115,11 @@ def opening(text: str, length: int = 350) -> str:
             break
         out = f"{out} {part.strip()}".strip()
     return out
+
+
+def names_listed(f: Fact) -> list[str]:
+    """The names a list record holds: a sändlista's recipients, a member list's persons."""
+    return list(f.details.get("mottagare") or [p["name"] for p in f.persons])
 
 
 def _bodies_named(q: Question, organs: set[str], by_name: bool = False) -> set[str]:
@@ -270,6 +276,18 @@ class RecordChooser:
             return []  # bodies named as organs only ('i kommunstyrelsen och i fullmäktige'): the records that fit
         bodies = _bodies_named(q, organs)
         return sorted((f for f in found if f.organ in bodies), key=in_order)
+
+    def at_meetings(self, q: Question) -> list[list[Fact]]:
+        """For a question that compares a list (recipients, members) at the two meetings it names by date: the
+        records of that list at each meeting, of the organs and matter it names; [] unless both have some."""
+        if len(q.dates) != 2 or not q.record or not COMPARED.search(fold(q.text)):
+            return []
+        kind, role = q.record
+        if kind not in LISTING:
+            return []
+        found = [[f for f in self.retriever.store.facts if f.kind == kind and f.date == d
+                  and (role is None or f.details.get("roll") == role) and self.fit(q, f) > 0] for d in q.dates]
+        return found if all(found) else []
 
     def _titled(self, q: Question, share: float = ABOUT_SHARE) -> list[Step]:
         """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Callable
 
@@ -16,7 +17,7 @@ from ..parsing import Chunk
 from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
-from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, opening, word_keys, word_match
+from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, names_listed, opening, word_keys, word_match
 from .passages import Passage, names_in
 from .question import Question
 from .quotes import best_passage, best_sentence, covers
@@ -40,6 +41,9 @@ STEP_RECORDS = {"bordläggning", "återremiss"}  # records that are steps of a m
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
 # a report's part as a list names it: (number, parties, punkt, the chunks that state it)
 Part = tuple[str, list[str], str, list[str]]
+# a list at two meetings: each meeting's records with the names only it has, and how many both have
+Compared = tuple[list[tuple[list[Fact], list[str]]], int]
+SAME_NAME = 0.9  # two names this alike (difflib ratio, folded) are one name written twice
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Turn:
     in_all: list[dict] | None = None  # … or several reports' member lists: the members on every one of them
     earlier: dict[tuple, list[Step]] = field(default_factory=dict)  # (doc, §) of an item -> earlier steps only named
     beside: dict[tuple, list[Fact]] = field(default_factory=dict)  # … -> its records of the kind asked beside
+    compared: Compared | None = None  # a list at two meetings: who was on it only at each, and how many at both
     shown: int = MOST_SHOWN  # the items a list answer names (its lead gives the total)
 
 
@@ -82,6 +87,7 @@ class Found:
     reports: list[tuple[str, str, list[Part]]] = field(default_factory=list)  # several reports' parts of kinds
     decided: Chunk | None = None  # the § decision quoted from: its body, meeting and § lead the quote
     in_all: list[dict] | None = None  # the members on every one of the member lists in `facts`
+    compared: Compared | None = None  # the list at two meetings compared
 
 
 class Sources:
@@ -118,7 +124,9 @@ class Sources:
         acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
         along = self._along(q, hits) if self.use_facts and not items and not acts else []
         lists = self._member_lists(q) if self.use_facts and not items else []  # 'både om A och om B'
-        facts = acts or along or lists or (self.records.facts(q, hits) if self.use_facts and not items else [])
+        meetings = self.records.at_meetings(q) if self.use_facts and not items else []  # 'Jämför … A och … B'
+        facts = acts or along or lists or [f for fs in meetings for f in fs] or (
+            self.records.facts(q, hits) if self.use_facts and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         ordered: list[str] = [decided.id] if decided else []
         most = max(MOST_LISTED, self.shown)  # the records a list reads, each cited where it stands
@@ -143,7 +151,8 @@ class Sources:
         of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
         earlier = self._earlier(items) if items and q.item is None else {}  # §§ about a matter: their history
         return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
-                    bool(along), _on_every_list(lists) if lists else None, earlier, beside, self.shown)
+                    bool(along), _on_every_list(lists) if lists else None, earlier, beside,
+                    _differences(meetings) if meetings else None, self.shown)
 
     def _beside(self, q: Question, items: list[Step]) -> dict[tuple, list[Fact]]:
         """For §§ listed about a matter, when the question asks for a record kind beside the decisions: each
@@ -220,6 +229,8 @@ class Sources:
             return Found("record", reports=turn.reports)
         if turn.in_all is not None:  # 'Vilka ledamöter deltog i besluten både om A och om B?'
             return Found("record", facts=turn.facts, in_all=turn.in_all)
+        if turn.compared is not None:  # 'Jämför vilka som fick beslutet … A och … B'
+            return Found("record", facts=turn.facts, compared=turn.compared)
         if turn.matter is not None:  # 'I vilka organ behandlades ärendet …?': its steps
             return Found("matter", matter=turn.matter)
         if turn.facts and (across(q) or turn.acts or turn.along):  # every record of the kind over the meetings asked about
@@ -393,6 +404,18 @@ class Sources:
         if not whole:
             return p
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
+
+
+def _differences(meetings: list[list[Fact]]) -> Compared:
+    """Who a list names at only one of two meetings (names alike but for a letter or two are one: an OCR
+    'Forskolenimnden' is 'Förskolenämnden'), each meeting's records, and how many both name."""
+    named = [list(dict.fromkeys(n for f in fs for n in names_listed(f))) for fs in meetings]
+
+    def among(name: str, others: list[str]) -> bool:
+        return any(SequenceMatcher(None, fold(name), fold(o)).ratio() >= SAME_NAME for o in others)
+
+    only = [(fs, [n for n in named[i] if not among(n, named[1 - i])]) for i, fs in enumerate(meetings)]
+    return only, sum(1 for n in named[0] if among(n, named[1]))
 
 
 def _on_every_list(lists: list[Fact]) -> list[dict]:

@@ -91,6 +91,8 @@ class Writer:
             return self._reports(turn, found.reports)
         if found.in_all is not None:
             return _on_every_list(turn, found)
+        if found.compared is not None:
+            return _compared(turn, found)
         if found.matter is not None:
             return self._matter(turn, found.matter)
         if found.items:
@@ -334,6 +336,23 @@ def _sum_of(steps: list[Step]) -> str:
         return ""
     total = f"{round(sum(a[0] for a in amounts)):,}".replace(",", " ")
     return SAY["listed_sum"].format(amount=f"{total} kronor", n=len(steps))
+
+
+def _compared(turn: Turn, found: Found) -> Reply:
+    """A list at two meetings: who only each meeting's list names, and how many both name, each list cited."""
+    num = {p.chunk_id: p.n for p in turn.passages}
+    only, both = found.compared
+    lines, cited = [], set()
+    for facts, names in only:
+        first = facts[0]
+        where = f"{first.organ} § {first.paragraf}" if first.paragraf else first.organ or ""
+        marks = sorted({num[c] for f in facts for c in f.chunk_ids[:1] if c in num})
+        cited |= set(marks)
+        said = (SAY["compared_only"].format(date=first.date, where=where, names=joined(names)) if names
+                else SAY["compared_none"].format(date=first.date, where=where))
+        lines.append(said + "".join(f" [{n}]" for n in marks))
+    lines.append(SAY["compared_both"].format(n=both))
+    return Reply(" ".join(lines), False, sorted(cited), route=found.route)
 
 
 def _last_decision(turn: Turn, matter: Matter) -> str:
