@@ -9,9 +9,9 @@ import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, ASKS_ONE, COMPARED, DECISION_SECTION, DECISIONS_AND, ITEMS, MAIN_VOTE_WORDS, MANY_ASKED, MATTER_ASKED, MONTHS,
-                     NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY, beteckning_key, date_in_words, organ_key, organs_in,
-                     same_organ, stem_match)
+from ..genre import (ACROSS, ASKS_ONE, COMPARED, DECISION_SECTION, DECISIONS_AND, IN_ALL, ITEMS, MAIN_VOTE_WORDS,
+                     MANY_ASKED, MATTER_ASKED, MONTHS, NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY,
+                     beteckning_key, date_in_words, organ_key, organs_in, same_organ, stem_match)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact, Step, in_order, paragrafer
@@ -242,8 +242,10 @@ class RecordChooser:
         folded = fold(q.text)
         listing = q.answer_type in {"list", "count"} and (ACROSS.search(folded) or MATTER_ASKED.search(folded))
         many = not listing and MANY_ASKED.match(folded)  # 'Vilka nämnder fick medel för …, och hur mycket …?'
-        if q.record and not DECISIONS_AND.search(folded) or q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or not (
-                listing or many or q.answer_type == "content" and MATTER_ASKED.search(folded)):  # 'Hur har X hanterats?'
+        named = q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or (
+            q.record and not DECISIONS_AND.search(folded))  # a record kind, unless asked beside the decisions
+        asked = listing or many or q.answer_type == "content" and MATTER_ASKED.search(folded)  # 'Hur har X hanterats?'
+        if named or not asked:
             return []
         found = self._titled(q, MANY_SHARE if many else ABOUT_SHARE)  # asked for many: titles that hold nearly all
         return found if len(found) > 1 else []
@@ -276,6 +278,16 @@ class RecordChooser:
             return []  # bodies named as organs only ('i kommunstyrelsen och i fullmäktige'): the records that fit
         bodies = _bodies_named(q, organs)
         return sorted((f for f in found if f.organ in bodies), key=in_order)
+
+    def member_lists(self, q: Question) -> list[Fact]:
+        """Each named report's list of the members who took part, when a question asks who is on all of them
+        ('Vilka ledamöter deltog i besluten både om 2010/11:AU1 och om 2018/19:AU1?'); [] otherwise, or when
+        a report has none."""
+        if len(q.beteckningar) < 2 or not q.record or q.record[0] not in MEMBER_LISTS or not IN_ALL.search(fold(q.text)):
+            return []
+        lists = [next((f for f in self.retriever.store.facts if f.kind == q.record[0]
+                       and beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
+        return [f for f in lists if f is not None] if all(lists) else []
 
     def at_meetings(self, q: Question) -> list[list[Fact]]:
         """For a question that compares a list (recipients, members) at the two meetings it names by date: the

@@ -11,10 +11,10 @@ from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Callable
 
-from ..genre import IN_ALL, MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
+from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, matters
+from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
 from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, names_listed, opening, word_keys, word_match
@@ -117,42 +117,56 @@ class Sources:
 
     def turn(self, q: Question, query: str, unscoped: bool, hits: list[Hit]) -> Turn:
         """The records that fit and the passages, numbered: the decision's or the records' chunks first."""
-        items = self.records.items(q) if self.use_facts else []
+        turn = self._chosen(q, query, unscoped, hits)
+        turn.passages = self._numbered(turn)
+        chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in turn.passages}
+        turn.matter_of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
+        return turn
+
+    def _chosen(self, q: Question, query: str, unscoped: bool, hits: list[Hit]) -> Turn:
+        """What the records say to the question, the first of these that fits: a list of §§ (items of a kind, or
+        about a matter), a matter's way, a party's doings, the records along a matter, the member lists of
+        several reports, a list at two meetings, the records that fit; and the § decision it is about."""
+        records = self.use_facts
+        items = self.records.items(q) if records else []
         matter = self._matter_asked(q, hits) if not items else None
         # the §§ about what a list (or a matter's way, where no matter links them) asks about
-        items = items or (self.records.about(q) if self.use_facts and matter is None else [])
-        acts = self.records.party_acts(q) if self.use_facts and not items else []  # 'Hur agerade S i …?'
-        along = self._along(q, hits) if self.use_facts and not items and not acts else []
-        lists = self._member_lists(q) if self.use_facts and not items else []  # 'både om A och om B'
-        meetings = self.records.at_meetings(q) if self.use_facts and not items else []  # 'Jämför … A och … B'
+        items = items or (self.records.about(q) if records and matter is None else [])
+        acts = self.records.party_acts(q) if records and not items else []  # 'Hur agerade S i …?'
+        along = self._along(q, hits) if records and not items and not acts else []
+        lists = self.records.member_lists(q) if records and not items else []  # 'både om A och om B'
+        meetings = self.records.at_meetings(q) if records and not items else []  # 'Jämför … A och … B'
         facts = acts or along or lists or [f for fs in meetings for f in fs] or (
-            self.records.facts(q, hits) if self.use_facts and not items else [])
+            self.records.facts(q, hits) if records and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
-        ordered: list[str] = [decided.id] if decided else []
+        return Turn(q, query, unscoped, hits, facts, decided, passages=[], matter=matter, items=items,
+                    reports=self._reports_asked(q) if records else [], acts=bool(acts), along=bool(along),
+                    in_all=_on_every_list(lists) if lists else None,
+                    earlier=self._earlier(items) if items and q.item is None else {},  # §§ about a matter: history
+                    beside=self._beside(q, items),  # 'Vilka beslut och yrkanden …': each §'s records of the kind
+                    compared=_differences(meetings) if meetings else None, shown=self.shown)
+
+    def _numbered(self, turn: Turn) -> list[Passage]:
+        """The passages in the order they are read and cited: the decision, a matter's steps or the listed §§,
+        the records, then the retrieved hits."""
+        q, facts, matter, items = turn.q, turn.facts, turn.matter, turn.items
+        ordered: list[str] = [turn.decided.id] if turn.decided else []
         most = max(MOST_LISTED, self.shown)  # the records a list reads, each cited where it stands
         ordered += [s.chunk_id for s in (matter.steps if matter else items[:most])
                     if s.chunk_id and s.chunk_id not in ordered]
         ordered += [c for s in (matter.steps if matter else []) for *_, c in s.said if c not in ordered]
-        beside = self._beside(q, items)  # 'Vilka beslut och yrkanden …': each §'s records of the kind
-        ordered += [c for fs in beside.values() for f in fs for c in f.chunk_ids[:1] if c not in ordered]
-        reports = self._reports_asked(q) if self.use_facts else []
-        ordered += [c for *_, parts in reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
-        listed = across(q) and bool(facts) or bool(items) or bool(acts) or bool(along)
+        ordered += [c for fs in turn.beside.values() for f in fs for c in f.chunk_ids[:1] if c not in ordered]
+        ordered += [c for *_, parts in turn.reports for *_, chunks in parts for c in chunks[:1] if c not in ordered]
+        listed = across(q) and bool(facts) or bool(items) or turn.acts or turn.along
         for f in facts[:most] if listed else facts:  # a list cites each record where it stands
             ordered += [c for c in (f.chunk_ids[:1] if listed else f.chunk_ids) if c not in ordered]
-        ordered += [h.chunk.id for h in hits[: self.k] if h.chunk.id not in ordered]
+        ordered += [h.chunk.id for h in turn.hits[: self.k] if h.chunk.id not in ordered]
         if q.record and q.beteckning and not facts:  # the reading path: the named report's part of the kind
             ordered += [c.id for c in self._report_parts(q) if c.id not in ordered][:READ_EXTRA]
         # what addresses the reader or the system is no record: never read, quoted or shown to the model
-        passages = [Passage(n, cid, c.doc, c.locator, without_planted(c.text), without_planted(c.norm), c.title or "")
-                    for n, cid in enumerate(ordered[: (most if listed or matter else 0) + self.k + 4], 1)
-                    for c in (self.retriever.chunk(cid),)]
-        chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in passages}
-        of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
-        earlier = self._earlier(items) if items and q.item is None else {}  # §§ about a matter: their history
-        return Turn(q, query, unscoped, hits, facts, decided, passages, of, matter, items, reports, bool(acts),
-                    bool(along), _on_every_list(lists) if lists else None, earlier, beside,
-                    _differences(meetings) if meetings else None, self.shown)
+        return [Passage(n, cid, c.doc, c.locator, without_planted(c.text), without_planted(c.norm), c.title or "")
+                for n, cid in enumerate(ordered[: (most if listed or matter else 0) + self.k + 4], 1)
+                for c in (self.retriever.chunk(cid),)]
 
     def _beside(self, q: Question, items: list[Step]) -> dict[tuple, list[Fact]]:
         """For §§ listed about a matter, when the question asks for a record kind beside the decisions: each
@@ -165,16 +179,6 @@ class Sources:
             if f.kind == q.record[0] and (f.doc, f.paragraf) in held:
                 out.setdefault((f.doc, f.paragraf), []).append(f)
         return out
-
-    def _member_lists(self, q: Question) -> list[Fact]:
-        """Each named report's list of the members who took part, when a question asks who is on all of them
-        ('Vilka ledamöter deltog i besluten både om 2010/11:AU1 och om 2018/19:AU1?'); [] otherwise, or when
-        a report has none."""
-        if len(q.beteckningar) < 2 or not q.record or q.record[0] not in MEMBER_LISTS or not IN_ALL.search(fold(q.text)):
-            return []
-        lists = [next((f for f in self.retriever.store.facts if f.kind == q.record[0]
-                       and beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
-        return [f for f in lists if f is not None] if all(lists) else []
 
     def _earlier(self, steps: list[Step]) -> dict[tuple, list[Step]]:
         """For each listed § about a matter, the earlier steps of its matter that only a later § names

@@ -90,7 +90,7 @@ class Writer:
         if found.reports:
             return self._reports(turn, found.reports)
         if found.in_all is not None:
-            return _on_every_list(turn, found)
+            return _members_in_all(turn, found)
         if found.compared is not None:
             return _compared(turn, found)
         if found.matter is not None:
@@ -318,7 +318,7 @@ def _report_has(turn: Turn, beteckning: str, kind: str, items: list[Part]) -> tu
             + "".join(f" [{n}]" for n in cited)), cited
 
 
-def _on_every_list(turn: Turn, found: Found) -> Reply:
+def _members_in_all(turn: Turn, found: Found) -> Reply:
     """The members on every named report's member list, each list cited."""
     num = {p.chunk_id: p.n for p in turn.passages}
     reports = joined(list(turn.q.beteckningar))
