@@ -4,25 +4,20 @@ of the § a question is about."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..genre import (ACROSS, ASKS_ONE, COMPARED, DECISION_SECTION, DECISIONS_AND, IN_ALL, ITEMS, MAIN_VOTE_WORDS,
-                     MANY_ASKED, MATTER_ASKED, MONTHS, NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, PHRASING, SAY,
-                     beteckning_key, date_in_words, organ_key, organs_in, same_organ, stem_match)
+from ..genre import (ACROSS, DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING, SAY, beteckning_key, date_in_words,
+                     organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
 from ..records import COUNTED, MEMBER_LISTS, Fact, Step, in_order, paragrafer
-from .question import Question, parties_in
+from .question import Question
 from .retrieve import Retriever
 
 ACROSS_ANSWERS = {"list", "count", "party", "person", "vote", "content"}  # what a list across meetings answers
 COMPOUND = 6  # letters of a word's first part that may end another word ('budget…' in 'kommunbudget')
-ABOUT_SHARE = 0.45  # of a list question's matter words (weighed by rarity), a § title must hold
-MANY_SHARE = 0.8  # … of a question that only opens asking for many things ('Vilka nämnder fick medel för …')
-LISTING = {"skickas till"} | MEMBER_LISTS  # records that are lists of names, compared between two meetings
 MOST_LISTED = 40  # records a list across meetings reads (its answer names the first of them and the total)
 MOST_SHOWN = 15  # … and names in a chat answer (its lead gives the total; `rag ask --all` names every one)
 FACT_RANK_LIMIT = 10  # a record is used only when one of its chunks is among the best hits
@@ -32,12 +27,6 @@ FACT_RANK_LIMIT_NAMED = 20  # ... or among more of them when the question names 
 
 
 TOPIC_FIT = 0.5  # ... and when it shares half of the question's topic words, and its organ is the one named
-
-
-def _in_title(word: str, title: tuple[set[str], set[str]]) -> bool:
-    """The word, or its first part, is a title's word or the last part of one: 'budgetärendena' ~ 'kommunbudget'."""
-    return word_match(word, title) or any(t.endswith(word[:k]) for t in title[0]
-                                          for k in range(COMPOUND, len(word) + 1))
 
 
 def of_report(q: Question, fact: Fact) -> bool:
@@ -117,24 +106,6 @@ def opening(text: str, length: int = 350) -> str:
     return out
 
 
-def names_listed(f: Fact) -> list[str]:
-    """The names a list record holds: a sändlista's recipients, a member list's persons."""
-    return list(f.details.get("mottagare") or [p["name"] for p in f.persons])
-
-
-def _bodies_named(q: Question, organs: set[str], by_name: bool = False) -> set[str]:
-    """The bodies among `organs` a question names: as organs ('kommunstyrelsen'), by their own names
-    ('Kultur & Fritid' for 'Nämnden för Kultur & Fritid'; only these `by_name`), or by their kind in the
-    plural ('nämnderna'), every one of the kind unless some of them are named."""
-    names = {fold(n) for n in q.names}
-    named = {o for o in organs if any(stem_match(w, n) for w in organ_key(o)[1] for n in names)}
-    if by_name:
-        return named
-    named |= {o for o in organs if any(same_organ(n, o) for n in q.organs)}
-    of_kind = {o for o in organs if organ_key(o)[0] in q.bodies}
-    return named | (set() if named & of_kind else of_kind)
-
-
 class RecordChooser:
     """The records that answer a question, among those of the kind it asks for; and the decision part
     of the § the best hits are about."""
@@ -144,8 +115,6 @@ class RecordChooser:
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
         self._titles: tuple[set[str], set[str]] | None = None
         self._by_paragraf: dict[tuple[str, str], Chunk] | None = None
-        self._counts: dict[str, int] = {}
-        self._titles_of: dict[tuple, tuple[set[str], set[str]]] = {}
 
     def facts(self, q: Question, hits) -> list[Fact]:
         if not q.record:
@@ -221,137 +190,6 @@ class RecordChooser:
         for f in fits:
             once.setdefault((f.doc, f.paragraf, f.text), f)
         return sorted(once.values(), key=in_order)
-
-    def items(self, q: Question) -> list[Step]:
-        """Every § of the kind of item a question lists ('Vilka motioner …'), in its scope: the organs, dates,
-        month or year, party (of the title: 'Motion av Stina Svensson (FI)') and places it names. [] when it
-        names a § or a report, or no such § is in scope."""
-        if not q.item or q.paragraf or q.beteckning or q.answer_type not in {"list", "count"}:
-            return []
-        if ITEMS[q.item].outcome and q.record:  # 'Vilka ärenden återremitterades': the records of it say more
-            return []
-        title = ITEMS[q.item].title
-        found = [s for s in self.paragrafer if s.doc and s.title and title.search(fold(s.title)) and self._in_scope(q, s)]
-        return sorted(found, key=in_order)
-
-    def about(self, q: Question) -> list[Step]:
-        """The §§ in a list question's scope whose title holds its matter ('Vilka rapporter om ej verkställda
-        beslut tog kommunstyrelsen upp under 2025?', 'Hur har frågan om nattåg hanterats?' where no matter
-        links them): every one of them, when it asks across meetings, names no record kind and more than
-        one § fits; a record kind asked beside the decisions ('Vilka beslut och yrkanden …') is told under each."""
-        folded = fold(q.text)
-        listing = q.answer_type in {"list", "count"} and (ACROSS.search(folded) or MATTER_ASKED.search(folded))
-        many = not listing and MANY_ASKED.match(folded)  # 'Vilka nämnder fick medel för …, och hur mycket …?'
-        named = q.item or q.paragraf or q.beteckning or ASKS_ONE.match(folded) or (
-            q.record and not DECISIONS_AND.search(folded))  # a record kind, unless asked beside the decisions
-        asked = listing or many or q.answer_type == "content" and MATTER_ASKED.search(folded)  # 'Hur har X hanterats?'
-        if named or not asked:
-            return []
-        found = self._titled(q, MANY_SHARE if many else ABOUT_SHARE)  # asked for many: titles that hold nearly all
-        return found if len(found) > 1 else []
-
-    def party_acts(self, q: Question) -> list[Fact]:
-        """What the party a question names did in the §§ of its matter ('Hur agerade Socialdemokraterna i
-        budgetärendena?'): its yrkanden, reservationer, statements and votes there (only those of the kind asked,
-        'Hur röstade …', when there are any), in date order; [] unless the question asks so."""
-        if len(q.parties) != 1 or q.persons or q.paragraf or q.beteckning or not PARTY_ACTS.search(fold(q.text)):
-            return []
-        steps = {(s.doc, s.paragraf) for s in self._titled(q)}
-        party = q.parties[0]
-        acts = [f for f in self.retriever.store.facts if f.kind in PARTY_ACT_KINDS and (f.doc, f.paragraf) in steps
-                and (party in f.parties or any(p.get("party") == party for p in f.persons) or f"({party})" in f.text)]
-        asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
-        return sorted(asked or acts, key=in_order)
-
-    def along(self, q: Question, steps: list[Step]) -> list[Fact]:
-        """The records of the kind asked at every step of a matter, of each body the question names among the
-        steps' bodies: several by name ('i Kultur & Fritid, Individ & Familjeomsorg och Teknik'), or every one of
-        a kind named in the plural ('i nämnderna och i kommunstyrelsen'); [] for bodies named as organs only."""
-        if not q.record or not (q.bodies or len(q.names) > 1):
-            return []
-        kind, role = q.record
-        held = {(s.doc, s.paragraf) for s in steps if s.doc}
-        found = [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)
-                 and (f.doc, f.paragraf) in held and (not q.parties or set(q.parties) & set(f.parties))]
-        organs = {f.organ or "" for f in found}
-        if not q.bodies and len(_bodies_named(q, organs, by_name=True)) < 2:
-            return []  # bodies named as organs only ('i kommunstyrelsen och i fullmäktige'): the records that fit
-        bodies = _bodies_named(q, organs)
-        return sorted((f for f in found if f.organ in bodies), key=in_order)
-
-    def member_lists(self, q: Question) -> list[Fact]:
-        """Each named report's list of the members who took part, when a question asks who is on all of them
-        ('Vilka ledamöter deltog i besluten både om 2010/11:AU1 och om 2018/19:AU1?'); [] otherwise, or when
-        a report has none."""
-        if len(q.beteckningar) < 2 or not q.record or q.record[0] not in MEMBER_LISTS or not IN_ALL.search(fold(q.text)):
-            return []
-        lists = [next((f for f in self.retriever.store.facts if f.kind == q.record[0]
-                       and beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
-        return [f for f in lists if f is not None] if all(lists) else []
-
-    def at_meetings(self, q: Question) -> list[list[Fact]]:
-        """For a question that compares a list (recipients, members) at the two meetings it names by date: the
-        records of that list at each meeting, of the organs and matter it names; [] unless both have some."""
-        if len(q.dates) != 2 or not q.record or not COMPARED.search(fold(q.text)):
-            return []
-        kind, role = q.record
-        if kind not in LISTING:
-            return []
-        found = [[f for f in self.retriever.store.facts if f.kind == kind and f.date == d
-                  and (role is None or f.details.get("roll") == role) and self.fit(q, f) > 0] for d in q.dates]
-        return found if all(found) else []
-
-    def _titled(self, q: Question, share: float = ABOUT_SHARE) -> list[Step]:
-        """The §§ in the question's scope whose title holds its matter words, the rare ones weighing most."""
-        organs = word_keys(" ".join(q.organs))
-        matter = [w for w in q.topic if not w.isdigit() and w not in MONTHS and w not in NOT_MATTER
-                  and not word_match(w, organs) and not word_match(w, self._path_keys)
-                  and word_match(w, self.title_keys())]
-        if not matter:
-            return []
-        weight = {w: math.log(len(self.paragrafer) / (1 + self._title_count(w))) for w in matter}  # rare: more
-        found = [s for s in self.paragrafer if s.doc and s.title and self._in_scope(q, s, names=False)
-                 and sum(weight[w] for w in matter if _in_title(w, self._step_title(s)))
-                 >= share * sum(weight.values())]
-        return sorted(found, key=in_order)
-
-    def _title_count(self, word: str) -> int:
-        """How many §§ of the index have the word in their title."""
-        if word not in self._counts:
-            self._counts[word] = sum(1 for s in self.paragrafer if _in_title(word, self._step_title(s)))
-        return self._counts[word]
-
-    def _step_title(self, s: Step) -> tuple[set[str], set[str]]:
-        key = (s.doc, s.paragraf, s.dnr)
-        if key not in self._titles_of:
-            self._titles_of[key] = word_keys(s.title or "")
-        return self._titles_of[key]
-
-    def _in_scope(self, q: Question, s: Step, names: bool = True) -> bool:
-        """The § is of the organs, dates and place the question names; with `names` (an item's §) also of the
-        party (its title's: 'Motion av Stina Svensson (FI)') and of its other names."""
-        if not self.in_time_and_body(q, s):
-            return False
-        if names and q.parties and not set(q.parties) & set(parties_in(s.title or "")):
-            return False
-        said = word_keys(f"{path_words(s.doc or '')} {s.title} {s.decision}" if names else path_words(s.doc or ""))
-        return all(word_match(w, said) for n in (q.names if names else self._places(q)) for w in word_keys(n)[0])
-
-    @staticmethod
-    def in_time_and_body(q: Question, s: Step) -> bool:
-        """The § is of the organs, dates, month or year the question names."""
-        if q.organs and not any(same_organ(o, s.organ or "") for o in q.organs):
-            return False
-        return date_fits(q, s.date) and not (q.years and not (q.dates or q.months) and (s.date or "")[:4] not in q.years)
-
-    def _places(self, q: Question) -> list[str]:
-        """The names a question gives that a document's path holds: the municipality ('Kungsbacka')."""
-        return [n for n in q.names if all(word_match(w, self._path_keys) for w in word_keys(n)[0])]
-
-    @cached_property
-    def _path_keys(self) -> tuple[set[str], set[str]]:
-        """The words of the documents' paths: the municipalities and bodies ('kungsbacka', 'goteborg')."""
-        return word_keys(" ".join({path_words(s.doc or "") for s in self.paragrafer}))
 
     @cached_property
     def paragrafer(self) -> list[Step]:

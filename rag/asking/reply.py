@@ -26,6 +26,25 @@ class Preview(str):
     the model reads, gives way to the model's text); plain pieces append."""
 
 
+
+@dataclass
+class Reply:
+    """An answer as written: its text, the passages it cites, what the check removed, the route it took."""
+    text: str
+    refused: bool
+    cited: list[int] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    route: str = ""
+
+
+@dataclass
+class Draft:
+    """The model's answer before the citation check, the messages it read, and what stands if it fails."""
+    raw: str
+    messages: list[dict[str, str]]
+    fallback: Reply
+
+
 @dataclass
 class Citation:
     n: int

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
-from functools import cached_property
 from typing import Callable
 
-from ..genre import MATTER_ASKED, MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
+from ..genre import MONTHS, RECORD_INTENTS, beteckning_key, organs_in, same_organ, without_planted
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step, dnr_key, find_matters, matters
+from ..records import CONTENT_RECORDS, COUNTED, Fact, Matter, Step
 from .evidence import GROUNDED, GROUNDED_UNSCOPED, TYPED, Evidence, Grounding, asked_values, grounding, \
     named_elsewhere, rank, supported_value, term_weights
-from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, names_listed, opening, word_keys, word_match
+from .from_records import MOST_LISTED, MOST_SHOWN, RecordChooser, across, opening, word_keys, word_match
+from .lists import Compared, ListChooser, differences, on_every_list
 from .passages import Passage, names_in
 from .question import Question
 from .quotes import best_passage, best_sentence, covers
@@ -37,13 +36,9 @@ STATED_WORDS = 4  # … and has at least this many words ('Tidigare behandling' 
 SAID_ANSWERS = {"list", "content", "reason"}  # … and, for these, holds a word of the matter itself, not only its title
 # what a § 's Beslut answers, and is read first for: what was decided, and where, who or which it names
 DECIDED = {"decision", "place", "list", "person", "organ"}
-STEP_RECORDS = {"bordläggning", "återremiss"}  # records that are steps of a matter: 'Vid vilka sammanträden bordlades …'
 DECISION_RELEVANCE = 0.6  # a Beslut sentence answers a where/who/which question when it holds most of its words
 # a report's part as a list names it: (number, parties, punkt, the chunks that state it)
 Part = tuple[str, list[str], str, list[str]]
-# a list at two meetings: each meeting's records with the names only it has, and how many both have
-Compared = tuple[list[tuple[list[Fact], list[str]]], int]
-SAME_NAME = 0.9  # two names this alike (difflib ratio, folded) are one name written twice
 
 
 @dataclass
@@ -99,6 +94,7 @@ class Sources:
         self.use_facts = use_facts  # False: no records and no record routes (the reading path on any layout)
         self.shown = shown  # the items a list answer names; all of them ('rag ask --all'): a large number
         self.records = RecordChooser(retriever)
+        self.lists = ListChooser(self.records)
         self._weights: dict[str, float] | None = None
         self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
 
@@ -120,7 +116,7 @@ class Sources:
         turn = self._chosen(q, query, unscoped, hits)
         turn.passages = self._numbered(turn)
         chunks = {p.chunk_id: self.retriever.chunk(p.chunk_id) for p in turn.passages}
-        turn.matter_of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.matter_at(c)) is not None}
+        turn.matter_of = {cid: m for cid, c in chunks.items() if c is not None and (m := self.lists.matter_at(c)) is not None}
         return turn
 
     def _chosen(self, q: Question, query: str, unscoped: bool, hits: list[Hit]) -> Turn:
@@ -128,23 +124,23 @@ class Sources:
         about a matter), a matter's way, a party's doings, the records along a matter, the member lists of
         several reports, a list at two meetings, the records that fit; and the § decision it is about."""
         records = self.use_facts
-        items = self.records.items(q) if records else []
-        matter = self._matter_asked(q, hits) if not items else None
+        items = self.lists.items(q) if records else []
+        matter = self.lists.matter_asked(q, hits) if not items else None
         # the §§ about what a list (or a matter's way, where no matter links them) asks about
-        items = items or (self.records.about(q) if records and matter is None else [])
-        acts = self.records.party_acts(q) if records and not items else []  # 'Hur agerade S i …?'
-        along = self._along(q, hits) if records and not items and not acts else []
-        lists = self.records.member_lists(q) if records and not items else []  # 'både om A och om B'
-        meetings = self.records.at_meetings(q) if records and not items else []  # 'Jämför … A och … B'
+        items = items or (self.lists.about(q) if records and matter is None else [])
+        acts = self.lists.party_acts(q) if records and not items else []  # 'Hur agerade S i …?'
+        along = self.lists.along(q, hits) if records and not items and not acts else []
+        lists = self.lists.member_lists(q) if records and not items else []  # 'både om A och om B'
+        meetings = self.lists.at_meetings(q) if records and not items else []  # 'Jämför … A och … B'
         facts = acts or along or lists or [f for fs in meetings for f in fs] or (
             self.records.facts(q, hits) if records and not items else [])
         decided = self.records.decision(q, hits[: self.k]) if q.answer_type in DECIDED and not items else None
         return Turn(q, query, unscoped, hits, facts, decided, passages=[], matter=matter, items=items,
                     reports=self._reports_asked(q) if records else [], acts=bool(acts), along=bool(along),
-                    in_all=_on_every_list(lists) if lists else None,
-                    earlier=self._earlier(items) if items and q.item is None else {},  # §§ about a matter: history
-                    beside=self._beside(q, items),  # 'Vilka beslut och yrkanden …': each §'s records of the kind
-                    compared=_differences(meetings) if meetings else None, shown=self.shown)
+                    in_all=on_every_list(lists) if lists else None,
+                    earlier=self.lists.earlier(items) if items and q.item is None else {},  # §§ about a matter: history
+                    beside=self.lists.beside(q, items),  # 'Vilka beslut och yrkanden …': each §'s records of the kind
+                    compared=differences(meetings) if meetings else None, shown=self.shown)
 
     def _numbered(self, turn: Turn) -> list[Passage]:
         """The passages in the order they are read and cited: the decision, a matter's steps or the listed §§,
@@ -167,61 +163,6 @@ class Sources:
         return [Passage(n, cid, c.doc, c.locator, without_planted(c.text), without_planted(c.norm), c.title or "")
                 for n, cid in enumerate(ordered[: (most if listed or matter else 0) + self.k + 4], 1)
                 for c in (self.retriever.chunk(cid),)]
-
-    def _beside(self, q: Question, items: list[Step]) -> dict[tuple, list[Fact]]:
-        """For §§ listed about a matter, when the question asks for a record kind beside the decisions: each
-        §'s records of that kind, in order."""
-        if not items or not q.record or q.item is not None:
-            return {}
-        held = {(s.doc, s.paragraf) for s in items}
-        out: dict[tuple, list[Fact]] = {}
-        for f in self.retriever.store.facts:
-            if f.kind == q.record[0] and (f.doc, f.paragraf) in held:
-                out.setdefault((f.doc, f.paragraf), []).append(f)
-        return out
-
-    def _earlier(self, steps: list[Step]) -> dict[tuple, list[Step]]:
-        """For each listed § about a matter, the earlier steps of its matter that only a later § names
-        ('Kommunstyrelsen godkände den 17 februari 2026 inbjudan …'), each under the first § after it."""
-        told: set[tuple] = set()
-        out: dict[tuple, list[Step]] = {}
-        for s in steps:
-            m = self._matter_of_step.get((s.doc, s.paragraf, dnr_key(s.dnr or "")))
-            prior = [x for x in (m.steps if m else []) if x.doc is None and (x.date or "") < (s.date or "")
-                     and (x.organ, x.date, x.paragraf) not in told]
-            told |= {(x.organ, x.date, x.paragraf) for x in prior}
-            if prior:
-                out[(s.doc, s.paragraf)] = prior
-        return out
-
-    def _along(self, q: Question, hits: list[Hit]) -> list[Fact]:
-        """The records of the kind asked at each step of the matter the best hits are about, of the bodies the
-        question names ('Hur utföll omröstningarna om X i nämnderna och i kommunstyrelsen?')."""
-        matter = next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
-        return self.records.along(q, matter.steps) if matter else []
-
-    def _matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
-        """The matter a question asks the way of ('Hur har ärendet om X behandlats?', 'ärende STK-2024-1374'):
-        the one its diarienummer names, else the one the best hits are steps of."""
-        if not MATTER_ASKED.search(fold(q.text)) or q.record and q.record[0] not in STEP_RECORDS:
-            return None
-        if dnr_key(q.text):  # a diarienummer no matter of the documents carries: none of them is meant
-            named = find_matters(self.all_matters, q.text)
-            return named[0] if named else None
-        return next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
-
-    @cached_property
-    def all_matters(self) -> list[Matter]:
-        """The index's matters of more than one step, read once per index (on the first question that needs them)."""
-        return matters(self.retriever.chunks, self.retriever.store.facts, self.records.paragrafer)
-
-    @cached_property
-    def _matter_of_step(self) -> dict[tuple, Matter]:
-        return {(s.doc, s.paragraf, dnr_key(s.dnr or "")): m for m in self.all_matters for s in m.steps if s.doc}
-
-    def matter_at(self, c: Chunk) -> Matter | None:
-        """The matter a chunk's § is a step of, when the matter has more than one step."""
-        return self._matter_of_step.get((c.doc, c.paragraf, dnr_key(c.dnr or ""))) if c.paragraf else None
 
     def find(self, turn: Turn, llm: bool) -> Found:
         """The first source that states the answer, in the order of trust; the refusals the evidence earns;
@@ -408,24 +349,6 @@ class Sources:
         if not whole:
             return p
         return replace(p, norm=" ".join(x.norm for x in whole), title=" ".join({x.title for x in whole if x.title}))
-
-
-def _differences(meetings: list[list[Fact]]) -> Compared:
-    """Who a list names at only one of two meetings (names alike but for a letter or two are one: an OCR
-    'Forskolenimnden' is 'Förskolenämnden'), each meeting's records, and how many both name."""
-    named = [list(dict.fromkeys(n for f in fs for n in names_listed(f))) for fs in meetings]
-
-    def among(name: str, others: list[str]) -> bool:
-        return any(SequenceMatcher(None, fold(name), fold(o)).ratio() >= SAME_NAME for o in others)
-
-    only = [(fs, [n for n in named[i] if not among(n, named[1 - i])]) for i, fs in enumerate(meetings)]
-    return only, sum(1 for n in named[0] if among(n, named[1]))
-
-
-def _on_every_list(lists: list[Fact]) -> list[dict]:
-    """The persons of the first member list who are on every other one too (by name), in its order."""
-    names = [{p["name"] for p in f.persons} for f in lists[1:]]
-    return [p for p in lists[0].persons if all(p["name"] in n for n in names)]
 
 
 def _decided_by(sentence: str, q: Question, subject: bool = False) -> bool:
