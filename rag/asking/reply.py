@@ -26,7 +26,6 @@ class Preview(str):
     the model reads, gives way to the model's text); plain pieces append."""
 
 
-
 @dataclass
 class Reply:
     """An answer as written: its text, the passages it cites, what the check removed, the route it took."""

@@ -21,7 +21,8 @@ SAID_CHARS = 240  # … each cut to its opening
 DECISION_SHOWN = 300  # characters of a listed § 's decision
 DECISION_WHOLE = 1200  # … and of a matter's latest decision, when the question asks for it
 
-def matter_way(turn: Turn, matter) -> Reply:
+
+def matter_way(turn: Turn, matter: Matter) -> Reply:
     """A matter's steps in date order, each with what was decided, cited where it stands."""
     num = {p.chunk_id: p.n for p in turn.passages}
     lines = [SAY["matter_steps"].format(name=matter.name, title=matter.title, n=len(matter.steps))]
