@@ -121,10 +121,9 @@ class RecordChooser:
             return []
         if across(q):
             return self.listed(q)
-        kind, role = q.record
+        kind = q.record[0]
         rank = {h.chunk.id: r for r, h in enumerate(hits)}
-        candidates = [f for f in self.retriever.store.facts
-                      if f.kind == kind and (role is None or f.details.get("roll") == role)]
+        candidates = self.of_kind(q.record)
         if kind == "beslutsunderlag":  # items noted "med reservation (M)" or "särskilt yttrande (SD)", as asked
             folded = fold(q.text)
             wanted = {t for t, asked in (("reservation", re.search(PHRASING["reservation_asked"], folded)),
@@ -174,12 +173,16 @@ class RecordChooser:
         return [f for ft, _, f in sorted(fits, key=lambda x: x[1])
                 if (f.doc, f.paragraf, f.organ) == group and ft >= fit - 1e-9] or [best]
 
+    def of_kind(self, record: tuple[str, str | None]) -> list[Fact]:
+        """The index's records of a kind (and role, for roles), as a question's `record` names it."""
+        kind, role = record
+        return [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)]
+
     def listed(self, q: Question) -> list[Fact]:
         """Every record of the kind asked, over every § and meeting in the question's scope (its organ, year,
         month, party, matter), wherever it ranks: a list asked for is complete, in date order."""
-        kind, role = q.record
-        scoped = [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)
-                  and (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)
+        kind = q.record[0]
+        scoped = [f for f in self.of_kind(q.record) if (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)
                   and (not q.parties or set(q.parties) & set(f.parties))]
         if kind == "yrkande" and q.outcome:  # 'Vilka återremisser – yrkanden eller beslut –': those yrkanden, and
             scoped = [f for f in scoped if f.details.get("typ") == q.outcome] + [  # the records of that outcome

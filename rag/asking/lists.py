@@ -106,10 +106,9 @@ class ListChooser:
         a kind named in the plural ('i nämnderna och i kommunstyrelsen'); [] for bodies named as organs only."""
         if not q.record or not (q.bodies or len(q.names) > 1):
             return []
-        kind, role = q.record
         held = {(s.doc, s.paragraf) for s in steps if s.doc}
-        found = [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)
-                 and (f.doc, f.paragraf) in held and (not q.parties or set(q.parties) & set(f.parties))]
+        found = [f for f in self.records.of_kind(q.record)
+                 if (f.doc, f.paragraf) in held and (not q.parties or set(q.parties) & set(f.parties))]
         organs = {f.organ or "" for f in found}
         if not q.bodies and len(_bodies_named(q, organs, by_name=True)) < 2:
             return []  # bodies named as organs only ('i kommunstyrelsen och i fullmäktige'): the records that fit
@@ -129,13 +128,10 @@ class ListChooser:
     def at_meetings(self, q: Question) -> list[list[Fact]]:
         """For a question that compares a list (recipients, members) at the two meetings it names by date: the
         records of that list at each meeting, of the organs and matter it names; [] unless both have some."""
-        if len(q.dates) != 2 or not q.record or not COMPARED.search(fold(q.text)):
+        if len(q.dates) != 2 or not q.record or q.record[0] not in LISTING or not COMPARED.search(fold(q.text)):
             return []
-        kind, role = q.record
-        if kind not in LISTING:
-            return []
-        found = [[f for f in self.retriever.store.facts if f.kind == kind and f.date == d
-                  and (role is None or f.details.get("roll") == role) and self.records.fit(q, f) > 0] for d in q.dates]
+        listed = self.records.of_kind(q.record)
+        found = [[f for f in listed if f.date == d and self.records.fit(q, f) > 0] for d in q.dates]
         return found if all(found) else []
 
     def _titled(self, q: Question, share: float = ABOUT_SHARE) -> list[Step]:
@@ -210,8 +206,8 @@ class ListChooser:
         for s in steps:
             m = self._matter_of_step.get((s.doc, s.paragraf, dnr_key(s.dnr or "")))
             prior = [x for x in (m.steps if m else []) if x.doc is None and (x.date or "") < (s.date or "")
-                     and (x.organ, x.date, x.paragraf) not in told]
-            told |= {(x.organ, x.date, x.paragraf) for x in prior}
+                     and x.key not in told]
+            told |= {x.key for x in prior}
             if prior:
                 out[(s.doc, s.paragraf)] = prior
         return out
@@ -219,7 +215,7 @@ class ListChooser:
     def along(self, q: Question, hits: list[Hit]) -> list[Fact]:
         """The records of the kind asked at each step of the matter the best hits are about, of the bodies the
         question names ('Hur utföll omröstningarna om X i nämnderna och i kommunstyrelsen?')."""
-        matter = next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
+        matter = self._matter_of_hits(hits)
         return self._along_steps(q, matter.steps) if matter else []
 
     def matter_asked(self, q: Question, hits: list[Hit]) -> Matter | None:
@@ -230,6 +226,10 @@ class ListChooser:
         if dnr_key(q.text):  # a diarienummer no matter of the documents carries: none of them is meant
             named = find_matters(self.all_matters, q.text)
             return named[0] if named else None
+        return self._matter_of_hits(hits)
+
+    def _matter_of_hits(self, hits: list[Hit]) -> Matter | None:
+        """The matter the best three hits' §§ are first a step of."""
         return next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
 
     @cached_property
