@@ -194,6 +194,24 @@ def test_two_ingests_at_once(small_corpus, pg_url):
     assert _frequencies_agree(pg_url)
 
 
+def test_instances_starting_at_once_on_a_new_database(pg_url):
+    """Many processes connect to a database without the vector extension at the same moment: each gets a
+    connection, none fails on the extension another one creates."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.store import postgres
+
+    def connect(_):
+        postgres.connect(pg_url).close()
+
+    for _ in range(3):
+        with psycopg.connect(pg_url) as conn:
+            conn.execute("DROP EXTENSION IF EXISTS vector")
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(connect, range(8)))
+        assert _rows(pg_url, "SELECT count(*) FROM pg_extension WHERE extname = 'vector'") == [(1,)]
+
+
 def test_an_upload_on_one_instance_is_answered_by_another(small_corpus, tmp_path, pg_url):
     """Two app services share one Postgres; a staff upload on the first is cited by the second."""
     other_corpus = tmp_path / "other"

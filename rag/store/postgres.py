@@ -73,10 +73,19 @@ def connect(url: str):
         conn = psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise IndexError_(f"PostgreSQL svarar inte ({safe_url(url)}): {str(exc).strip().splitlines()[0][:160]}") from exc
-    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    conn.commit()
+    _create_vector_extension(conn)
     register_vector(conn)
     return conn
+
+
+def _create_vector_extension(conn) -> None:
+    """CREATE EXTENSION IF NOT EXISTS is not safe when two processes run it at once (both see it missing, one
+    fails on the catalogue's unique key), so it runs under the schema lock, and only when it is missing."""
+    with conn.transaction():
+        if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+            return
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
 
 
 def safe_url(url: str) -> str:
