@@ -202,12 +202,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_arende(args: argparse.Namespace) -> int:
-    from .records import find_matters, matters
+    from .records import find_matters, matters_of
 
     index = _open_index(args)
     if index is None:
         return 1
-    found = matters(index.store.chunks, index.store.facts)
+    found = matters_of(index.store.profiles)
     chosen = found if args.all else find_matters(found, " ".join(args.query))
     if args.json:
         print(json.dumps([m.to_dict() for m in chosen], ensure_ascii=False, indent=1))

@@ -124,7 +124,7 @@ class Paragraf:
         """Status from the index actually served (not from the last operation's progress)."""
         retriever = self.answerer.retriever
         warning = retriever.store.warning
-        self.status = Status(True, f"Klar: {len(retriever.documents)} dokument, {len(retriever.chunks)} stycken.",
+        self.status = Status(True, f"Klar: {len(retriever.documents)} dokument, {retriever.size} stycken.",
                              last_error=last_error, warning=warning)
         if warning:
             self.say(f"obs: {warning}")

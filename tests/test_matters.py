@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from rag.asking.answer import Answerer
 from rag.asking.question import analyze
-from rag.records import dnr_key, find_matters, matters
+from rag.records import dnr_key, find_matters, matters_of
 
 # The matters of the bundled corpus whose steps stand in more than one document, read from the documents by
 # hand (grep for the diarienummer; the references in the text): diarienummer -> the steps documents hold.
@@ -103,7 +103,7 @@ def test_every_link_over_the_corpus_is_one_read_by_hand(corpus_index):
 
 def test_recurring_items_of_one_body_are_no_matter_by_title(corpus_index):
     """Jönköping's 'Anmälan om delegationsbeslut' at every meeting, without a diarienummer: separate matters."""
-    found = matters(corpus_index.chunks, corpus_index.store.facts)
+    found = matters_of(corpus_index.store.profiles)
     assert not find_matters(found, "Anmälan om delegationsbeslut")
     assert not find_matters(found, "STK-2099-1")
 

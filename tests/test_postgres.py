@@ -3,6 +3,7 @@ chunks, facts, filters and answers' passages as the folder index; one transactio
 instances see what one writes."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,9 +62,17 @@ def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
         sorted(json.dumps(f.to_dict(), sort_keys=True) for f in folder.store.facts)
     assert pg.documents.keys() == folder.documents.keys()
     assert pg.source(KSAU141).text == (small_corpus / KSAU141).read_text(encoding="utf-8")
-    by_id = {c.id: row for row, c in enumerate(folder.chunks)}
+    # what an instance keeps instead of the passages: the documents' profiles, made at ingest the same
+    assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in pg.store.profiles) == \
+        sorted(json.dumps(p.to_dict(), sort_keys=True) for p in folder.store.profiles)
+    for pattern in (r"\bpripp", r"§\s*141\b", r"\bbilaga\s*1\d\b", re.escape("7 januari 2026"), r"\bkommunstyrels"):
+        found = pg.store.scope_matching(pattern)  # Postgres's regular expressions, on the same scope texts
+        assert found == folder.store.scope_matching(pattern) and found, pattern
     for row in (0, len(pg.chunks) // 2, len(pg.chunks) - 1):  # the stored vector the answer checks compare with
-        assert float(pg.vector(row) @ folder.vector(by_id[pg.chunks[row].id])) > 0.9999
+        chunk_id = pg.chunks[row].id
+        assert float(pg.vector(chunk_id) @ folder.vector(chunk_id)) > 0.9999
+        assert pg.chunk(chunk_id) == folder.chunk(chunk_id)  # read from the database by id
+    assert pg.chunk("no-such-chunk") is None and pg.vector("no-such-chunk") is None
     for question in QUESTIONS:
         a = [h.chunk.id for h in pg.search(question, k=5).hits]
         b = [h.chunk.id for h in folder.search(question, k=5).hits]
@@ -92,15 +101,16 @@ def test_one_document_changes_alone(small_corpus, pg_url):
     path = small_corpus / KSAU141
     path.write_text(path.read_text(encoding="utf-8") + "\n\nTillägg: ändrad version.\n", encoding="utf-8")
     index = rag.open_index(pg_url)
+    original = len([c for c in index.chunks if c.doc == KSAU141])
     changed = rag.ingest([small_corpus], index_dir=pg_url)
-    assert changed.updated == [KSAU141] and changed.embedded == len([c for c in index.chunks if c.doc == KSAU141])
+    assert changed.updated == [KSAU141] and changed.embedded == len(
+        [c for c in rag.open_index(pg_url).chunks if c.doc == KSAU141])
     after = dict(_rows(pg_url, "SELECT doc_id, revision FROM paragraf_documents"))
     assert {d for d in SMALL if after[d] != before[d]} == {KSAU141}  # no other row was rewritten
     assert index.stale() and not rag.open_index(pg_url).stale()
     path.unlink()
     removed = rag.ingest([small_corpus], index_dir=pg_url)
-    assert removed.removed == [KSAU141] and removed.chunks == first.chunks - len(
-        [c for c in index.chunks if c.doc == KSAU141])
+    assert removed.removed == [KSAU141] and removed.chunks == first.chunks - original
 
 
 def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpus, pg_url):
@@ -120,8 +130,10 @@ def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpu
     assert after.documents == fresh.documents and KALLELSE not in after.documents
     assert after.store.avgdl == pytest.approx(float(_rows(pg_url, "SELECT avg(n_terms) FROM paragraf_chunks")[0][0]))
     assert any("gott samarbete" in c.text for c in after.chunks) and not any(c.doc == KALLELSE for c in after.chunks)
-    kept = {c.id: c for c in before.chunks if c.doc == KS16}
-    assert all(kept[c.id] is c for c in after.chunks if c.doc == KS16)  # not read again
+    assert [p.to_dict() for p in after.store.profiles] == [p.to_dict() for p in fresh.store.profiles]
+    assert after.store.profiles[0] is not None and KF8 in after.store.contents.profiles
+    assert after.store.contents.profiles[KS16] is before.store.contents.profiles[KS16]  # not read again
+    assert after.store.contents.profiles[KS_2026] is not before.store.contents.profiles[KS_2026]
     for question in QUESTIONS:
         assert [h.chunk.id for h in after.search(question, k=5).hits] == [h.chunk.id for h in fresh.search(question, k=5).hits]
 

@@ -104,7 +104,7 @@ def test_typed_values_in_real_sentences():
 
 
 def test_scope_needs_everything_named_in_one_document(corpus_index):
-    scope = Scope(corpus_index.chunks)
+    scope = Scope(corpus_index.store.profiles, corpus_index.store)
     assert scope.documents(analyze("Vad beslutade barn- och utbildningsnämnden på sitt sammanträde i mars 2021?")) == set()
     assert scope.documents(analyze("Vad beslutade barn- och utbildningsnämnden i juni 2023?")) == {J2023}
     # the nämnd's own meeting, and protocols that speak of the nämnd and of January 2025; no other body's

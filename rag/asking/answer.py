@@ -53,7 +53,7 @@ class Answerer:
     @property
     def scope(self) -> Scope:
         if self._scope is None:
-            self._scope = Scope(self.retriever.chunks)
+            self._scope = Scope(self.retriever.store.profiles, self.retriever.store)
         return self._scope
 
     @property
@@ -117,12 +117,12 @@ class Answerer:
         vectors: dict[str, object] = {}
 
         def sim(sentence: str, passage: Passage) -> float:
-            row = self.retriever.row.get(passage.chunk_id)
-            if row is None:
+            stored = self.retriever.vector(passage.chunk_id)
+            if stored is None:
                 return 0.0
             if sentence not in vectors:
                 vectors[sentence] = self.retriever.embedder.query(sentence)
-            return float(self.retriever.vector(row) @ vectors[sentence])
+            return float(stored @ vectors[sentence])
 
         return sim
 

@@ -10,20 +10,19 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-import Stemmer
 
 from .passages import Passage, passage_sentences
 from ..genre import (AMOUNT_UNITS, COUNT_QUESTION_NOT, KRONOR_SCALES, MEASURE_UNITS, MONEY_WORDS, MONTHS, NUMBER_WORDS, PARTY_NAMES,
                      PERIODS, PHRASING, QUERY_SYNONYMS, SHARE_WORDS, STOPWORDS, TIME_UNITS, date_in_words, organ_key,
                      organs_in, same_organ)
 from ..normalize import fold, path_words
+from ..records import Profile
+from ..records.profile import STEM, STOP as _STOP, WORD as _WORD, stem as _stem, stems as _stems
 from .question import Question
 
 TYPED = {"amount", "count", "duration", "date"}
 SENTENCE_WEIGHT = 0.6  # a sentence's own words count more than its passage's
-STEM = 5
 MIN_RELEVANCE = 0.45  # calibrated on the dev sets (docs/benchmarks.md, "Typed answers: the refusal trade-off")
 KEYLESS_RELEVANCE = 0.65  # ... and without the question's rarest word, a sentence must hold most of the others
 _NUM = r"(?<![\w§-])(?<!§ )(?:\d{1,3}(?:[  ]\d{3})+|\d+)(?:[,.]\d+)?(?:\s*[–-]\s*\d+(?:[,.]\d+)?)?(?![\w-])"
@@ -108,23 +107,9 @@ def stated(value: str) -> str:
     return f"{m.group(1)} {PHRASING['duration_word']}" if m else value
 
 
-_STEMMER = Stemmer.Stemmer("swedish")
-
-
-@lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    return fold(_STEMMER.stemWord(word))[:STEM]
 
 
 _UNIT_WORDS = set(AMOUNT_UNITS) | set(TIME_UNITS)
-_WORD = re.compile(r"[0-9a-zåäöéü§]+", re.I)
-_STOP = {fold(w) for w in STOPWORDS}
-
-
-def _stems(text: str) -> set[str]:
-    """Snowball stems cut to five letters: 'gäller' and 'gälla', 'helåret' and 'helår',
-    'upplåtelsetid' and 'upplåtelse' meet."""
-    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) >= 3 and fold(w) not in _STOP}
 
 
 def _terms(q: Question) -> dict[str, set[str]]:
@@ -144,13 +129,13 @@ def sentences(passage: Passage) -> list[str]:
     return passage_sentences(passage.norm)
 
 
-def term_weights(texts: list[str]) -> dict[str, float]:
-    """Inverse document frequency of each content term: 'skattesats' says more than 'kommun'."""
+def term_weights(profiles: list[Profile]) -> dict[str, float]:
+    """Inverse document frequency of each content term over the chunks: 'skattesats' says more than 'kommun'."""
     df: dict[str, int] = {}
-    for t in texts:
-        for term in _stems(t):
-            df[term] = df.get(term, 0) + 1
-    n = max(1, len(texts))
+    for p in profiles:
+        for term, held in p.stems.items():
+            df[term] = df.get(term, 0) + held
+    n = max(1, sum(p.chunks for p in profiles))
     return {term: math.log(1 + n / d) for term, d in df.items()}
 
 

@@ -12,7 +12,7 @@ from ..genre import (ACROSS, DECISION_SECTION, MAIN_VOTE_WORDS, MONTHS, PHRASING
                      organs_in, same_organ)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import COUNTED, MEMBER_LISTS, Fact, Step, in_order, paragrafer
+from ..records import COUNTED, MEMBER_LISTS, Fact, Step, in_order
 from .question import Question
 from .retrieve import Retriever
 
@@ -114,7 +114,6 @@ class RecordChooser:
         self.retriever = retriever
         self._fact_words: dict[int, tuple[set[str], set[str]]] = {}  # per record: its words and their prefixes
         self._titles: tuple[set[str], set[str]] | None = None
-        self._by_paragraf: dict[tuple[str, str], Chunk] | None = None
 
     def facts(self, q: Question, hits) -> list[Fact]:
         if not q.record:
@@ -132,8 +131,8 @@ class RecordChooser:
             candidates = [f for f in candidates if any(n["typ"] in wanted for n in f.details.get("noter", []))]
         elif kind in {"reservation", "särskilt yttrande"} and q.organs:
             # another body's decision, listed in the beslutsunderlag: "Miljönämndens beslut … Särskilt yttrande (SD)"
-            candidates += [f for f in self.retriever.store.facts if f.kind == "beslutsunderlag"
-                           and any(n["typ"] == kind for n in f.details.get("noter", []))
+            candidates += [f for f in self.retriever.store.facts_of({"beslutsunderlag"})
+                           if any(n["typ"] == kind for n in f.details.get("noter", []))
                            and not any(same_organ(o, f.organ or "") for o in q.organs)
                            and any(same_organ(o, body) for o in q.organs for body in organs_in(f.text))
                            and len(set(organs_in(f.text))) <= 2]  # one item, not a list flattened by OCR
@@ -176,7 +175,7 @@ class RecordChooser:
     def of_kind(self, record: tuple[str, str | None]) -> list[Fact]:
         """The index's records of a kind (and role, for roles), as a question's `record` names it."""
         kind, role = record
-        return [f for f in self.retriever.store.facts if f.kind == kind and (role is None or f.details.get("roll") == role)]
+        return [f for f in self.retriever.store.facts_of({kind}) if role is None or f.details.get("roll") == role]
 
     def listed(self, q: Question) -> list[Fact]:
         """Every record of the kind asked, over every § and meeting in the question's scope (its organ, year,
@@ -186,8 +185,8 @@ class RecordChooser:
                   and (not q.parties or set(q.parties) & set(f.parties))]
         if kind == "yrkande" and q.outcome:  # 'Vilka återremisser – yrkanden eller beslut –': those yrkanden, and
             scoped = [f for f in scoped if f.details.get("typ") == q.outcome] + [  # the records of that outcome
-                f for f in self.retriever.store.facts if f.kind == q.outcome
-                and (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)]
+                f for f in self.retriever.store.facts_of({q.outcome})
+                if (not q.years or q.dates or q.months or (f.date or "")[:4] in q.years)]
         fits = [f for f in scoped if self.fit(q, f) >= TOPIC_FIT]
         once: dict[tuple, Fact] = {}  # a sentence that is both a yrkande and an återremiss, once
         for f in fits:
@@ -197,18 +196,14 @@ class RecordChooser:
     @cached_property
     def paragrafer(self) -> list[Step]:
         """Every § of the index with what was decided, read once (on the first question that lists items)."""
-        return paragrafer(self.retriever.chunks, self.retriever.store.facts)
+        return [s for p in self.retriever.store.profiles for s in p.steps]
 
     def decision(self, q: Question, hits) -> Chunk | None:
         """The decision part ('Beslut') of the § the best hits are about, taken by the organ the question
         names: a nämnd's decision quoted in a kommunstyrelse's handlingar is not the kommunstyrelse's."""
-        if self._by_paragraf is None:
-            self._by_paragraf = {}
-            for c in self.retriever.chunks:
-                if c.paragraf and c.section == DECISION_SECTION:  # the last: a proposal may come first
-                    self._by_paragraf[(c.doc, c.paragraf)] = c
-        for h in hits:
-            decided = self._by_paragraf.get((h.chunk.doc, h.chunk.paragraf))
+        of = self.retriever.store.paragraf_chunks([(h.chunk.doc, h.chunk.paragraf) for h in hits if h.chunk.paragraf])
+        for h in hits:  # the last decision chunk of the §: a proposal may come first
+            decided = next((c for c in reversed(of.get((h.chunk.doc, h.chunk.paragraf), [])) if c.section == DECISION_SECTION), None)
             if decided is None:
                 continue
             deciding = organs_in(opening(decided.norm, 1))[:1]
@@ -220,7 +215,7 @@ class RecordChooser:
     def title_keys(self) -> tuple[set[str], set[str]]:
         """The words of every § title in the index: the matters the corpus decides on."""
         if self._titles is None:
-            self._titles = word_keys(" ".join({c.title for c in self.retriever.chunks if c.title}))
+            self._titles = word_keys(" ".join({t for p in self.retriever.store.profiles for t in p.titles}))
         return self._titles
 
     def fit(self, q: Question, fact: Fact) -> float:

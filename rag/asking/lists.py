@@ -12,7 +12,7 @@ from ..genre import (ACROSS, ASKS_ONE, COMPARED, DECISIONS_AND, IN_ALL, ITEMS, M
                      NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, beteckning_key, organ_key, same_organ, stem_match)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, in_order, matters
+from ..records import MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, in_order, matters_of
 from .from_records import COMPOUND, RecordChooser, date_fits, word_keys, word_match
 from .question import Question, parties_in
 from .retrieve import Hit
@@ -95,7 +95,7 @@ class ListChooser:
             return []
         steps = {(s.doc, s.paragraf) for s in self._titled(q)}
         party = q.parties[0]
-        acts = [f for f in self.retriever.store.facts if f.kind in PARTY_ACT_KINDS and (f.doc, f.paragraf) in steps
+        acts = [f for f in self.retriever.store.facts_of(PARTY_ACT_KINDS) if (f.doc, f.paragraf) in steps
                 and (party in f.parties or any(p.get("party") == party for p in f.persons) or f"({party})" in f.text)]
         asked = [f for f in acts if q.record and f.kind == q.record[0]]  # 'Hur röstade …': the votes, if any
         return sorted(asked or acts, key=in_order)
@@ -121,8 +121,8 @@ class ListChooser:
         a report has none."""
         if len(q.beteckningar) < 2 or not q.record or q.record[0] not in MEMBER_LISTS or not IN_ALL.search(fold(q.text)):
             return []
-        lists = [next((f for f in self.retriever.store.facts if f.kind == q.record[0]
-                       and beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
+        lists = [next((f for f in self.retriever.store.facts_of({q.record[0]})
+                       if beteckning_key(b) in beteckning_key(f.locator)), None) for b in q.beteckningar]
         return [f for f in lists if f is not None] if all(lists) else []
 
     def at_meetings(self, q: Question) -> list[list[Fact]]:
@@ -193,8 +193,8 @@ class ListChooser:
             return {}
         held = {(s.doc, s.paragraf) for s in items}
         out: dict[tuple, list[Fact]] = {}
-        for f in self.retriever.store.facts:
-            if f.kind == q.record[0] and (f.doc, f.paragraf) in held:
+        for f in self.retriever.store.facts_of({q.record[0]}):
+            if (f.doc, f.paragraf) in held:
                 out.setdefault((f.doc, f.paragraf), []).append(f)
         return out
 
@@ -235,7 +235,7 @@ class ListChooser:
     @cached_property
     def all_matters(self) -> list[Matter]:
         """The index's matters of more than one step, read once per index (on the first question that needs them)."""
-        return matters(self.retriever.chunks, self.retriever.store.facts, self.records.paragrafer)
+        return matters_of(self.retriever.store.profiles)
 
     @cached_property
     def _matter_of_step(self) -> dict[tuple, Matter]:

@@ -53,37 +53,41 @@ class Retriever:
     def __init__(self, store: Store, embedder: EmbeddingModel) -> None:
         self.store = store
         self.embedder = embedder
-        self.row = {c.id: i for i, c in enumerate(store.chunks)}  # chunk id -> row in chunks and vectors
 
     @property
     def chunks(self) -> list[Chunk]:
+        """Every chunk of the index (for tools and tests: a Postgres index reads them all from the database)."""
         return self.store.chunks
+
+    @property
+    def size(self) -> int:
+        """Chunks in the index."""
+        return sum(p.chunks for p in self.store.profiles)
 
     @property
     def documents(self) -> dict[str, dict]:
         return self.store.documents
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        row = self.row.get(chunk_id)
-        return None if row is None else self.chunks[row]
+        return self.store.chunk(chunk_id)
 
     @property
     def organs(self) -> list[str]:
         """The organs the index's chunks name, for a filter menu."""
-        return sorted({c.organ for c in self.chunks if c.organ})
+        return sorted({o for p in self.store.profiles for o in p.organs})
 
     @property
     def beteckningar(self) -> list[str]:
         """The committee reports in the index, for a filter menu."""
-        return sorted({c.beteckning for c in self.chunks if c.beteckning})
+        return sorted({b for p in self.store.profiles for b in p.beteckningar})
 
     def source(self, doc_id: str) -> SourceText:
         """The document's text as indexed (chunk offsets point into it); ReadError if gone or changed since."""
         return self.store.source(doc_id)
 
-    def vector(self, row: int) -> np.ndarray:
-        """The stored passage vector of a row (for the answer checks' meaning test)."""
-        return self.store.vector(row)
+    def vector(self, chunk_id: str) -> np.ndarray | None:
+        """The stored passage vector of a chunk (for the answer checks' meaning test)."""
+        return self.store.vector(chunk_id)
 
     def stale(self) -> bool:
         """True once another instance changed the index since this one opened it."""
@@ -112,8 +116,8 @@ class Retriever:
         timings["bm25_s"] = time.perf_counter() - t
         dpos = {i: r + 1 for r, i in enumerate(dense)}
         bpos = {i: r + 1 for r, i in enumerate(lexical)}
-        cand = np.array(list(dict.fromkeys(dense + lexical)), dtype=np.int64)
-        if len(cand) == 0:
+        cand = list(dict.fromkeys(dense + lexical))
+        if not cand:
             return SearchResult(query, [], timings)
         if mode == "rrf":
             score = np.array([sum(1.0 / (RRF_K + p[i]) for p in (dpos, bpos) if i in p) for i in cand])
@@ -124,20 +128,21 @@ class Retriever:
                 score += (ds - ds.min()) / (ds.max() - ds.min() + 1e-9)
             if bs is not None:
                 score += BM25_WEIGHT * bs / (bs.max() + 1e-9)
-            if mode == "hybrid":
-                score += STRUCTURE_BONUS * self._intent(query, cand)
-        order = np.argsort(-score, kind="stable")[:k]
-        hits = [Hit(self.chunks[int(cand[o])], float(score[o]), dpos.get(int(cand[o])), bpos.get(int(cand[o])))
-                for o in order]
+        chunks = {c.id: c for c in self.store.passages(cand)}  # the candidates' passages, in one round trip
+        if mode == "hybrid":
+            score += STRUCTURE_BONUS * self._intent(query, [chunks.get(i) for i in cand])
+        order = [o for o in np.argsort(-score, kind="stable") if cand[o] in chunks][:k]
+        hits = [Hit(chunks[cand[o]], float(score[o]), dpos.get(cand[o]), bpos.get(cand[o])) for o in order]
         return SearchResult(query, hits, timings)
 
-    def _intent(self, query: str, cand: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _intent(query: str, cand: list[Chunk | None]) -> np.ndarray:
         """1 for candidates in a section the question asks about ('reserverade sig' -> Reservation)."""
         fq = fold(query)
         wanted = [s for pattern, sections in SECTION_INTENTS for s in sections if re.search(pattern, fq)]
         if not wanted:
             return np.zeros(len(cand), dtype=np.float32)
-        return np.array([any(w in (self.chunks[i].section or "") for w in wanted) for i in cand], dtype=np.float32)
+        return np.array([c is not None and any(w in (c.section or "") for w in wanted) for c in cand], dtype=np.float32)
 
 
 def open_index(index: Path | str | None = None, embed_model: str | None = None) -> Retriever:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Collection, Protocol
 
-from ..parsing import Chunk
-from ..genre import LATER_MEETING, MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, organs_in, same_organ
+from ..genre import LATER_MEETING, MONTHS, PHRASING, beteckning_key, date_in_words, organ_key, same_organ
 from ..normalize import fold, path_words
-from ..records import dnr_keys, dnr_named
+from ..records import Profile, dnr_named
 from .question import Question
 
 
 LATER_WINDOW = 200  # characters before a date read for the later meeting or justering it names
+FOUND_KEPT = 10_000  # patterns whose documents a Scope keeps
 
 
 @dataclass
@@ -26,39 +27,46 @@ class _Document:
     organs: set[str]  # the meeting's organ(s), as the chunks carry them
     dates: set[str]  # meeting dates
     paragrafer: set[str]
-    text: str  # folded text of every chunk
     mentioned: list[tuple[str, frozenset[str]]]  # organ keys of every organ the text names
     beteckningar: set[str]  # the committee report's own, as its chunks carry it
     diarienummer: set[str]  # every diarienummer its text names, as keys
 
 
-class Scope:
-    """Built once per index."""
+class ScopeTexts(Protocol):
+    """Where the documents' scope texts are (the index's store)."""
 
-    def __init__(self, chunks: list[Chunk]) -> None:
-        parts: dict[str, list[Chunk]] = {}
-        for c in chunks:
-            parts.setdefault(c.doc, []).append(c)
-        self.docs: dict[str, _Document] = {}
-        for doc, cs in parts.items():
-            # the locator holds title and section; the path often names the body ('goteborg/ks-…', 'kungsbacka/')
-            text = fold(" ".join([path_words(doc)] + [f"{c.locator} {c.title or ''} {c.norm}" for c in cs]))
-            self.docs[doc] = _Document({c.organ for c in cs if c.organ}, {c.date for c in cs if c.date},
-                                       {c.paragraf for c in cs if c.paragraf}, text,
-                                       list({organ_key(p) for p in organs_in(text)}),
-                                       {beteckning_key(c.beteckning) for c in cs if c.beteckning},
-                                       {k for c in cs for k in dnr_keys(f"{c.dnr or ''} {c.text}")})
+    def scope_matching(self, pattern: str) -> set[str]: ...
+    def scope_texts(self, docs: Collection[str]) -> dict[str, str]: ...
+
+
+class Scope:
+    """Built once per index from its documents' profiles; what a question names is looked for in their scope
+    texts (records.scope_text), where the store keeps them."""
+
+    def __init__(self, profiles: list[Profile], texts: ScopeTexts) -> None:
+        self.texts = texts
+        self.docs: dict[str, _Document] = {
+            p.doc: _Document(set(p.organs), set(p.dates), set(p.paragrafer), p.mentioned,
+                             {beteckning_key(b) for b in p.beteckningar}, set(p.diarienummer)) for p in profiles}
+        self._found: dict[str, set[str]] = {}
+
+    def _matching(self, pattern: str) -> set[str]:
+        """The documents whose scope text the pattern finds something in (each pattern asked once)."""
+        if pattern not in self._found:
+            if len(self._found) > FOUND_KEPT:
+                self._found.clear()
+            self._found[pattern] = self.texts.scope_matching(pattern) & self.docs.keys()
+        return self._found[pattern]
 
     def documents(self, q: Question) -> set[str] | None:
         """The documents that hold everything the question names; None when it names nothing of that kind."""
         if not q.names_scope:
             return None
-        docs = {d for d, info in self.docs.items() if self._holds_names(q, info)}
-        docs = {d for d in docs if all(self._has_organ(o, self.docs[d]) for o in q.organs)}
+        docs = {d for d in self._holding(q) if all(self._has_organ(o, self.docs[d]) for o in q.organs)}
         if q.dates or q.months:
             held = {d for d in docs if self._meeting_on(q, self.docs[d])}
             if not q.meeting_date:  # or a date in the text ('träder i kraft den 1 juli 2026')
-                held |= {d for d in docs if self._mentions_date(q, self.docs[d].text)}
+                held |= docs & self._mentioning_date(q)
             docs = held
         return docs
 
@@ -71,14 +79,16 @@ class Scope:
             return "diarienummer"
         asked_later = any(LATER_MEETING.search(fold(q.text)[: m.start()]) for d in q.dates
                           for m in re.finditer(re.escape(date_in_words(d)), fold(q.text)))
-        named = [doc for d, doc in self.docs.items()  # the documents of the organ and place it names
-                 if self._holds_names(q, doc) and all(self._has_organ(o, doc) for o in q.organs)
-                 and all(_stem(fold(n)) in path_words(d) for n in self._places(q))]
+        named = {d for d in self._holding(q)  # the documents of the organ and place it names
+                 if all(self._has_organ(o, self.docs[d]) for o in q.organs)
+                 and all(_stem(fold(n)) in path_words(d) for n in self._places(q))}
         for d in q.dates if named and not asked_later else []:
-            if any(d in doc.dates for doc in named):
+            if any(d in self.docs[doc].dates for doc in named):
                 continue
-            said = [doc.text[: m.start()] for doc in named
-                    for form in _date_forms(d) for m in re.finditer(re.escape(form), doc.text)]
+            forms = _date_forms(d)
+            texts = self.texts.scope_texts(named & set().union(*(self._matching(re.escape(f)) for f in forms)))
+            said = [text[: m.start()] for text in texts.values()
+                    for form in forms for m in re.finditer(re.escape(form), text)]
             if all(LATER_MEETING.search(before[-LATER_WINDOW:]) for before in said):
                 return "sammanträde"
         return None
@@ -94,18 +104,21 @@ class Scope:
         kind, words = organ_key(named)
         return any(k == kind and all(any(w[:5] == o[:5] for o in ow) for w in words) for k, ow in doc.mentioned)
 
-    @staticmethod
-    def _holds_names(q: Question, doc: _Document) -> bool:
-        if q.paragraf and q.paragraf not in doc.paragrafer and not re.search(rf"§\s*{q.paragraf}\b", doc.text):
-            return False
-        if q.bilaga and not re.search(rf"{PHRASING['bilaga_number']}{q.bilaga}\b", doc.text):
-            return False
-        # the report itself, or a document that cites it ('bet. 2018/19:FiU1')
-        if q.beteckning and not any(beteckning_key(b) in doc.beteckningar or fold(b) in doc.text
-                                    for b in q.beteckningar or (q.beteckning,)):
-            return False
-        words = [p.split()[-1] for p in q.persons] + list(q.names)
-        return all(re.search(rf"\b{re.escape(_stem(fold(w)))}", doc.text) for w in words)
+    def _holding(self, q: Question) -> set[str]:
+        """The documents that hold the §, bilaga, report, persons and names the question names."""
+        docs = set(self.docs)
+        if q.paragraf:
+            docs = {d for d in docs if q.paragraf in self.docs[d].paragrafer} | (
+                docs & self._matching(rf"§\s*{q.paragraf}\b"))
+        if q.bilaga:
+            docs &= self._matching(rf"{PHRASING['bilaga_number']}{q.bilaga}\b")
+        if q.beteckning:  # the report itself, or a document that cites it ('bet. 2018/19:FiU1')
+            named = q.beteckningar or (q.beteckning,)
+            docs = {d for d in docs if any(beteckning_key(b) in self.docs[d].beteckningar for b in named)} | (
+                docs & set().union(*(self._matching(re.escape(fold(b))) for b in named)))
+        for w in [p.split()[-1] for p in q.persons] + list(q.names):
+            docs &= self._matching(rf"\b{re.escape(_stem(fold(w)))}")
+        return docs
 
     @staticmethod
     def _meeting_on(q: Question, doc: _Document) -> bool:
@@ -114,17 +127,16 @@ class Scope:
         return any(int(d[5:7]) == month and (year is None or d[:4] == year)
                    for d in doc.dates if re.match(r"\d{4}-\d\d-\d\d$", d) for month, year in q.months)
 
-    @staticmethod
-    def _mentions_date(q: Question, text: str) -> bool:
+    def _mentioning_date(self, q: Question) -> set[str]:
+        """The documents whose text names a date or month the question names."""
+        found: set[str] = set()
         for d in q.dates:
-            words = date_in_words(d)
-            if d in text or words in text:
-                return True
+            found |= self._matching(re.escape(d)) | self._matching(re.escape(date_in_words(d)))
         for month, year in q.months:
             word = MONTHS[month - 1]
-            if (f"{word} {year}" in text or f"{year}-{month:02d}-" in text) if year else word in text:
-                return True
-        return False
+            found |= (self._matching(re.escape(f"{word} {year}")) | self._matching(re.escape(f"{year}-{month:02d}-"))
+                      if year else self._matching(re.escape(word)))
+        return found
 
 
 def _date_forms(iso: str) -> list[str]:

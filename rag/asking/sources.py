@@ -21,6 +21,7 @@ from .passages import Passage, names_in
 from .question import Question
 from .quotes import best_passage, best_sentence, covers
 from .reading_path import asks, holds_kind, kind_of, number_fits, read_span, report_parts, states_kind
+from ..store import Filters
 from .retrieve import Hit, Retriever
 
 # answers that only a record gives: who, which party, how they voted; no fitting record means no answer
@@ -96,12 +97,11 @@ class Sources:
         self.records = RecordChooser(retriever)
         self.lists = ListChooser(self.records)
         self._weights: dict[str, float] | None = None
-        self._paragrafer: dict[tuple[str, str], list[Chunk]] | None = None
 
     @property
     def weights(self) -> dict[str, float]:
         if self._weights is None:
-            self._weights = term_weights([c.norm for c in self.retriever.chunks])
+            self._weights = term_weights(self.retriever.store.profiles)
         return self._weights
 
     def gather(self, q: Question, query: str, unscoped: bool, hits: list[Hit], llm: bool,
@@ -279,8 +279,8 @@ class Sources:
         out = []
         for beteckning in q.beteckningar:
             for kind in dict.fromkeys(kinds):
-                facts = sorted((f for f in self.retriever.store.facts if f.kind == kind
-                                and beteckning_key(beteckning) in beteckning_key(f.locator)
+                facts = sorted((f for f in self.retriever.store.facts_of({kind})
+                                if beteckning_key(beteckning) in beteckning_key(f.locator)
                                 and (not q.parties or set(q.parties) & set(f.parties))),
                                key=lambda f: int(f.details.get("nummer") or 0))
                 out.append((beteckning, kind, [(f.details.get("nummer") or "", f.parties, f.details.get("punkt") or "",
@@ -308,12 +308,7 @@ class Sources:
 
     def paragraf_chunks(self, doc: str, paragraf: str | None) -> list[Chunk]:
         """Every chunk of a § of a document, in order."""
-        if self._paragrafer is None:
-            self._paragrafer = {}
-            for c in self.retriever.chunks:
-                if c.paragraf:
-                    self._paragrafer.setdefault((c.doc, c.paragraf), []).append(c)
-        return self._paragrafer.get((doc, paragraf), []) if paragraf else []
+        return self.retriever.store.paragraf_chunks([(doc, paragraf)])[(doc, paragraf)] if paragraf else []
 
     def _report_parts(self, q: Question) -> list[Chunk]:
         """The chunks of the committee report a question names that state the record kind it asks about
@@ -323,8 +318,8 @@ class Sources:
 
     def _report_chunks(self, q: Question) -> list[Chunk]:
         """The chunks of the committee report the question names, in order."""
-        key = beteckning_key(q.beteckning or "")
-        return [c for c in self.retriever.chunks if key and key in beteckning_key(c.locator)]
+        store = self.retriever.store
+        return store.chunks_where(store.where(Filters(beteckning=q.beteckning))) if q.beteckning else []
 
     def matter_of(self, q: Question) -> Callable[[Passage], Passage | None]:
         """For the reading path: a passage's whole §, or None when the passage is about another matter than

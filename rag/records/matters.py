@@ -73,6 +73,10 @@ class Step:
     def key(self) -> tuple:
         return (fold(self.organ or ""), self.date, self.paragraf)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Step:
+        return cls(**{**d, "said": [(s["kind"], s["text"], s["chunk_id"]) for s in d["said"]]})
+
     def to_dict(self) -> dict:
         return {"organ": self.organ, "date": self.date, "paragraf": self.paragraf, "title": self.title,
                 "doc": self.doc, "locator": self.locator, "chunk_id": self.chunk_id, "dnr": self.dnr,
@@ -95,10 +99,10 @@ class Matter:
         return {"dnr": self.dnr, "title": self.title, "steps": [s.to_dict() for s in self.steps]}
 
 
-def matters(chunks: list[Chunk], facts: list[Fact], steps: list[Step] | None = None) -> list[Matter]:
-    """Every matter of the index with more than one step, the oldest first step first; `steps`: the §§ as
-    `paragrafer` read them, when they are at hand (steps only named by a § are added to a copy)."""
-    steps = list(steps) if steps is not None else paragrafer(chunks, facts)
+def link(steps: list[Step], mentions: list[set[str]], references: list[list[Step]]) -> list[Matter]:
+    """Every matter with more than one step, the oldest first step first, from the §§ as `paragrafer` read them
+    and what each names (`step_mentions`, `step_references`); steps only named by a § are added to a copy."""
+    steps = list(steps)
     links = _Links(len(steps))
     by_key = {s.key: i for i, s in enumerate(steps)}
     by_dnr: dict[str, int] = {}
@@ -114,10 +118,10 @@ def matters(chunks: list[Chunk], facts: list[Fact], steps: list[Step] | None = N
                 links.join(i, first)
     for i, j in _same_number(steps):
         links.join(i, j)
-    for i, mentioned in enumerate(_dnr_mentions(chunks, steps)):
+    for i, mentioned in enumerate(mentions):
         for key in mentioned & by_dnr.keys():
             links.join(i, by_dnr[key])
-    for i, named in enumerate(_references(chunks, steps)):
+    for i, named in enumerate(references):
         for step in named:
             j = by_key.get(step.key)
             if j is None:
@@ -204,7 +208,7 @@ def paragrafer(chunks: list[Chunk], facts: list[Fact]) -> list[Step]:
     return list(steps.values())
 
 
-def _references(chunks: list[Chunk], steps: list[Step]) -> list[list[Step]]:
+def step_references(chunks: list[Chunk], steps: list[Step]) -> list[list[Step]]:
     """For each step, the earlier steps its text names (as Steps to be found or added)."""
     named: list[list[Step]] = [[] for _ in steps]
     for i, c in _step_chunks(chunks, steps):
@@ -250,7 +254,7 @@ def _shared_words(a: str | None, b: str | None) -> float:
     return len(shorter & other) / len(shorter) if shorter else 0.0
 
 
-def _dnr_mentions(chunks: list[Chunk], steps: list[Step]) -> list[set[str]]:
+def step_mentions(chunks: list[Chunk], steps: list[Step]) -> list[set[str]]:
     """For each step, the diarienummer of other matters its text names ('Begäran om yttrande … KS-2025-00530'):
     a remiss answered, a decision followed up. A § that names more than MOST_MENTIONS is a list (delegation
     decisions, letters received), a step of none of them."""

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Collection
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from ..models import default_lexicon
 from ..normalize import fold
 from ..parsing import Chunk
 from ..reading import ReadError, SourceText, read_file
-from ..records import Fact
+from ..records import Fact, Profile, profiles, scope_text
 from .lexical import LexicalIndex, SwedishAnalyzer
 from .protocol import Filters, IndexError_, check_compatible
 
@@ -79,7 +81,18 @@ class FolderStore:
             m &= np.isin(col["doc"], list(f.docs))
         return m
 
-    def dense(self, q: np.ndarray, allowed: np.ndarray | None, n: int) -> list[int]:
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        """chunk id -> its row in `chunks` and `vectors`."""
+        return {c.id: i for i, c in enumerate(self.chunks)}
+
+    def _ids(self, rows) -> list[str]:
+        return [self.chunks[int(i)].id for i in rows]
+
+    def dense(self, q: np.ndarray, allowed: np.ndarray | None, n: int) -> list[str]:
+        return self._ids(self._dense(q, allowed, n))
+
+    def _dense(self, q: np.ndarray, allowed: np.ndarray | None, n: int) -> list[int]:
         if allowed is None:
             scores, ids = self.dense_index.search(q[None, :], min(n, len(self.chunks)))
             return [int(i) for i in ids[0] if i >= 0]
@@ -96,17 +109,69 @@ class FolderStore:
         _, ids = self.dense_index.search(q[None, :], n, params=params)
         return [int(i) for i in ids[0] if i >= 0]
 
-    def lexical(self, query: str, allowed: np.ndarray | None, n: int) -> tuple[list[int], np.ndarray]:
-        """Rows best first, and every row's score (so that the fusion can score any candidate)."""
+    def lexical(self, query: str, allowed: np.ndarray | None, n: int) -> tuple[list[str], np.ndarray]:
+        """Chunk ids best first, and every row's score (so that the fusion can score any candidate)."""
         scores = self.lexical_index.scores(query)
-        return _ranks(scores, n, allowed), scores
+        return self._ids(_ranks(scores, n, allowed)), scores
 
-    def scores(self, q: np.ndarray | None, lexical: np.ndarray | None, rows: np.ndarray):
+    def scores(self, q: np.ndarray | None, lexical: np.ndarray | None, ids: list[str]):
+        rows = np.array([self._rows[i] for i in ids], dtype=np.int64)
         dense = self.vectors[rows] @ q if q is not None else None
         return dense, (lexical[rows] if lexical is not None else None)
 
-    def vector(self, row: int) -> np.ndarray:
-        return self.vectors[row]
+    def passages(self, ids: list[str]) -> list[Chunk]:
+        return [self.chunks[self._rows[i]] for i in ids if i in self._rows]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self._rows.get(chunk_id)
+        return None if row is None else self.chunks[row]
+
+    def vector(self, chunk_id: str) -> np.ndarray | None:
+        row = self._rows.get(chunk_id)
+        return None if row is None else self.vectors[row]
+
+    def facts_of(self, kinds: Collection[str]) -> list[Fact]:
+        rows = sorted(r for k in set(kinds) for r in self._kinds.get(k, ()))
+        return [self.facts[r] for r in rows]
+
+    @cached_property
+    def _kinds(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for r, f in enumerate(self.facts):
+            out.setdefault(f.kind, []).append(r)
+        return out
+
+    @cached_property
+    def profiles(self) -> list[Profile]:
+        return profiles(self.chunks, self.facts)
+
+    @cached_property
+    def _scope_texts(self) -> dict[str, str]:
+        by_doc: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            by_doc.setdefault(c.doc, []).append(c)
+        return {doc: scope_text(doc, cs) for doc, cs in by_doc.items()}
+
+    def scope_matching(self, pattern: str) -> set[str]:
+        found = re.compile(pattern)
+        return {doc for doc, text in self._scope_texts.items() if found.search(text)}
+
+    def scope_texts(self, docs: Collection[str]) -> dict[str, str]:
+        return {d: self._scope_texts[d] for d in docs if d in self._scope_texts}
+
+    def chunks_where(self, allowed: np.ndarray | None) -> list[Chunk]:
+        return list(self.chunks) if allowed is None else [self.chunks[i] for i in np.flatnonzero(allowed)]
+
+    def paragraf_chunks(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[Chunk]]:
+        return {k: self._paragrafer.get(k, []) for k in keys}
+
+    @cached_property
+    def _paragrafer(self) -> dict[tuple[str, str], list[Chunk]]:
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for c in self.chunks:
+            if c.paragraf:
+                out.setdefault((c.doc, c.paragraf), []).append(c)
+        return out
 
     def source(self, doc_id: str) -> SourceText:
         info = self.documents.get(doc_id)

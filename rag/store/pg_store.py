@@ -3,19 +3,25 @@ vectors and searches in SQL (postgres.py); an ingest writes each document in its
 interrupted one keeps what it finished and a re-run goes on."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Collection, Iterator
 
 import numpy as np
 
 from ..models import EmbeddingModel, default_lexicon
+from ..parsing import Chunk
 from ..reading import ReadError, SourceText
-from . import postgres
+from ..records import Fact, Profile, profile, scope_text
+from . import pg_read, postgres
 from .folder import FLAT_LIMIT
 from .lexical import SwedishAnalyzer
 from .protocol import ANALYZER_VERSION, FORMAT_VERSION, Filters, IndexError_, IngestReport, check_compatible
+
+
+READ_CACHE = 20_000  # chunks an instance keeps of those its questions read (a few MB of passages)
 
 
 class DatabaseAway(RuntimeError):
@@ -54,18 +60,21 @@ def away(url: str, exc: Exception) -> DatabaseAway:
 
 
 class PgStore:
-    """Search in a Postgres index: candidates and their scores from SQL. The instance sees other instances'
-    writes (`stale`) and follows them reading only what changed (`refreshed`)."""
+    """Search in a Postgres index: candidates and their scores from SQL, passages and records read per
+    question; the instance keeps the documents' profiles. It sees other instances' writes (`stale`) and
+    follows them reading only what changed (`refreshed`)."""
 
-    def __init__(self, url: str, analyzer: SwedishAnalyzer | None = None, previous: postgres.PgContents | None = None,
+    def __init__(self, url: str, analyzer: SwedishAnalyzer | None = None, previous: pg_read.PgContents | None = None,
                  connections=None) -> None:
         self.url = url
         self._pool = connections or pool(url)
         self.analyzer = analyzer or SwedishAnalyzer(default_lexicon())
-        self.contents: postgres.PgContents = self._db(postgres.load, previous)
-        self.manifest, self.chunks, self.facts = self.contents.manifest, self.contents.chunks, self.contents.facts
+        self.contents: pg_read.PgContents = self._db(pg_read.load, previous)
+        self.manifest = self.contents.manifest
         self.warning: str | None = None
-        self._row = {c.id: i for i, c in enumerate(self.chunks)}
+        self._read: dict[str, Chunk] = {}  # the chunks this instance has read by id, until READ_CACHE of them
+        self._kinds: dict[str, list[tuple[tuple[str, int], Fact]]] = {}  # kind -> its records by (doc, ord)
+        self._paragrafer: dict[tuple[str, str], list[Chunk]] = {}  # (doc, §) -> its chunks, as read
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -74,6 +83,20 @@ class PgStore:
     @property
     def revisions(self) -> dict[str, int]:
         return self.contents.revisions
+
+    @property
+    def profiles(self) -> list[Profile]:
+        return list(self.contents.profiles.values())
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk, read from the database each time: for tools and tests, never on a question's path."""
+        return self._db(pg_read.chunks_of, list(self.contents.profiles))
+
+    @property
+    def facts(self) -> list[Fact]:
+        """Every record, read from the database each time (as `chunks`)."""
+        return [f for _, f in self._db(pg_read.facts_where, "TRUE")]
 
     @property
     def avgdl(self) -> float:
@@ -109,28 +132,64 @@ class PgStore:
     def where(self, f: Filters) -> tuple[str, list]:
         return postgres.where(f) if f.active() else ("TRUE", [])
 
-    def _rows(self, ids: list[str]) -> list[int]:
-        return [self._row[i] for i in ids if i in self._row]
+    def dense(self, q: np.ndarray, where: tuple[str, list], n: int) -> list[str]:
+        return self._db(postgres.dense, q, where, n, self.contents.size <= FLAT_LIMIT)
 
-    def dense(self, q: np.ndarray, where: tuple[str, list], n: int) -> list[int]:
-        return self._rows(self._db(postgres.dense, q, where, n, len(self.chunks) <= FLAT_LIMIT))
+    def lexical(self, query: str, where: tuple[str, list], n: int) -> tuple[list[str], postgres.Bm25Query | None]:
+        """Chunk ids best first, and the question's BM25 terms (for the candidates' scores)."""
+        bm = self._db(postgres.bm25_query, self.analyzer, query, self.contents.size, self.contents.avgdl)
+        return self._db(postgres.lexical, bm, where, n), bm
 
-    def lexical(self, query: str, where: tuple[str, list], n: int) -> tuple[list[int], postgres.Bm25Query | None]:
-        """Rows best first, and the question's BM25 terms (for the candidates' scores)."""
-        bm = self._db(postgres.bm25_query, self.analyzer, query, len(self.chunks), self.contents.avgdl)
-        return self._rows(self._db(postgres.lexical, bm, where, n)), bm
-
-    def scores(self, q: np.ndarray | None, lexical: postgres.Bm25Query | None, rows: np.ndarray):
-        got = self._db(postgres.scores, q, lexical, [self.chunks[i].id for i in rows])
-        both = np.array([got.get(self.chunks[i].id, (0.0, 0.0)) for i in rows], dtype=np.float32).reshape(-1, 2)
+    def scores(self, q: np.ndarray | None, lexical: postgres.Bm25Query | None, ids: list[str]):
+        got = self._db(postgres.scores, q, lexical, ids)
+        both = np.array([got.get(i, (0.0, 0.0)) for i in ids], dtype=np.float32).reshape(-1, 2)
         return (both[:, 0] if q is not None else None), (both[:, 1] if lexical is not None else None)
 
-    def vector(self, row: int) -> np.ndarray:
-        v = self._db(postgres.vector, self.chunks[row].id)
-        return v if v is not None else np.zeros(int(self.manifest.get("dim") or 0), dtype=np.float32)
+    def passages(self, ids: list[str]) -> list[Chunk]:
+        """One round trip for the ids not read before by this instance (the hits of a question)."""
+        missing = [i for i in dict.fromkeys(ids) if i not in self._read]
+        if missing:
+            if len(self._read) > READ_CACHE:
+                self._read.clear()
+            self._read.update(self._db(pg_read.chunks_by_id, missing))
+        return [c for i in ids if (c := self._read.get(i)) is not None]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        found = self.passages([chunk_id])
+        return found[0] if found else None
+
+    def vector(self, chunk_id: str) -> np.ndarray | None:
+        return self._db(pg_read.vector, chunk_id)
+
+    def facts_of(self, kinds: Collection[str]) -> list[Fact]:
+        """Read from the database once per kind by this instance (a refresh makes a new one)."""
+        for kind in set(kinds) - self._kinds.keys():
+            self._kinds[kind] = self._db(pg_read.facts_of, kind)
+        return [f for _, f in sorted((x for k in set(kinds) for x in self._kinds[k]), key=lambda x: x[0])]
+
+    def scope_matching(self, pattern: str) -> set[str]:
+        return self._db(pg_read.scope_matching, pattern)
+
+    def scope_texts(self, docs: Collection[str]) -> dict[str, str]:
+        return self._db(pg_read.scope_texts, list(docs))
+
+    def chunks_where(self, where: tuple[str, list]) -> list[Chunk]:
+        found = self._db(pg_read.chunks_where, where)
+        self._read.update((c.id, c) for c in found)
+        return found
+
+    def paragraf_chunks(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[Chunk]]:
+        """Each § read once by this instance."""
+        missing = [k for k in dict.fromkeys(keys) if k not in self._paragrafer]
+        if missing:
+            found = self._db(pg_read.paragraf_chunks, missing)
+            for k in missing:
+                self._paragrafer[k] = found.get(k, [])
+                self._read.update((c.id, c) for c in self._paragrafer[k])
+        return {k: self._paragrafer[k] for k in keys}
 
     def source(self, doc_id: str) -> SourceText:
-        row = self._db(postgres.source, doc_id)
+        row = self._db(pg_read.source, doc_id)
         if row is None:
             raise ReadError(doc_id, "finns inte i indexet")
         info = self.documents.get(doc_id, {})
@@ -228,6 +287,21 @@ def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel,
             raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
                                                f"python -m rag ingest --index {name} --rebuild")) from exc
     postgres.migrate(conn, embedder.dim)
+    _profile_older(conn)
     with conn.transaction():
         postgres.set_manifest(conn, {**postgres.manifest_for(embed_model, embedder, ANALYZER_VERSION, FORMAT_VERSION),
                                      "corpus_root": str(root)})
+
+
+def _profile_older(conn) -> None:
+    """Documents written before profiles were (schema 1) get theirs, one transaction each: instances read
+    profiles and scope texts, not passages."""
+    older = conn.execute("SELECT doc_id FROM paragraf_documents WHERE profile IS NULL").fetchall()
+    conn.commit()
+    for (doc_id,) in older:
+        chunks = pg_read.chunks_of(conn, [doc_id])
+        facts = [f for _, f in pg_read.facts_where(conn, "doc_id = %s", doc_id)]
+        with conn.transaction():
+            conn.execute("UPDATE paragraf_documents SET profile = %s, scope_text = %s WHERE doc_id = %s",
+                         (json.dumps(profile(doc_id, chunks, facts).to_dict(), ensure_ascii=False),
+                          scope_text(doc_id, chunks), doc_id))

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..parsing import CHUNKER_VERSION, Chunk
-from ..records import Fact
+from ..records import Fact, profile, scope_text
 from ..genre import ORGAN_ABBREV, beteckning_key
 from .protocol import IndexError_
 from .lexical import SwedishAnalyzer
@@ -55,7 +55,15 @@ CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw ON paragraf_chunks USING hnsw (e
 # Numbered schema changes: a database at version v runs MIGRATIONS[v:] in order, once, under the lock. A
 # change is a new entry, never an edit of an old one; one that touches paragraf_chunks says IF EXISTS (that
 # table waits for the embedding's dimension, _CHUNKS).
-MIGRATIONS: list[str] = [_SCHEMA]
+MIGRATIONS: list[str] = [
+    _SCHEMA,
+    # 2: a question reads the records of a kind, and an instance keeps each document's profile and reads its
+    # scope text by a regular expression (trigrams find the documents), not the passages
+    "CREATE INDEX IF NOT EXISTS paragraf_facts_kind ON paragraf_facts ((data->>'kind'));"
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+    "ALTER TABLE paragraf_documents ADD COLUMN IF NOT EXISTS profile jsonb, ADD COLUMN IF NOT EXISTS scope_text text;"
+    "CREATE INDEX IF NOT EXISTS paragraf_documents_scope ON paragraf_documents USING gin (scope_text gin_trgm_ops);",
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
 _WRITE_LOCK = 0x5041_5257
@@ -160,8 +168,10 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
         _delete(conn, doc_id)
-        conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source) VALUES (%s, %s, %s, %s)",
-                     (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source))
+        conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source, profile, scope_text) "
+                     "VALUES (%s, %s, %s, %s, %s, %s)",
+                     (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source,
+                      json.dumps(profile(doc_id, chunks, facts).to_dict(), ensure_ascii=False), scope_text(doc_id, chunks)))
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO paragraf_chunks (id, doc_id, ord, data, organ_key, date, paragraf, "
                             "beteckning_key, embedding, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
@@ -187,73 +197,6 @@ def remove_document(conn, doc_id: str) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
         _delete(conn, doc_id)
-
-
-@dataclass
-class PgContents:
-    """What an app instance keeps of the database: chunks and facts without their vectors."""
-
-    manifest: dict
-    chunks: list[Chunk]
-    facts: list[Fact]
-    sources: dict[str, str] | None = None
-    folder: Path | None = None
-    warning: str | None = None
-    revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
-    terms: dict[str, int] = field(default_factory=dict)  # doc id -> words in its chunks (BM25's lengths)
-
-    @property
-    def revision(self) -> tuple[int, int]:
-        """As `revision(conn)` says of the database when nothing has changed since this was read."""
-        return max(self.revisions.values(), default=0), len(self.revisions)
-
-    @property
-    def avgdl(self) -> float:
-        """BM25's average chunk length, kept per document so that a change does not recount the table."""
-        return sum(self.terms.values()) / len(self.chunks) if self.chunks else 0.0
-
-    @property
-    def documents(self) -> dict[str, dict]:
-        return self.manifest["documents"]
-
-
-def load(conn, previous: PgContents | None = None) -> PgContents:
-    """Everything but the vectors and the source texts, in one snapshot. Given what was loaded before, only
-    the documents added or replaced since are read: a change to a million-chunk index reads one document."""
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        meta = manifest(conn)
-        schema_version(meta)
-        rows = conn.execute("SELECT doc_id, sha256, summary, revision FROM paragraf_documents").fetchall() \
-            if meta else []
-        revisions = {d: int(rev) for d, _, _, rev in rows}
-        kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
-        changed = [d for d in revisions if d not in kept]
-        chunks = _by_doc(previous.chunks if previous else [], kept, [Chunk(**data) for (data,) in conn.execute(
-            "SELECT data FROM paragraf_chunks WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
-        facts = _by_doc(previous.facts if previous else [], kept, [Fact(**data) for (data,) in conn.execute(
-            "SELECT data FROM paragraf_facts WHERE doc_id = ANY(%s) ORDER BY ord", (changed,))])
-        terms = {d: previous.terms[d] for d in kept} if previous else {}
-        terms.update((d, int(n)) for d, n in conn.execute(
-            "SELECT doc_id, sum(n_terms) FROM paragraf_chunks WHERE doc_id = ANY(%s) GROUP BY doc_id", (changed,)))
-    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _ in rows}
-    return PgContents({**meta, "documents": docs, "chunks": len(chunks), "facts": len(facts)}, chunks, facts,
-                      revisions=revisions, terms=terms)
-
-
-def _by_doc(old: list, kept: set[str], new: list) -> list:
-    """Kept documents' items and the newly read ones, by document id then in their order: the same list
-    however the contents were read."""
-    by_doc: dict[str, list] = {}
-    for item in [x for x in old if x.doc in kept] + new:
-        by_doc.setdefault(item.doc, []).append(item)
-    return [x for d in sorted(by_doc) for x in by_doc[d]]
-
-
-def source(conn, doc_id: str) -> tuple[str, str] | None:
-    row = conn.execute("SELECT source, sha256 FROM paragraf_documents WHERE doc_id = %s", (doc_id,)).fetchone()
-    conn.commit()
-    return row
 
 
 def where(f) -> tuple[str, list]:
@@ -362,15 +305,6 @@ def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> 
             out[i][1] = float(score)
     conn.commit()
     return {i: (v[0], v[1]) for i, v in out.items()}
-
-
-def vector(conn, chunk_id: str) -> np.ndarray | None:
-    row = conn.execute("SELECT embedding FROM paragraf_chunks WHERE id = %s", (chunk_id,)).fetchone()
-    conn.commit()
-    if row is None:
-        return None
-    value = row[0].to_numpy() if hasattr(row[0], "to_numpy") else row[0]  # pgvector's Vector, or an array
-    return np.asarray(value, dtype=np.float32)
 
 
 def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) -> dict:

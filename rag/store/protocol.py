@@ -6,13 +6,13 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Collection, Protocol
 
 import numpy as np
 
 from ..normalize import printable
 from ..parsing import CHUNKER_VERSION, Chunk
-from ..records import Fact
+from ..records import Fact, Profile
 from ..reading import SourceText
 
 FORMAT_VERSION = 1
@@ -78,23 +78,41 @@ class IngestReport:
 
 
 class Store(Protocol):
-    """An opened index. Candidates are rows of `chunks`; `where` is the store's own form of a Filters,
-    made once per search and handed back to `dense` and `lexical`."""
+    """An opened index. Candidates are chunk ids; `where` is the store's own form of a Filters, made once per
+    search and handed back to `dense` and `lexical`. A question reads its passages by id (`passages`, one
+    round trip), never the whole of `chunks`."""
 
     manifest: dict
-    chunks: list[Chunk]
+    chunks: list[Chunk]  # every chunk: only the corpus-wide views of asking/ still read it (docs/design.md)
     facts: list[Fact]
     warning: str | None  # set when a damaged folder generation was passed over
 
     @property
     def documents(self) -> dict[str, dict]: ...
     def where(self, filters: Filters) -> object: ...
-    def dense(self, q: np.ndarray, where: object, n: int) -> list[int]: ...
-    def lexical(self, query: str, where: object, n: int) -> tuple[list[int], object]:
-        """Rows best first, and what `scores` needs to score any candidate lexically."""
-    def scores(self, q: np.ndarray | None, lexical: object, rows: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Dense cosine and lexical score of each candidate row."""
-    def vector(self, row: int) -> np.ndarray: ...
+    def dense(self, q: np.ndarray, where: object, n: int) -> list[str]: ...
+    def lexical(self, query: str, where: object, n: int) -> tuple[list[str], object]:
+        """Chunk ids best first, and what `scores` needs to score any candidate lexically."""
+    def scores(self, q: np.ndarray | None, lexical: object, ids: list[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Dense cosine and lexical score of each candidate."""
+    def passages(self, ids: list[str]) -> list[Chunk]:
+        """The chunks of these ids in their order; an id the index no longer holds is left out."""
+    def chunk(self, chunk_id: str) -> Chunk | None: ...
+    def facts_of(self, kinds: Collection[str]) -> list[Fact]:
+        """The records of these kinds, in the index's order."""
+    @property
+    def profiles(self) -> list[Profile]:
+        """Each document's profile, in the index's order: what a question's corpus-wide views are made of."""
+    def scope_matching(self, pattern: str) -> set[str]:
+        """The documents whose scope text (records.scope_text) the regular expression finds something in;
+        written in the subset Python's `re` and Postgres's regular expressions read alike (`\\b` for a word's edge)."""
+    def scope_texts(self, docs: Collection[str]) -> dict[str, str]:
+        """The scope text of each of these documents."""
+    def chunks_where(self, where: object) -> list[Chunk]:
+        """Every chunk a search's `where` allows, in the index's order (a committee report's, a §'s)."""
+    def paragraf_chunks(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[Chunk]]:
+        """Every chunk of each (document, §), in order: its text, bilagor, decision (one round trip)."""
+    def vector(self, chunk_id: str) -> np.ndarray | None: ...
     def source(self, doc_id: str) -> SourceText:
         """The document's text as indexed (chunk offsets point into it); ReadError if gone or changed."""
     def stale(self) -> bool:

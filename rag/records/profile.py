@@ -1,0 +1,105 @@
+"""A document's profile: what the corpus-wide views of a question need of one document, made once when it is
+indexed — the organs, meetings, §§, reports and diarienummer a question's scope is read from; its §§ as
+steps of matters, with the diarienummer and earlier steps each of them names; its titles; the word stems
+the evidence weighs. An app instance keeps profiles and reads passages by id, so that at a million chunks
+the passages stay in the database (docs/design.md, "Lean instances")."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+from ..genre import STOPWORDS, organ_key, organs_in
+from ..normalize import fold, path_words
+from ..parsing import Chunk
+from .fact import Fact
+from .matters import Matter, Step, dnr_keys, link, paragrafer, step_mentions, step_references
+
+STEM = 5
+WORD = re.compile(r"[0-9a-zåäöéü§]+", re.I)
+STOP = {fold(w) for w in STOPWORDS}
+_STEMMER = Stemmer.Stemmer("swedish")
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    return fold(_STEMMER.stemWord(word))[:STEM]
+
+
+def stems(text: str) -> set[str]:
+    """Snowball stems cut to five letters: 'gäller' and 'gälla', 'helåret' and 'helår',
+    'upplåtelsetid' and 'upplåtelse' meet."""
+    return {stem(w) for w in WORD.findall(text.lower()) if len(w) >= 3 and fold(w) not in STOP}
+
+
+@dataclass
+class Profile:
+    doc: str
+    chunks: int
+    organs: list[str]  # the meeting's organ(s), as the chunks carry them
+    dates: list[str]  # meeting dates
+    paragrafer: list[str]
+    beteckningar: list[str]  # the committee report's own, as its chunks carry it
+    diarienummer: list[str]  # every diarienummer its text names, as keys
+    mentioned: list[tuple[str, frozenset[str]]]  # organ keys of every organ its text names
+    titles: list[str]
+    steps: list[Step]
+    mentions: list[list[str]]  # for each step: the diarienummer of other matters its text names
+    references: list[list[Step]]  # for each step: the earlier steps its text names
+    stems: dict[str, int]  # stem -> the chunks that hold it
+
+    def to_dict(self) -> dict:
+        return {**{k: v for k, v in vars(self).items() if k not in {"mentioned", "steps", "references"}},
+                "mentioned": [[kind, sorted(words)] for kind, words in self.mentioned],
+                "steps": [s.to_dict() for s in self.steps],
+                "references": [[s.to_dict() for s in named] for named in self.references]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Profile:
+        return cls(**{**d, "mentioned": [(kind, frozenset(words)) for kind, words in d["mentioned"]],
+                      "steps": [Step.from_dict(s) for s in d["steps"]],
+                      "references": [[Step.from_dict(s) for s in named] for named in d["references"]]})
+
+
+def scope_text(doc: str, chunks: list[Chunk]) -> str:
+    """The folded text a question's names are looked for in: the path (it often names the body:
+    'goteborg/ks-…', 'kungsbacka/'), and each chunk's locator (title and section), title and text."""
+    return fold(" ".join([path_words(doc)] + [f"{c.locator} {c.title or ''} {c.norm}" for c in chunks]))
+
+
+def profile(doc: str, chunks: list[Chunk], facts: list[Fact]) -> Profile:
+    """The profile of a document from its chunks and records, in their order."""
+    steps = paragrafer(chunks, facts)
+    held: Counter[str] = Counter()
+    for c in chunks:
+        held.update(stems(c.norm))
+    return Profile(doc, len(chunks), _once(c.organ for c in chunks), _once(c.date for c in chunks),
+                   _once(c.paragraf for c in chunks), _once(c.beteckning for c in chunks),
+                   sorted({k for c in chunks for k in dnr_keys(f"{c.dnr or ''} {c.text}")}),
+                   list(dict.fromkeys(organ_key(p) for p in organs_in(scope_text(doc, chunks)))),
+                   _once(c.title for c in chunks), steps, [sorted(k) for k in step_mentions(chunks, steps)],
+                   step_references(chunks, steps), dict(held))
+
+
+def profiles(chunks: list[Chunk], facts: list[Fact]) -> list[Profile]:
+    """Each document's profile, in the order of its first chunk."""
+    by_doc: dict[str, tuple[list[Chunk], list[Fact]]] = {}
+    for c in chunks:
+        by_doc.setdefault(c.doc, ([], []))[0].append(c)
+    for f in facts:
+        if f.doc in by_doc:
+            by_doc[f.doc][1].append(f)
+    return [profile(doc, cs, fs) for doc, (cs, fs) in by_doc.items()]
+
+
+def matters_of(found: list[Profile]) -> list[Matter]:
+    """Every matter of the documents with more than one step (records/matters.py)."""
+    return link([s for p in found for s in p.steps], [set(m) for p in found for m in p.mentions],
+                [named for p in found for named in p.references])
+
+
+def _once(values) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
