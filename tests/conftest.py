@@ -104,13 +104,14 @@ class AppServer:
     early: dict  # the answer to a question asked through /ask before the app was ready, or its error
 
 
-def launch_app(base: Path, corpus: Path, index: str, *extra: str) -> tuple[subprocess.Popen, str, object]:
-    """`python app.py` as a user starts it, on a free loopback port, its output in `base/app.log`."""
+def launch_app(base: Path, corpus: Path, index: str | None, *extra: str) -> tuple[subprocess.Popen, str, object]:
+    """`python app.py` as a user starts it, on a free loopback port, its output in `base/app.log`; with no
+    `index`, the app finds it in the environment (PARAGRAF_INDEX_URL) as a deployment sets it."""
     port = free_port()
     log = open(base / "app.log", "w+")  # a file: a full pipe would stall the server
     env = {**os.environ, "PARAGRAF_STAFF_PASSWORD": STAFF_PASSWORD, "PARAGRAF_API_KEY": API_KEY}
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus", str(corpus),
-                             "--index", index, "--llm", "smollm2-135m", *extra],
+                             *(["--index", index] if index else []), "--llm", "smollm2-135m", *extra],
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base)
     return proc, f"http://127.0.0.1:{port}", log
 
