@@ -46,18 +46,19 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         meta = manifest(conn)
         schema_version(meta)
-        rows = conn.execute("SELECT doc_id, sha256, summary, revision FROM paragraf_documents").fetchall() \
-            if meta else []
-        revisions = {d: int(rev) for d, _, _, rev in rows}
+        rows = conn.execute("SELECT doc_id, sha256, summary, revision, n_terms, n_chunks FROM paragraf_documents"
+                            ).fetchall() if meta else []
+        revisions = {d: int(rev) for d, _, _, rev, _, _ in rows}
         kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
         changed = [d for d in revisions if d not in kept]
         read = _profiles(conn, changed)
-        terms = {d: previous.terms[d] for d in kept} if previous else {}
-        sizes = {d: previous.sizes[d] for d in kept} if previous else {}
+        terms = {d: int(n) for d, _, _, _, n, _ in rows if n is not None}
+        sizes = {d: int(n) for d, _, _, _, _, n in rows if n is not None}
+        uncounted = [d for d in revisions if d not in sizes]  # written before the counts were kept
         for d, n, size in conn.execute("SELECT doc_id, sum(n_terms), count(*) FROM paragraf_chunks "
-                                       "WHERE doc_id = ANY(%s) GROUP BY doc_id", (changed,)):
+                                       "WHERE doc_id = ANY(%s) GROUP BY doc_id", (uncounted,)):
             terms[d], sizes[d] = int(n), int(size)
-    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _ in rows}
+    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _, _, _ in rows}
     profiles = {d: previous.profiles[d] if d in kept else read[d] for d in sorted(revisions)}
     return PgContents({**meta, "documents": docs, "chunks": sum(sizes.values())}, profiles,
                       revisions=revisions, terms=terms, sizes=sizes)

@@ -147,12 +147,19 @@ class PgStore:
 
     def passages(self, ids: list[str]) -> list[Chunk]:
         """One round trip for the ids not read before by this instance (the hits of a question)."""
-        missing = [i for i in dict.fromkeys(ids) if i not in self._read]
+        found = {i: c for i in ids if (c := self._read.get(i)) is not None}
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
         if missing:
-            if len(self._read) > READ_CACHE:
-                self._read.clear()
-            self._read.update(self._db(pg_read.chunks_by_id, missing))
-        return [c for i in ids if (c := self._read.get(i)) is not None]
+            found.update(self._keep(self._db(pg_read.chunks_by_id, missing)))
+        return [found[i] for i in ids if i in found]
+
+    def _keep(self, read: dict[str, Chunk]) -> dict[str, Chunk]:
+        """Chunks read, kept for the next questions until READ_CACHE of them (then a new cache: a question
+        reading the old one in another thread keeps what it has)."""
+        if len(self._read) > READ_CACHE:
+            self._read = {}
+        self._read.update(read)
+        return read
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         found = self.passages([chunk_id])
@@ -175,18 +182,22 @@ class PgStore:
 
     def chunks_where(self, where: tuple[str, list]) -> list[Chunk]:
         found = self._db(pg_read.chunks_where, where)
-        self._read.update((c.id, c) for c in found)
+        self._keep({c.id: c for c in found})
         return found
 
     def paragraf_chunks(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[Chunk]]:
-        """Each § read once by this instance."""
-        missing = [k for k in dict.fromkeys(keys) if k not in self._paragrafer]
+        """Each § read once by this instance (while READ_CACHE chunks are kept)."""
+        held = self._paragrafer
+        missing = [k for k in dict.fromkeys(keys) if k not in held]
+        read: dict[tuple[str, str], list[Chunk]] = {}
         if missing:
             found = self._db(pg_read.paragraf_chunks, missing)
-            for k in missing:
-                self._paragrafer[k] = found.get(k, [])
-                self._read.update((c.id, c) for c in self._paragrafer[k])
-        return {k: self._paragrafer[k] for k in keys}
+            read = {k: found.get(k, []) for k in missing}
+            self._keep({c.id: c for cs in read.values() for c in cs})
+            if len(held) > READ_CACHE:
+                self._paragrafer = {}
+            self._paragrafer.update(read)
+        return {k: read[k] if k in read else held[k] for k in keys}
 
     def source(self, doc_id: str) -> SourceText:
         row = self._db(pg_read.source, doc_id)
@@ -302,6 +313,7 @@ def _profile_older(conn) -> None:
         chunks = pg_read.chunks_of(conn, [doc_id])
         facts = [f for _, f in pg_read.facts_where(conn, "doc_id = %s", doc_id)]
         with conn.transaction():
-            conn.execute("UPDATE paragraf_documents SET profile = %s, scope_text = %s WHERE doc_id = %s",
+            conn.execute("UPDATE paragraf_documents SET profile = %s, scope_text = %s, n_chunks = %s, n_terms = "
+                         "(SELECT coalesce(sum(n_terms), 0) FROM paragraf_chunks WHERE doc_id = %s) WHERE doc_id = %s",
                          (json.dumps(profile(doc_id, chunks, facts).to_dict(), ensure_ascii=False),
-                          scope_text(doc_id, chunks), doc_id))
+                          scope_text(doc_id, chunks), len(chunks), doc_id, doc_id))

@@ -61,7 +61,8 @@ MIGRATIONS: list[str] = [
     # scope text by a regular expression (trigrams find the documents), not the passages
     "CREATE INDEX IF NOT EXISTS paragraf_facts_kind ON paragraf_facts ((data->>'kind'));"
     "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
-    "ALTER TABLE paragraf_documents ADD COLUMN IF NOT EXISTS profile jsonb, ADD COLUMN IF NOT EXISTS scope_text text;"
+    "ALTER TABLE paragraf_documents ADD COLUMN IF NOT EXISTS profile jsonb, ADD COLUMN IF NOT EXISTS scope_text text,"
+    " ADD COLUMN IF NOT EXISTS n_chunks int, ADD COLUMN IF NOT EXISTS n_terms bigint;"
     "CREATE INDEX IF NOT EXISTS paragraf_documents_scope ON paragraf_documents USING gin (scope_text gin_trgm_ops);",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -180,6 +181,8 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
                             [(doc_id, i, json.dumps(f.to_dict(), ensure_ascii=False)) for i, f in enumerate(facts)])
         conn.execute("UPDATE paragraf_chunks SET n_terms = (SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0) "
                      "FROM unnest(tsv)) WHERE doc_id = %s", (doc_id,))
+        conn.execute("UPDATE paragraf_documents SET n_chunks = %s, n_terms = (SELECT coalesce(sum(n_terms), 0) "
+                     "FROM paragraf_chunks WHERE doc_id = %s) WHERE doc_id = %s", (len(chunks), doc_id, doc_id))
         # document frequencies for BM25, in lexeme order so that two ingests lock rows in the same order
         conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
                      "WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme "
