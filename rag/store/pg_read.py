@@ -38,30 +38,38 @@ class PgContents:
         """Chunks in the index."""
         return sum(self.sizes.values())
 
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
 
 def load(conn, previous: PgContents | None = None) -> PgContents:
     """The documents and their profiles, in one snapshot. Given what was loaded before, only the documents
-    added or replaced since are read: a change to a million-chunk index reads one document's profile."""
+    added or replaced since are read: a change to a million-chunk index reads one document's row."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         meta = manifest(conn)
         schema_version(meta)
-        rows = conn.execute("SELECT doc_id, sha256, summary, revision, n_terms, n_chunks FROM paragraf_documents"
-                            ).fetchall() if meta else []
-        revisions = {d: int(rev) for d, _, _, rev, _, _ in rows}
+        revisions = dict(conn.execute("SELECT doc_id, revision FROM paragraf_documents").fetchall()) if meta else {}
         kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
         changed = [d for d in revisions if d not in kept]
+        rows = conn.execute("SELECT doc_id, sha256, summary, n_terms, n_chunks FROM paragraf_documents "
+                            "WHERE doc_id = ANY(%s)", (changed,)).fetchall()
         read = _profiles(conn, changed)
-        terms = {d: int(n) for d, _, _, _, n, _ in rows if n is not None}
-        sizes = {d: int(n) for d, _, _, _, _, n in rows if n is not None}
-        uncounted = [d for d in revisions if d not in sizes]  # written before the counts were kept
+        terms = {d: int(n) for d, _, _, n, _ in rows if n is not None}
+        sizes = {d: int(n) for d, _, _, _, n in rows if n is not None}
+        uncounted = [d for d in changed if d not in sizes]  # written before the counts were kept
         for d, n, size in conn.execute("SELECT doc_id, sum(n_terms), count(*) FROM paragraf_chunks "
                                        "WHERE doc_id = ANY(%s) GROUP BY doc_id", (uncounted,)):
             terms[d], sizes[d] = int(n), int(size)
-    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _, _, _ in rows}
-    profiles = {d: previous.profiles[d] if d in kept else read[d] for d in sorted(revisions)}
-    return PgContents({**meta, "documents": docs, "chunks": sum(sizes.values())}, profiles,
-                      revisions=revisions, terms=terms, sizes=sizes)
+    docs = {d: {**summary, "sha256": sha} for d, sha, summary, _, _ in rows}
+    if previous:
+        for d in kept:
+            docs[d], terms[d], sizes[d] = previous.documents[d], previous.terms[d], previous.sizes[d]
+    order = sorted(revisions)
+    return PgContents({**meta, "documents": {d: docs[d] for d in order}, "chunks": sum(sizes.values())},
+                      {d: previous.profiles[d] if d in kept else read[d] for d in order},
+                      revisions={d: int(r) for d, r in revisions.items()}, terms=terms, sizes=sizes)
 
 
 def _profiles(conn, docs: list[str]) -> dict[str, Profile]:
