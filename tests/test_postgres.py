@@ -165,6 +165,25 @@ def test_schema_migrations_are_numbered_and_a_newer_schema_is_refused(tmp_path, 
             attempt()
 
 
+def test_an_index_of_schema_one_is_brought_up_by_the_next_ingest(small_corpus, pg_url):
+    """Documents written before profiles (schema 1): an instance says what to run; the next ingest writes
+    every document's profile, scope text and counts, the same as a fresh ingest's."""
+    rag.ingest([small_corpus], index_dir=pg_url)
+    fresh = sorted(json.dumps(p.to_dict(), sort_keys=True) for p in rag.open_index(pg_url).store.profiles)
+    with psycopg.connect(pg_url) as conn:  # as Paragraf wrote it before profiles
+        conn.execute("UPDATE paragraf_documents SET profile = NULL, scope_text = NULL, n_chunks = NULL, n_terms = NULL")
+        conn.execute("UPDATE paragraf_meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(rag.IndexError, match="schema version 1, this Paragraf reads 2: run `python -m rag ingest"):
+        rag.open_index(pg_url)
+    again = rag.ingest([small_corpus], index_dir=pg_url)
+    assert again.embedded == 0 and sorted(again.unchanged) == sorted(SMALL)
+    assert _rows(pg_url, "SELECT count(*) FROM paragraf_documents WHERE profile IS NULL OR scope_text IS NULL "
+                         "OR n_chunks IS NULL OR n_terms IS NULL") == [(0,)]
+    index = rag.open_index(pg_url)
+    assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in index.store.profiles) == fresh
+    assert index.size == _rows(pg_url, "SELECT count(*) FROM paragraf_chunks")[0][0]
+
+
 def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):
     rag.ingest([small_corpus], index_dir=pg_url)
     old = dict(_rows(pg_url, "SELECT doc_id, sha256 FROM paragraf_documents"))

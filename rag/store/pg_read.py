@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..parsing import Chunk
-from ..records import Fact, Profile, profile
-from .postgres import manifest, schema_version
+from ..records import Fact, Profile
+from .postgres import SCHEMA_VERSION, manifest, schema_version
+from .protocol import IndexError_
 
 
 @dataclass
@@ -49,19 +50,17 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         meta = manifest(conn)
-        schema_version(meta)
+        if meta and schema_version(meta) < SCHEMA_VERSION:
+            raise IndexError_(f"the Postgres index has schema version {schema_version(meta)}, this Paragraf reads "
+                              f"{SCHEMA_VERSION}: run `python -m rag ingest --index URL <corpus>` once on the primary")
         revisions = dict(conn.execute("SELECT doc_id, revision FROM paragraf_documents").fetchall()) if meta else {}
         kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
         changed = [d for d in revisions if d not in kept]
         rows = conn.execute("SELECT doc_id, sha256, summary, n_terms, n_chunks FROM paragraf_documents "
                             "WHERE doc_id = ANY(%s)", (changed,)).fetchall()
         read = _profiles(conn, changed)
-        terms = {d: int(n) for d, _, _, n, _ in rows if n is not None}
-        sizes = {d: int(n) for d, _, _, _, n in rows if n is not None}
-        uncounted = [d for d in changed if d not in sizes]  # written before the counts were kept
-        for d, n, size in conn.execute("SELECT doc_id, sum(n_terms), count(*) FROM paragraf_chunks "
-                                       "WHERE doc_id = ANY(%s) GROUP BY doc_id", (uncounted,)):
-            terms[d], sizes[d] = int(n), int(size)
+        terms = {d: int(n) for d, _, _, n, _ in rows}
+        sizes = {d: int(n) for d, _, _, _, n in rows}
     docs = {d: {**summary, "sha256": sha} for d, sha, summary, _, _ in rows}
     if previous:
         for d in kept:
@@ -73,12 +72,8 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
 
 
 def _profiles(conn, docs: list[str]) -> dict[str, Profile]:
-    """The documents' stored profiles; one written before profiles were is made from its chunks and records."""
-    out = {d: Profile.from_dict(p) for d, p in conn.execute(
-        "SELECT doc_id, profile FROM paragraf_documents WHERE doc_id = ANY(%s) AND profile IS NOT NULL", (docs,))}
-    for d in (d for d in docs if d not in out):
-        out[d] = profile(d, chunks_of(conn, [d]), [f for _, f in facts_where(conn, "doc_id = %s", d)])
-    return out
+    return {d: Profile.from_dict(p) for d, p in conn.execute(
+        "SELECT doc_id, profile FROM paragraf_documents WHERE doc_id = ANY(%s)", (docs,))}
 
 
 def chunks_of(conn, docs: list[str]) -> list[Chunk]:
