@@ -36,6 +36,20 @@ def test_openvino_agrees_with_torch_on_real_passages(runtimes):
     assert np.array_equal(np.argsort(-(a @ torch_model.query(q)))[:5], np.argsort(-(b @ fast.query(q)))[:5])
 
 
+def test_openvino_reads_the_tokens_transformers_would(runtimes):
+    """The fast runtime tokenizes with the `tokenizers` library (no transformers import when an app
+    starts): the ids are transformers' own, truncation at the model's length and the padding id included."""
+    from transformers import AutoTokenizer
+
+    _, fast = runtimes
+    reference = AutoTokenizer.from_pretrained(fast.name)
+    texts = ["query: Vem instämde i Sverigedemokraternas särskilda yttrande?", "passage: " + " ".join(_passages()), ""]
+    texts += _passages()
+    assert fast.tokenizer.ids(texts) == reference(texts, truncation=True, max_length=fast.max_length)["input_ids"]
+    assert max(map(len, fast.tokenizer.ids(texts))) == fast.max_length  # the long one was cut
+    assert fast.tokenizer.pad == reference.pad_token_id
+
+
 def test_a_text_gets_its_vector_whatever_its_batch_mates(runtimes):
     """Batched by length with padding masked out: the longest and the shortest passage in one batch
     get the vectors they get alone."""

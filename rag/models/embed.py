@@ -103,15 +103,14 @@ class OpenVinoEmbedder(Embedder):
         import threading
 
         import openvino as ov
-        from transformers import AutoTokenizer
 
         folder = Path(name)
         self.name = name
         self.model_path, precision = export_openvino(folder)
         config = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))
         self.prompts = dict(config.get("prompts") or {})
-        self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.max_length = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+        self.tokenizer = _Tokens(folder, self.max_length)
         self.dim = int(json.loads((folder / "config.json").read_text())["hidden_size"])
         self._request = _compile(ov.Core(), self.model_path, precision).create_infer_request()
         self._lock = threading.Lock()  # one infer request, and the app asks from several threads
@@ -119,8 +118,8 @@ class OpenVinoEmbedder(Embedder):
     def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
         prefix = self.prompts.get(prompt, "")
         with self._lock:
-            return _mean_vectors(self._request, self.tokenizer, [prefix + t for t in texts], self.dim,
-                                 self.max_length, batch_size, progress)
+            return _mean_vectors(self._request, self.tokenizer, [prefix + t for t in texts], self.dim, batch_size,
+                                 progress)
 
 
 def _compile(core, model: Path, precision: str):
@@ -130,15 +129,34 @@ def _compile(core, model: Path, precision: str):
     return core.compile_model(str(model), "CPU", config)
 
 
-def _mean_vectors(request, tokenizer, texts: list[str], dim: int, max_length: int = 512, batch_size: int = 32,
+class _Tokens:
+    """Token ids as the model's fast tokenizer makes them, read from its tokenizer.json by the `tokenizers`
+    library: transformers' AutoTokenizer gives the same ids but takes seconds to import when an app starts."""
+
+    def __init__(self, folder: Path, max_length: int) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length)
+        special = json.loads((folder / "special_tokens_map.json").read_text(encoding="utf-8")) \
+            if (folder / "special_tokens_map.json").exists() else {}
+        pad = special.get("pad_token")
+        pad = pad.get("content") if isinstance(pad, dict) else pad
+        self.pad = (self._tokenizer.token_to_id(pad) if pad else None) or 0
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        return [e.ids for e in self._tokenizer.encode_batch(texts)] if texts else []
+
+
+def _mean_vectors(request, tokens: _Tokens, texts: list[str], dim: int, batch_size: int = 32,
                   progress: bool = False) -> np.ndarray:
     """Normalised mean token vectors, padding masked out; texts of like length share a batch."""
     from tqdm import tqdm
 
     out = np.zeros((len(texts), dim), dtype=np.float32)
-    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"] if texts else []
+    ids = tokens.ids(texts)
     order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-    pad = tokenizer.pad_token_id or 0
+    pad = tokens.pad
     for start in tqdm(range(0, len(order), batch_size), disable=not progress, unit="sats"):
         batch = order[start:start + batch_size]
         width = max(len(ids[i]) for i in batch)
@@ -189,7 +207,7 @@ def export_openvino(folder: Path) -> tuple[Path, str]:
             ov.save_model(ov.convert_model(Hidden(), example_input=sample), str(xml), compress_to_fp16=False)
         want = SentenceTransformer(str(folder), device="cpu").encode(PROBES, normalize_embeddings=True)
         for precision in ("default", "f32"):  # bf16 where the CPU has it, unless it agrees too little
-            cosine = _agreement(want, tokenizer, xml, precision)
+            cosine = _agreement(want, folder, xml, precision)
             if cosine >= MIN_COSINE:
                 break
         else:
@@ -213,12 +231,13 @@ def _check_pooling(folder: Path) -> None:
                            "och normalisering (PARAGRAF_EMBED_RUNTIME=torch)")
 
 
-def _agreement(want: np.ndarray, tokenizer, model: Path, precision: str) -> float:
+def _agreement(want: np.ndarray, folder: Path, model: Path, precision: str) -> float:
     """The lowest cosine between torch's vectors of PROBES (`want`) and the OpenVINO model's, in one batch."""
     import openvino as ov
 
     request = _compile(ov.Core(), model, precision).create_infer_request()
-    got = _mean_vectors(request, tokenizer, PROBES, want.shape[1])
+    max_length = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+    got = _mean_vectors(request, _Tokens(folder, max_length), PROBES, want.shape[1])
     return float((want * got).sum(axis=1).min())
 
 
