@@ -104,14 +104,18 @@ def profile_synthetic(conn) -> None:
         if key not in made:
             copies = [Chunk(**{**real[src], "id": f"@{j}@", "doc": "@DOC@"}) for j, src in enumerate(key)]
             text = scope_text("@DOC@", copies)
-            made[key] = (json.dumps(profile("@DOC@", copies, []).to_dict(), ensure_ascii=False),
+            made_one = profile("@DOC@", copies, [])
+            made[key] = (json.dumps({**made_one.to_dict(), "stems": {}}, ensure_ascii=False), json.dumps(made_one.stems),
                          text[len(fold(path_words("@DOC@"))) + 1:])
-        shape, rest = made[key]
+        shape, stems, rest = made[key]
         ids = [chunk_id for chunk_id, _ in chunks]
-        rows.append((re.sub(r"@(\d+)@", lambda m: ids[int(m[1])], shape.replace("@DOC@", doc)),
+        rows.append((re.sub(r"@(\d+)@", lambda m: ids[int(m[1])], shape.replace("@DOC@", doc)), stems,
                      f"{fold(path_words(doc))} {rest}", doc))
     with conn.cursor() as cur:
-        cur.executemany("UPDATE paragraf_documents SET profile = %s, scope_text = %s WHERE doc_id = %s", rows)
+        cur.executemany("UPDATE paragraf_documents SET profile = %s, stems = %s, scope_text = %s WHERE doc_id = %s", rows)
+    conn.execute("INSERT INTO paragraf_stems SELECT key, sum(value::int) FROM paragraf_documents, jsonb_each_text(stems) "
+                 "WHERE doc_id IN (SELECT DISTINCT doc_id FROM bench_stage) GROUP BY key "
+                 "ON CONFLICT (stem) DO UPDATE SET df = paragraf_stems.df + EXCLUDED.df")
 
 
 def latency(index, queries: list[str], filters: dict | None, rounds: int = 3) -> tuple[float, float]:

@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("sets", nargs="+", type=Path)
     args = ap.parse_args()
     index = rag.open_index(args.index)
-    scope, weights = Scope(index.store.profiles, index.store), term_weights(index.store.profiles)
+    scope, weights = Scope(index.store.profiles, index.store), term_weights(index.store.stem_counts(), index.size)
     rows = []  # (valued evidence best first, gold facts, answerable)
     for path in args.sets:
         for line in path.read_text(encoding="utf-8").splitlines():

@@ -42,7 +42,9 @@ def _frequencies_agree(url) -> bool:
     """The kept document frequencies are those of the chunks actually stored."""
     kept = dict(_rows(url, "SELECT lexeme, df FROM paragraf_terms WHERE df <> 0"))
     actual = dict(_rows(url, "SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u GROUP BY 1"))
-    return kept == actual and len(kept) > 100
+    stems = dict(_rows(url, "SELECT stem, df FROM paragraf_stems WHERE df <> 0"))  # and the evidence's word stems
+    held = dict(_rows(url, "SELECT key, sum(value::int) FROM paragraf_documents, jsonb_each_text(stems) GROUP BY 1"))
+    return kept == actual and len(kept) > 100 and stems == held and len(stems) > 100
 
 
 def _ingest_process(corpus, url, *paths):
@@ -63,8 +65,9 @@ def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
     assert pg.documents.keys() == folder.documents.keys()
     assert pg.source(KSAU141).text == (small_corpus / KSAU141).read_text(encoding="utf-8")
     # what an instance keeps instead of the passages: the documents' profiles, made at ingest the same
-    assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in pg.store.profiles) == \
-        sorted(json.dumps(p.to_dict(), sort_keys=True) for p in folder.store.profiles)
+    assert sorted(json.dumps({**p.to_dict(), "stems": {}}, sort_keys=True) for p in pg.store.profiles) == \
+        sorted(json.dumps({**p.to_dict(), "stems": {}}, sort_keys=True) for p in folder.store.profiles)
+    assert pg.store.stem_counts() == folder.store.stem_counts() and len(folder.store.stem_counts()) > 300
     for pattern in (r"\bpripp", r"§\s*141\b", r"\bbilaga\s*1\d\b", re.escape("7 januari 2026"), r"\bkommunstyrels"):
         found = pg.store.scope_matching(pattern)  # Postgres's regular expressions, on the same scope texts
         assert found == folder.store.scope_matching(pattern) and found, pattern
@@ -131,6 +134,7 @@ def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpu
     assert after.store.avgdl == pytest.approx(float(_rows(pg_url, "SELECT avg(n_terms) FROM paragraf_chunks")[0][0]))
     assert any("gott samarbete" in c.text for c in after.chunks) and not any(c.doc == KALLELSE for c in after.chunks)
     assert [p.to_dict() for p in after.store.profiles] == [p.to_dict() for p in fresh.store.profiles]
+    assert after.store.stem_counts() == fresh.store.stem_counts()
     assert after.store.profiles[0] is not None and KF8 in after.store.contents.profiles
     assert after.store.contents.profiles[KS16] is before.store.contents.profiles[KS16]  # not read again
     assert after.store.contents.profiles[KS_2026] is not before.store.contents.profiles[KS_2026]

@@ -17,7 +17,6 @@ from ..genre import (AMOUNT_UNITS, COUNT_QUESTION_NOT, KRONOR_SCALES, MEASURE_UN
                      PERIODS, PHRASING, QUERY_SYNONYMS, SHARE_WORDS, STOPWORDS, TIME_UNITS, date_in_words, organ_key,
                      organs_in, same_organ)
 from ..normalize import fold, path_words
-from ..records import Profile
 from ..records.profile import STEM, STOP as _STOP, WORD as _WORD, stem as _stem, stems as _stems
 from .question import Question
 
@@ -129,14 +128,11 @@ def sentences(passage: Passage) -> list[str]:
     return passage_sentences(passage.norm)
 
 
-def term_weights(profiles: list[Profile]) -> dict[str, float]:
-    """Inverse document frequency of each content term over the chunks: 'skattesats' says more than 'kommun'."""
-    df: dict[str, int] = {}
-    for p in profiles:
-        for term, held in p.stems.items():
-            df[term] = df.get(term, 0) + held
-    n = max(1, sum(p.chunks for p in profiles))
-    return {term: math.log(1 + n / d) for term, d in df.items()}
+def term_weights(held: dict[str, int], chunks: int) -> dict[str, float]:
+    """Inverse document frequency of each content term (`held`: how many of the chunks hold it): 'skattesats'
+    says more than 'kommun'."""
+    n = max(1, chunks)
+    return {term: math.log(1 + n / d) for term, d in held.items()}
 
 
 def rank(q: Question, passages: list[Passage], weights: dict[str, float] | None = None,

@@ -101,7 +101,7 @@ class Sources:
     @property
     def weights(self) -> dict[str, float]:
         if self._weights is None:
-            self._weights = term_weights(self.retriever.store.profiles)
+            self._weights = term_weights(self.retriever.store.stem_counts(), self.retriever.size)
         return self._weights
 
     def gather(self, q: Question, query: str, unscoped: bool, hits: list[Hit], llm: bool,

@@ -59,7 +59,7 @@ class Profile:
 
     @classmethod
     def from_dict(cls, d: dict) -> Profile:
-        return cls(**{**d, "mentioned": [(kind, frozenset(words)) for kind, words in d["mentioned"]],
+        return cls(**{**d, "stems": d.get("stems") or {}, "mentioned": [(kind, frozenset(words)) for kind, words in d["mentioned"]],
                       "steps": [Step.from_dict(s) for s in d["steps"]],
                       "references": [[Step.from_dict(s) for s in named] for named in d["references"]]})
 

@@ -145,6 +145,17 @@ class FolderStore:
     def profiles(self) -> list[Profile]:
         return profiles(self.chunks, self.facts)
 
+    def stem_counts(self) -> dict[str, int]:
+        return self._stem_counts
+
+    @cached_property
+    def _stem_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for p in self.profiles:
+            for stem, held in p.stems.items():
+                counts[stem] = counts.get(stem, 0) + held
+        return counts
+
     @cached_property
     def _scope_texts(self) -> dict[str, str]:
         by_doc: dict[str, list[Chunk]] = {}

@@ -116,6 +116,11 @@ def paragraf_chunks(conn, keys: list[tuple[str, str]]) -> dict[tuple[str, str], 
     return out
 
 
+def stem_counts(conn) -> dict[str, int]:
+    with conn.transaction():
+        return dict(conn.execute("SELECT stem, df FROM paragraf_stems WHERE df > 0").fetchall())
+
+
 def scope_matching(conn, pattern: str) -> set[str]:
     """The documents whose scope text the pattern finds something in (Postgres reads `\\y` for `\\b`)."""
     with conn.transaction():

@@ -3,7 +3,6 @@ vectors and searches in SQL (postgres.py); an ingest writes each document in its
 interrupted one keeps what it finished and a re-run goes on."""
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import numpy as np
 from ..models import EmbeddingModel, default_lexicon
 from ..parsing import Chunk
 from ..reading import ReadError, SourceText
-from ..records import Fact, Profile, profile, scope_text
+from ..records import Fact, Profile
 from . import pg_read, postgres
 from .folder import FLAT_LIMIT
 from .lexical import SwedishAnalyzer
@@ -75,6 +74,7 @@ class PgStore:
         self._read: dict[str, Chunk] = {}  # the chunks this instance has read by id, until READ_CACHE of them
         self._kinds: dict[str, list[tuple[tuple[str, int], Fact]]] = {}  # kind -> its records by (doc, ord)
         self._paragrafer: dict[tuple[str, str], list[Chunk]] = {}  # (doc, §) -> its chunks, as read
+        self._stems: dict[str, int] | None = None
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -173,6 +173,12 @@ class PgStore:
         for kind in set(kinds) - self._kinds.keys():
             self._kinds[kind] = self._db(pg_read.facts_of, kind)
         return [f for _, f in sorted((x for k in set(kinds) for x in self._kinds[k]), key=lambda x: x[0])]
+
+    def stem_counts(self) -> dict[str, int]:
+        """Read once by this instance, on the first question that weighs words."""
+        if self._stems is None:
+            self._stems = self._db(pg_read.stem_counts)
+        return self._stems
 
     def scope_matching(self, pattern: str) -> set[str]:
         return self._db(pg_read.scope_matching, pattern)
@@ -313,7 +319,7 @@ def _profile_older(conn) -> None:
         chunks = pg_read.chunks_of(conn, [doc_id])
         facts = [f for _, f in pg_read.facts_where(conn, "doc_id = %s", doc_id)]
         with conn.transaction():
-            conn.execute("UPDATE paragraf_documents SET profile = %s, scope_text = %s, n_chunks = %s, n_terms = "
-                         "(SELECT coalesce(sum(n_terms), 0) FROM paragraf_chunks WHERE doc_id = %s) WHERE doc_id = %s",
-                         (json.dumps(profile(doc_id, chunks, facts).to_dict(), ensure_ascii=False),
-                          scope_text(doc_id, chunks), len(chunks), doc_id, doc_id))
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (postgres.WRITE_LOCK,))
+            postgres.write_profile(conn, doc_id, chunks, facts)
+            conn.execute("UPDATE paragraf_documents SET n_chunks = %s, n_terms = (SELECT coalesce(sum(n_terms), 0) "
+                         "FROM paragraf_chunks WHERE doc_id = %s) WHERE doc_id = %s", (len(chunks), doc_id, doc_id))

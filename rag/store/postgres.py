@@ -62,12 +62,13 @@ MIGRATIONS: list[str] = [
     "CREATE INDEX IF NOT EXISTS paragraf_facts_kind ON paragraf_facts ((data->>'kind'));"
     "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
     "ALTER TABLE paragraf_documents ADD COLUMN IF NOT EXISTS profile jsonb, ADD COLUMN IF NOT EXISTS scope_text text,"
-    " ADD COLUMN IF NOT EXISTS n_chunks int, ADD COLUMN IF NOT EXISTS n_terms bigint;"
+    " ADD COLUMN IF NOT EXISTS stems jsonb, ADD COLUMN IF NOT EXISTS n_chunks int, ADD COLUMN IF NOT EXISTS n_terms bigint;"
+    "CREATE TABLE IF NOT EXISTS paragraf_stems (stem text PRIMARY KEY, df int NOT NULL);"
     "CREATE INDEX IF NOT EXISTS paragraf_documents_scope ON paragraf_documents USING gin (scope_text gin_trgm_ops);",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
-_WRITE_LOCK = 0x5041_5257
+WRITE_LOCK = 0x5041_5257
 
 
 def is_url(index: str | Path | None) -> bool:
@@ -167,12 +168,11 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
              c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], analyzer.expand(c.search_text))
             for i, c in enumerate(chunks)]
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         _delete(conn, doc_id)
-        conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source, profile, scope_text) "
-                     "VALUES (%s, %s, %s, %s, %s, %s)",
-                     (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source,
-                      json.dumps(profile(doc_id, chunks, facts).to_dict(), ensure_ascii=False), scope_text(doc_id, chunks)))
+        conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source) VALUES (%s, %s, %s, %s)",
+                     (doc_id, sha256, json.dumps(summary, ensure_ascii=False), source))
+        write_profile(conn, doc_id, chunks, facts)
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO paragraf_chunks (id, doc_id, ord, data, organ_key, date, paragraf, "
                             "beteckning_key, embedding, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
@@ -189,7 +189,21 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
                      "ON CONFLICT (lexeme) DO UPDATE SET df = paragraf_terms.df + EXCLUDED.df", (doc_id,))
 
 
+def write_profile(conn, doc_id: str, chunks: list[Chunk], facts: list[Fact]) -> None:
+    """The document's profile (without its word stems: instances read profiles, and the stems are counted over
+    all documents in paragraf_stems), its scope text, and its stems added to the counts, in stem order."""
+    made = profile(doc_id, chunks, facts)
+    conn.execute("UPDATE paragraf_documents SET profile = %s, stems = %s, scope_text = %s WHERE doc_id = %s",
+                 (json.dumps({**made.to_dict(), "stems": {}}, ensure_ascii=False), json.dumps(made.stems),
+                  scope_text(doc_id, chunks), doc_id))
+    conn.execute("INSERT INTO paragraf_stems SELECT key, value::int FROM paragraf_documents, jsonb_each_text(stems) "
+                 "WHERE doc_id = %s ORDER BY key ON CONFLICT (stem) DO UPDATE SET df = paragraf_stems.df + EXCLUDED.df",
+                 (doc_id,))
+
+
 def _delete(conn, doc_id: str) -> None:
+    conn.execute("UPDATE paragraf_stems s SET df = s.df - o.n FROM (SELECT key, value::int AS n FROM paragraf_documents, "
+                 "jsonb_each_text(stems) WHERE doc_id = %s ORDER BY key) o WHERE s.stem = o.key", (doc_id,))
     conn.execute("UPDATE paragraf_terms t SET df = t.df - s.n FROM (SELECT u.lexeme, count(*) AS n FROM paragraf_chunks c, "
                  "unnest(c.tsv) u WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme) s WHERE t.lexeme = s.lexeme",
                  (doc_id,))
@@ -198,7 +212,7 @@ def _delete(conn, doc_id: str) -> None:
 
 def remove_document(conn, doc_id: str) -> None:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         _delete(conn, doc_id)
 
 

@@ -103,6 +103,8 @@ class Store(Protocol):
     @property
     def profiles(self) -> list[Profile]:
         """Each document's profile, in the index's order: what a question's corpus-wide views are made of."""
+    def stem_counts(self) -> dict[str, int]:
+        """How many chunks hold each word stem (records.stems): the evidence's term weights."""
     def scope_matching(self, pattern: str) -> set[str]:
         """The documents whose scope text (records.scope_text) the regular expression finds something in;
         written in the subset Python's `re` and Postgres's regular expressions read alike (`\\b` for a word's edge)."""
