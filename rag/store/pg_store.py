@@ -113,7 +113,8 @@ class PgStore:
         return [self._row[i] for i in ids if i in self._row]
 
     def dense(self, q: np.ndarray, where: tuple[str, list], n: int) -> list[int]:
-        return self._rows(self._db(postgres.dense, q, where, n, len(self.chunks) <= FLAT_LIMIT))
+        half = int(self.manifest.get("schema_version", 0)) >= postgres.HALF_SCHEMA  # until an ingest migrates it
+        return self._rows(self._db(postgres.dense, q, where, n, len(self.chunks) <= FLAT_LIMIT, half))
 
     def lexical(self, query: str, where: tuple[str, list], n: int) -> tuple[list[int], postgres.Bm25Query | None]:
         """Rows best first, and the question's BM25 terms (for the candidates' scores)."""
