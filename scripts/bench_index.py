@@ -188,7 +188,7 @@ def main() -> None:
                     help="Postgres: the vectors the index is grown with, each kind measured separately: passages of "
                          "the corpus embedded by the product (up to --real-sizes), Gaussian draws (up to --sizes)")
     ap.add_argument("--real-sizes", type=int, nargs="*", default=[10_000, 30_000],
-                    help="Postgres: sizes grown with real passages (each passage embedded: ~50-150 a second)")
+                    help="Postgres: sizes grown with real passages (each embedded: 25-70 a second on two shared cores)")
     ap.add_argument("--skip-ingest", action="store_true",
                     help="without the ingest, embedding-runtime and OCR table (the Postgres part ingests by itself)")
     args = ap.parse_args()
