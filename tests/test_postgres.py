@@ -177,7 +177,9 @@ def test_an_index_of_schema_one_is_brought_up_by_the_next_ingest(small_corpus, p
     with psycopg.connect(pg_url) as conn:  # as Paragraf wrote it before profiles
         conn.execute("UPDATE paragraf_documents SET profile = NULL, scope_text = NULL, n_chunks = NULL, n_terms = NULL")
         conn.execute("UPDATE paragraf_meta SET value = '1' WHERE key = 'schema_version'")
-    with pytest.raises(rag.IndexError, match="schema version 1, this Paragraf reads 2: run `python -m rag ingest"):
+    from rag.store.postgres import SCHEMA_VERSION
+
+    with pytest.raises(rag.IndexError, match=f"schema version 1, this Paragraf reads {SCHEMA_VERSION}: run `python -m rag"):
         rag.open_index(pg_url)
     again = rag.ingest([small_corpus], index_dir=pg_url)
     assert again.embedded == 0 and sorted(again.unchanged) == sorted(SMALL)

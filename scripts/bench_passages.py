@@ -1,0 +1,81 @@
+"""Real-passage vectors for scripts/bench_postgres.py: passages cut from the bundled corpus's chunks (as
+the product chunks it) and embedded by the product's embedder, so that the index is measured on points
+spread like real text, not only on Gaussian draws (which are harder for HNSW than real embeddings).
+
+A passage is the context line of a chunk (organ, date, §: as the product embeds chunks) and a window of
+1-3 consecutive sentences of it, half of them followed by 1-2 sentences of another chunk: enough distinct
+passages for 100k from the corpus's ~2,000 chunks. Held-out passages, never inserted, are queries."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])")
+
+
+def sentences(chunk) -> list[str]:
+    """Its sentences of 20-200 characters (table rows and run-on lines left out: short passages embed fast)."""
+    return [s for s in _SENTENCE.split(" ".join(chunk.norm.split())) if 20 < len(s) <= 200 and "|" not in s]
+
+
+def _window(rng, sents: list[str], longest: int) -> str:
+    size = int(rng.integers(1, min(longest, len(sents)) + 1))
+    start = int(rng.integers(0, len(sents) - size + 1))
+    return " ".join(sents[start:start + size])
+
+
+def make_passages(chunks, n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    """`n` distinct passages and, for each, the id of the chunk it starts in (its records and locator in
+    the benchmark's rows)."""
+    rng = np.random.default_rng(seed)
+    usable = [(c, s) for c in sorted(chunks, key=lambda c: c.id) if (s := sentences(c))]
+    seen: set[str] = set()
+    texts, sources = [], []
+    while len(texts) < n:
+        chunk, sents = usable[int(rng.integers(len(usable)))]
+        text = f"{chunk.context}\n{_window(rng, sents, 3)}"
+        if rng.random() < 0.5:
+            text += " " + _window(rng, usable[int(rng.integers(len(usable)))][1], 2)
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+            sources.append(chunk.id)
+    return texts, sources
+
+
+def questions(every: int = 1) -> list[str]:
+    """The eval sets' questions (every `every`-th), real queries for recall."""
+    out = []
+    for path in sorted((ROOT / "eval" / "sets").glob("*.jsonl")):
+        out += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return out[::every]
+
+
+def embed(embedder, texts: list[str], cache_dir: Path | None = None, batch_size: int = 32,
+          piece: int = 1000) -> np.ndarray:
+    """Passage vectors, embedded a piece at a time and each piece kept in `cache_dir` under its texts' hash:
+    a second run, or a larger one (make_passages's first n are the same for any larger n), embeds only
+    what is new."""
+    import hashlib
+
+    out, t, done = [], time.perf_counter(), 0
+    for i in range(0, len(texts), piece):
+        part = texts[i:i + piece]
+        key = hashlib.sha1("\n\0".join(part).encode()).hexdigest()[:16]
+        cache = cache_dir / f"passages-{key}.npy" if cache_dir else None
+        if cache and cache.exists():
+            out.append(np.load(cache))
+            continue
+        out.append(embedder.passages(part, batch_size=batch_size).astype(np.float32))
+        done += len(part)
+        if cache:
+            np.save(cache, out[-1])
+    if done:
+        seconds = time.perf_counter() - t
+        print(f"embedded {done:,} passages in {seconds:.0f} s ({done / seconds:.0f}/s)", flush=True)
+    return np.concatenate(out)
