@@ -49,7 +49,7 @@ class Profile:
     steps: list[Step]
     mentions: list[list[str]]  # for each step: the diarienummer of other matters its text names
     references: list[list[Step]]  # for each step: the earlier steps its text names
-    stems: dict[str, int]  # stem -> the chunks that hold it
+    stems: dict[str, int]  # stem -> the chunks that hold it (empty as Postgres keeps it: paragraf_stems)
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in vars(self).items() if k not in {"mentioned", "steps", "references"}},
@@ -59,7 +59,8 @@ class Profile:
 
     @classmethod
     def from_dict(cls, d: dict) -> Profile:
-        return cls(**{**d, "stems": d.get("stems") or {}, "mentioned": [(kind, frozenset(words)) for kind, words in d["mentioned"]],
+        return cls(**{**d, "stems": d.get("stems") or {},
+                      "mentioned": [(kind, frozenset(words)) for kind, words in d["mentioned"]],
                       "steps": [Step.from_dict(s) for s in d["steps"]],
                       "references": [[Step.from_dict(s) for s in named] for named in d["references"]]})
 
