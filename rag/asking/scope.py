@@ -52,11 +52,13 @@ class Scope:
 
     def _matching(self, pattern: str) -> set[str]:
         """The documents whose scope text the pattern finds something in (each pattern asked once)."""
-        if pattern not in self._found:
+        found = self._found.get(pattern)
+        if found is None:
+            found = self.texts.scope_matching(pattern) & self.docs.keys()
             if len(self._found) > FOUND_KEPT:
-                self._found.clear()
-            self._found[pattern] = self.texts.scope_matching(pattern) & self.docs.keys()
-        return self._found[pattern]
+                self._found = {}  # a new one: a question in another thread keeps what it has
+            self._found[pattern] = found
+        return found
 
     def documents(self, q: Question) -> set[str] | None:
         """The documents that hold everything the question names; None when it names nothing of that kind."""
