@@ -112,9 +112,8 @@ def grow(conn, n: int, kind: VectorKind, index_sql: str) -> float:
                  "c.data || jsonb_build_object('id', s.id, 'doc', s.doc_id), c.organ_key, c.date, c.paragraf, "
                  "c.beteckning_key, s.embedding, c.tsv, c.n_terms FROM bench_stage s JOIN paragraf_chunks c ON c.id = s.src")
     profile_synthetic(conn)
-    conn.execute("UPDATE paragraf_documents d SET n_chunks = c.n, n_terms = c.terms FROM (SELECT doc_id, count(*) AS n, "
-                 "sum(n_terms) AS terms FROM paragraf_chunks WHERE doc_id LIKE 'syntetisk/%' GROUP BY doc_id) c "
-                 "WHERE d.doc_id = c.doc_id")
+    conn.execute("UPDATE paragraf_documents d SET n_terms = c.terms FROM (SELECT doc_id, sum(n_terms) AS terms "
+                 "FROM paragraf_chunks WHERE doc_id LIKE 'syntetisk/%' GROUP BY doc_id) c WHERE d.doc_id = c.doc_id")
     conn.execute("TRUNCATE paragraf_terms")
     conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
                  "GROUP BY u.lexeme")

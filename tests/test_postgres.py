@@ -175,7 +175,7 @@ def test_an_index_of_schema_one_is_brought_up_by_the_next_ingest(small_corpus, p
     rag.ingest([small_corpus], index_dir=pg_url)
     fresh = sorted(json.dumps(p.to_dict(), sort_keys=True) for p in rag.open_index(pg_url).store.profiles)
     with psycopg.connect(pg_url) as conn:  # as Paragraf wrote it before profiles
-        conn.execute("UPDATE paragraf_documents SET profile = NULL, scope_text = NULL, n_chunks = NULL, n_terms = NULL")
+        conn.execute("UPDATE paragraf_documents SET profile = NULL, scope_text = NULL, stems = NULL, n_terms = NULL")
         conn.execute("UPDATE paragraf_meta SET value = '1' WHERE key = 'schema_version'")
     from rag.store.postgres import SCHEMA_VERSION
 
@@ -184,7 +184,7 @@ def test_an_index_of_schema_one_is_brought_up_by_the_next_ingest(small_corpus, p
     again = rag.ingest([small_corpus], index_dir=pg_url)
     assert again.embedded == 0 and sorted(again.unchanged) == sorted(SMALL)
     assert _rows(pg_url, "SELECT count(*) FROM paragraf_documents WHERE profile IS NULL OR scope_text IS NULL "
-                         "OR n_chunks IS NULL OR n_terms IS NULL") == [(0,)]
+                         "OR stems IS NULL OR n_terms IS NULL") == [(0,)]
     index = rag.open_index(pg_url)
     assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in index.store.profiles) == fresh
     assert index.size == _rows(pg_url, "SELECT count(*) FROM paragraf_chunks")[0][0]

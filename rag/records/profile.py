@@ -85,15 +85,18 @@ def profile(doc: str, chunks: list[Chunk], facts: list[Fact]) -> Profile:
                    step_references(chunks, steps), dict(held))
 
 
+def by_document(items: list) -> dict[str, list]:
+    """Chunks or records by their document, in the order of its first one."""
+    out: dict[str, list] = {}
+    for x in items:
+        out.setdefault(x.doc, []).append(x)
+    return out
+
+
 def profiles(chunks: list[Chunk], facts: list[Fact]) -> list[Profile]:
     """Each document's profile, in the order of its first chunk."""
-    by_doc: dict[str, tuple[list[Chunk], list[Fact]]] = {}
-    for c in chunks:
-        by_doc.setdefault(c.doc, ([], []))[0].append(c)
-    for f in facts:
-        if f.doc in by_doc:
-            by_doc[f.doc][1].append(f)
-    return [profile(doc, cs, fs) for doc, (cs, fs) in by_doc.items()]
+    facts_of = by_document(facts)
+    return [profile(doc, cs, facts_of.get(doc, [])) for doc, cs in by_document(chunks).items()]
 
 
 def matters_of(found: list[Profile]) -> list[Matter]:

@@ -23,7 +23,7 @@ from ..models import default_lexicon
 from ..normalize import fold
 from ..parsing import Chunk
 from ..reading import ReadError, SourceText, read_file
-from ..records import Fact, Profile, profiles, scope_text
+from ..records import Fact, Profile, by_document, profiles, scope_text
 from .lexical import LexicalIndex, SwedishAnalyzer
 from .protocol import Filters, IndexError_, check_compatible
 
@@ -158,10 +158,7 @@ class FolderStore:
 
     @cached_property
     def _scope_texts(self) -> dict[str, str]:
-        by_doc: dict[str, list[Chunk]] = {}
-        for c in self.chunks:
-            by_doc.setdefault(c.doc, []).append(c)
-        return {doc: scope_text(doc, cs) for doc, cs in by_doc.items()}
+        return {doc: scope_text(doc, cs) for doc, cs in by_document(self.chunks).items()}
 
     def scope_matching(self, pattern: str) -> set[str]:
         found = re.compile(pattern)

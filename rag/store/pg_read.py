@@ -22,7 +22,6 @@ class PgContents:
     profiles: dict[str, Profile]  # doc id -> its profile, by doc id
     revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
     terms: dict[str, int] = field(default_factory=dict)  # doc id -> words in its chunks (BM25's lengths)
-    sizes: dict[str, int] = field(default_factory=dict)  # doc id -> its chunks
 
     @property
     def revision(self) -> tuple[int, int]:
@@ -37,7 +36,7 @@ class PgContents:
     @property
     def size(self) -> int:
         """Chunks in the index."""
-        return sum(self.sizes.values())
+        return sum(p.chunks for p in self.profiles.values())
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -56,24 +55,17 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
         revisions = dict(conn.execute("SELECT doc_id, revision FROM paragraf_documents").fetchall()) if meta else {}
         kept = {d for d, rev in (previous.revisions if previous else {}).items() if revisions.get(d) == rev}
         changed = [d for d in revisions if d not in kept]
-        rows = conn.execute("SELECT doc_id, sha256, summary, n_terms, n_chunks FROM paragraf_documents "
+        rows = conn.execute("SELECT doc_id, sha256, summary, n_terms, profile FROM paragraf_documents "
                             "WHERE doc_id = ANY(%s)", (changed,)).fetchall()
-        read = _profiles(conn, changed)
-        terms = {d: int(n) for d, _, _, n, _ in rows}
-        sizes = {d: int(n) for d, _, _, _, n in rows}
     docs = {d: {**summary, "sha256": sha} for d, sha, summary, _, _ in rows}
-    if previous:
-        for d in kept:
-            docs[d], terms[d], sizes[d] = previous.documents[d], previous.terms[d], previous.sizes[d]
+    terms = {d: int(n) for d, _, _, n, _ in rows}
+    profiles = {d: Profile.from_dict(p) for d, _, _, _, p in rows}
+    for d in kept:
+        docs[d], terms[d], profiles[d] = previous.documents[d], previous.terms[d], previous.profiles[d]
     order = sorted(revisions)
-    return PgContents({**meta, "documents": {d: docs[d] for d in order}, "chunks": sum(sizes.values())},
-                      {d: previous.profiles[d] if d in kept else read[d] for d in order},
-                      revisions={d: int(r) for d, r in revisions.items()}, terms=terms, sizes=sizes)
-
-
-def _profiles(conn, docs: list[str]) -> dict[str, Profile]:
-    return {d: Profile.from_dict(p) for d, p in conn.execute(
-        "SELECT doc_id, profile FROM paragraf_documents WHERE doc_id = ANY(%s)", (docs,))}
+    profiles = {d: profiles[d] for d in order}
+    return PgContents({**meta, "documents": {d: docs[d] for d in order}, "chunks": sum(p.chunks for p in profiles.values())},
+                      profiles, revisions={d: int(r) for d, r in revisions.items()}, terms=terms)
 
 
 def chunks_of(conn, docs: list[str]) -> list[Chunk]:

@@ -321,5 +321,4 @@ def _profile_older(conn) -> None:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (postgres.WRITE_LOCK,))
             postgres.write_profile(conn, doc_id, chunks, facts)
-            conn.execute("UPDATE paragraf_documents SET n_chunks = %s, n_terms = (SELECT coalesce(sum(n_terms), 0) "
-                         "FROM paragraf_chunks WHERE doc_id = %s) WHERE doc_id = %s", (len(chunks), doc_id, doc_id))
+            postgres.count_terms(conn, doc_id)

@@ -63,17 +63,16 @@ CREATE INDEX IF NOT EXISTS paragraf_chunks_tsv ON paragraf_chunks USING gin (tsv
 # the build time (docs/benchmarks.md, "Postgres index").
 HNSW_INDEX = ("CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw_half ON paragraf_chunks USING hnsw "
               "((embedding::halfvec({dim})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 128)")
-# Schema 3: a database of an earlier version gets the half-precision index (of its column's own dimension, with memory
-# to build it in), then loses its full-precision one, which searches use until then.
-_HALF_INDEX = """
+# Schema 3: a database of an earlier version gets the half-precision index (of its column's own dimension,
+# with memory to build it in), then loses its full-precision one; instances refuse it until then.
+_HALF_INDEX = f"""
 DO $$
 DECLARE dim int := (SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass('paragraf_chunks')
                     AND attname = 'embedding');
 BEGIN
     IF dim IS NOT NULL THEN
         PERFORM set_config('maintenance_work_mem', '1GB', true);
-        EXECUTE format('CREATE INDEX IF NOT EXISTS paragraf_chunks_hnsw_half ON paragraf_chunks USING hnsw '
-                       '((embedding::halfvec(%s)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 128)', dim);
+        EXECUTE format('{HNSW_INDEX.format(dim="%s")}', dim);
         DROP INDEX IF EXISTS paragraf_chunks_hnsw;
     END IF;
 END $$;
@@ -88,7 +87,7 @@ MIGRATIONS: list[str] = [
     "CREATE INDEX IF NOT EXISTS paragraf_facts_kind ON paragraf_facts ((data->>'kind'));"
     "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
     "ALTER TABLE paragraf_documents ADD COLUMN IF NOT EXISTS profile jsonb, ADD COLUMN IF NOT EXISTS scope_text text,"
-    " ADD COLUMN IF NOT EXISTS stems jsonb, ADD COLUMN IF NOT EXISTS n_chunks int, ADD COLUMN IF NOT EXISTS n_terms bigint;"
+    " ADD COLUMN IF NOT EXISTS stems jsonb, ADD COLUMN IF NOT EXISTS n_terms bigint;"
     "CREATE TABLE IF NOT EXISTS paragraf_stems (stem text PRIMARY KEY, df int NOT NULL);"
     "CREATE INDEX IF NOT EXISTS paragraf_documents_scope ON paragraf_documents USING gin (scope_text gin_trgm_ops);",
     # 3: the HNSW index over half-precision vectors
@@ -210,12 +209,17 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
                             [(doc_id, i, json.dumps(f.to_dict(), ensure_ascii=False)) for i, f in enumerate(facts)])
         conn.execute("UPDATE paragraf_chunks SET n_terms = (SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0) "
                      "FROM unnest(tsv)) WHERE doc_id = %s", (doc_id,))
-        conn.execute("UPDATE paragraf_documents SET n_chunks = %s, n_terms = (SELECT coalesce(sum(n_terms), 0) "
-                     "FROM paragraf_chunks WHERE doc_id = %s) WHERE doc_id = %s", (len(chunks), doc_id, doc_id))
+        count_terms(conn, doc_id)
         # document frequencies for BM25, in lexeme order so that two ingests lock rows in the same order
         conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
                      "WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme "
                      "ON CONFLICT (lexeme) DO UPDATE SET df = paragraf_terms.df + EXCLUDED.df", (doc_id,))
+
+
+def count_terms(conn, doc_id: str) -> None:
+    """The document's words (BM25's lengths) kept on its row: an instance opens without reading a chunk row."""
+    conn.execute("UPDATE paragraf_documents SET n_terms = (SELECT coalesce(sum(n_terms), 0) FROM paragraf_chunks "
+                 "WHERE doc_id = %s) WHERE doc_id = %s", (doc_id, doc_id))
 
 
 def write_profile(conn, doc_id: str, chunks: list[Chunk], facts: list[Fact]) -> None:

@@ -83,7 +83,7 @@ class Store(Protocol):
     round trip), never the whole of `chunks`."""
 
     manifest: dict
-    chunks: list[Chunk]  # every chunk: only the corpus-wide views of asking/ still read it (docs/design.md)
+    chunks: list[Chunk]  # every chunk and record: for tools and tests, never on a question's path (docs/design.md)
     facts: list[Fact]
     warning: str | None  # set when a damaged folder generation was passed over
 
