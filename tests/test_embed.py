@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,34 @@ def test_openvino_reads_the_tokens_transformers_would(runtimes):
     assert fast.tokenizer.ids(texts) == reference(texts, truncation=True, max_length=fast.max_length)["input_ids"]
     assert max(map(len, fast.tokenizer.ids(texts))) == fast.max_length  # the long one was cut
     assert fast.tokenizer.pad == reference.pad_token_id
+
+
+def test_the_tokenizer_kept_in_memory_cuts_every_text_as_the_whole_one(runtimes):
+    """The OpenVINO embedder keeps the pieces of Latin script only (rag/models/tokens.py): on every paragraph of
+    the bundled corpus and on texts of other scripts, emoji, combining marks and added tokens it gives the
+    whole tokenizer's ids, and loads the whole one only for a text it cannot cut."""
+    from tokenizers import Tokenizer
+
+    from rag.models.tokens import LATIN_VERSION, Tokens
+
+    _, fast = runtimes
+    folder = Path(fast.name)
+    whole = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    whole.enable_truncation(fast.max_length)
+    tokens = Tokens(folder, fast.max_length)
+    texts = [p.strip() for f in sorted(CORPUS.rglob("*")) if f.suffix in {".txt", ".md", ".html"}
+             for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    assert len(texts) > 3000
+    latin = [t for t in texts if tokens.latin(t)]
+    assert len(latin) > 0.98 * len(texts)
+    assert tokens.ids(latin) == [e.ids for e in whole.encode_batch(latin)]
+    assert tokens._whole is None  # Swedish documents never needed it
+    other = ["query: Что решил совет?", "会议记录 § 12", "Beslut 👍 fattades", "Malmö\u0301 stad", "a <mask> b",
+             "\uf0b7 punkt ett", "Ärende −12 → 14 ≤ 20 € ½", "Ordförande: Ἀθηνᾶ", "ﬁnansiering", ""]
+    assert tokens.ids(other + latin[:5]) == [e.ids for e in whole.encode_batch(other + latin[:5])]
+    assert tokens._whole is not None
+    kept = json.loads((folder / "openvino" / f"tokenizer.latin{LATIN_VERSION}.json").read_text(encoding="utf-8"))
+    assert len(kept["model"]["vocab"]) < 0.5 * len(json.loads((folder / "tokenizer.json").read_text())["model"]["vocab"])
 
 
 def test_a_text_gets_its_vector_whatever_its_batch_mates(runtimes):

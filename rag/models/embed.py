@@ -14,6 +14,7 @@ import numpy as np
 
 from ..config import settings
 from .catalog import registry, resolve
+from .tokens import Tokens
 
 RUNTIMES = ("openvino", "torch")
 EXPORTS = {"openvino", "onnx"}  # folders a runtime writes into the model folder: not part of its weights
@@ -110,7 +111,7 @@ class OpenVinoEmbedder(Embedder):
         config = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))
         self.prompts = dict(config.get("prompts") or {})
         self.max_length = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
-        self.tokenizer = _Tokens(folder, self.max_length)
+        self.tokenizer = Tokens(folder, self.max_length)
         self.dim = int(json.loads((folder / "config.json").read_text())["hidden_size"])
         self._request = _compile(ov.Core(), self.model_path, precision).create_infer_request()
         self._lock = threading.Lock()  # one infer request, and the app asks from several threads
@@ -129,26 +130,7 @@ def _compile(core, model: Path, precision: str):
     return core.compile_model(str(model), "CPU", config)
 
 
-class _Tokens:
-    """Token ids as the model's fast tokenizer makes them, read from its tokenizer.json by the `tokenizers`
-    library: transformers' AutoTokenizer gives the same ids but takes seconds to import when an app starts."""
-
-    def __init__(self, folder: Path, max_length: int) -> None:
-        from tokenizers import Tokenizer
-
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length)
-        special = json.loads((folder / "special_tokens_map.json").read_text(encoding="utf-8")) \
-            if (folder / "special_tokens_map.json").exists() else {}
-        pad = special.get("pad_token")
-        pad = pad.get("content") if isinstance(pad, dict) else pad
-        self.pad = (self._tokenizer.token_to_id(pad) if pad else None) or 0
-
-    def ids(self, texts: list[str]) -> list[list[int]]:
-        return [e.ids for e in self._tokenizer.encode_batch(texts)] if texts else []
-
-
-def _mean_vectors(request, tokens: _Tokens, texts: list[str], dim: int, batch_size: int = 32,
+def _mean_vectors(request, tokens: Tokens, texts: list[str], dim: int, batch_size: int = 32,
                   progress: bool = False) -> np.ndarray:
     """Normalised mean token vectors, padding masked out; texts of like length share a batch."""
     from tqdm import tqdm
@@ -237,7 +219,7 @@ def _agreement(want: np.ndarray, folder: Path, model: Path, precision: str) -> f
 
     request = _compile(ov.Core(), model, precision).create_infer_request()
     max_length = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
-    got = _mean_vectors(request, _Tokens(folder, max_length), PROBES, want.shape[1])
+    got = _mean_vectors(request, Tokens(folder, max_length), PROBES, want.shape[1])
     return float((want * got).sum(axis=1).min())
 
 
