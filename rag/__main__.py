@@ -207,7 +207,7 @@ def cmd_arende(args: argparse.Namespace) -> int:
     index = _open_index(args)
     if index is None:
         return 1
-    found = matters_of(index.store.profiles)
+    found = matters_of(index.store.steps)
     chosen = found if args.all else find_matters(found, " ".join(args.query))
     if args.json:
         print(json.dumps([m.to_dict() for m in chosen], ensure_ascii=False, indent=1))

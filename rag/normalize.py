@@ -48,10 +48,12 @@ def nfc(text: str) -> str:
     return text.replace("\u00ad", "").replace("\ufb01", "fi").replace("\ufb02", "fl")
 
 
+_FOLDED = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"})
+
+
 def fold(text: str) -> str:
     """Lower case with å/ä→a, ö→o, é→e: the accent folding that EVAL-FORMAT and BM25 use."""
-    text = nfc(text).lower()
-    return text.translate(str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"}))
+    return nfc(text).lower().translate(_FOLDED)
 
 
 def path_words(doc: str) -> str:

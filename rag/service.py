@@ -111,6 +111,7 @@ class Paragraf:
                 retriever = open_index(self.index_dir, self.embed_model)
             self._set_status("Laddar språkmodellen …")
             self.answerer = Answerer(retriever, load_llm(self.llm_name))
+            self._warm(self.answerer)
             self._serving()
             self.say(self.status.message)
         except Exception as exc:  # shown on the page, one line in the log; the app keeps serving the page
@@ -189,7 +190,20 @@ class Paragraf:
         a = self.answerer
         self.answerer = Answerer(retriever, a.llm, k=a.k, max_tokens=a.max_tokens, mode=a.mode,
                                  use_facts=a.use_facts, rephrase=a.rephrase, reader=a.reader)
+        self._warm(self.answerer)
         self._serving()
+
+    def _warm(self, answerer: Answerer) -> threading.Thread:
+        """The answerer's corpus-wide views made in the background (Answerer.warm)."""
+        def warm() -> None:
+            try:
+                answerer.warm()
+            except Exception as exc:  # a question makes what it needs itself, and says what failed
+                self.say(f"obs: kunde inte förbereda indexets översikter: {type(exc).__name__}: {exc}")
+
+        thread = threading.Thread(target=warm, name="paragraf-warm", daemon=True)
+        thread.start()
+        return thread
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:

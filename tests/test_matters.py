@@ -103,7 +103,7 @@ def test_every_link_over_the_corpus_is_one_read_by_hand(corpus_index):
 
 def test_recurring_items_of_one_body_are_no_matter_by_title(corpus_index):
     """Jönköping's 'Anmälan om delegationsbeslut' at every meeting, without a diarienummer: separate matters."""
-    found = matters_of(corpus_index.store.profiles)
+    found = matters_of(corpus_index.store.steps)
     assert not find_matters(found, "Anmälan om delegationsbeslut")
     assert not find_matters(found, "STK-2099-1")
 

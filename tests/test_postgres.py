@@ -67,6 +67,9 @@ def test_same_index_as_the_folder(small_corpus, tmp_path, pg_url):
     # what an instance keeps instead of the passages: the documents' profiles, made at ingest the same
     assert sorted(json.dumps({**p.to_dict(), "stems": {}}, sort_keys=True) for p in pg.store.profiles) == \
         sorted(json.dumps({**p.to_dict(), "stems": {}}, sort_keys=True) for p in folder.store.profiles)
+    assert sorted(json.dumps(d.to_dict(), sort_keys=True) for d in pg.store.steps) == \
+        sorted(json.dumps(d.to_dict(), sort_keys=True) for d in folder.store.steps)
+    assert sum(len(d.steps) for d in pg.store.steps) >= 5
     assert pg.store.stem_counts() == folder.store.stem_counts() and len(folder.store.stem_counts()) > 300
     for pattern in (r"\bpripp", r"§\s*141\b", r"\bbilaga\s*1\d\b", re.escape("7 januari 2026"), r"\bkommunstyrels"):
         found = pg.store.scope_matching(pattern)  # Postgres's regular expressions, on the same scope texts
@@ -119,6 +122,7 @@ def test_one_document_changes_alone(small_corpus, pg_url):
 def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpus, pg_url):
     rag.ingest([small_corpus], index_dir=pg_url)
     before = rag.open_index(pg_url)
+    assert not before.store.contents.steps and before.store.steps  # read on the first question that needs them
     with (small_corpus / KS_2026).open("a", encoding="utf-8") as f:
         f.write("\n\nOrdföranden tackade ledamöterna för ett gott samarbete under året.\n")
     (small_corpus / KALLELSE).unlink()
@@ -138,6 +142,8 @@ def test_an_instance_reads_only_what_changed_and_ends_as_a_fresh_one(small_corpu
     assert after.store.profiles[0] is not None and KF8 in after.store.contents.profiles
     assert after.store.contents.profiles[KS16] is before.store.contents.profiles[KS16]  # not read again
     assert after.store.contents.profiles[KS_2026] is not before.store.contents.profiles[KS_2026]
+    assert [d.to_dict() for d in after.store.steps] == [d.to_dict() for d in fresh.store.steps]
+    assert after.store.contents.steps[KS16] is before.store.contents.steps[KS16]  # read once, by the first instance
     for question in QUESTIONS:
         assert [h.chunk.id for h in after.search(question, k=5).hits] == [h.chunk.id for h in fresh.search(question, k=5).hits]
 
@@ -188,6 +194,26 @@ def test_an_index_of_schema_one_is_brought_up_by_the_next_ingest(small_corpus, p
     index = rag.open_index(pg_url)
     assert sorted(json.dumps(p.to_dict(), sort_keys=True) for p in index.store.profiles) == fresh
     assert index.size == _rows(pg_url, "SELECT count(*) FROM paragraf_chunks")[0][0]
+
+
+def test_an_index_of_schema_three_keeps_its_steps_apart_after_the_migration(small_corpus, pg_url):
+    """Schema 3 kept a document's steps and titles in its profile: the migration moves them to their own column,
+    the same as a fresh ingest writes them."""
+    rag.ingest([small_corpus], index_dir=pg_url)
+    fresh = rag.open_index(pg_url).store
+    profiles, steps = ([json.dumps(x.to_dict(), sort_keys=True) for x in xs] for xs in (fresh.profiles, fresh.steps))
+    with psycopg.connect(pg_url) as conn:  # as schema 3 wrote them
+        conn.execute("UPDATE paragraf_documents SET profile = profile || (steps - 'doc'), steps = NULL")
+        conn.execute("ALTER TABLE paragraf_documents DROP COLUMN steps")
+        conn.execute("UPDATE paragraf_meta SET value = '3' WHERE key = 'schema_version'")
+    with pytest.raises(rag.IndexError, match="schema version 3"):
+        rag.open_index(pg_url)
+    again = rag.ingest([small_corpus], index_dir=pg_url)
+    assert again.embedded == 0
+    assert _rows(pg_url, "SELECT count(*) FROM paragraf_documents WHERE profile ? 'steps' OR steps IS NULL") == [(0,)]
+    index = rag.open_index(pg_url).store
+    assert [json.dumps(x.to_dict(), sort_keys=True) for x in index.profiles] == profiles
+    assert [json.dumps(x.to_dict(), sort_keys=True) for x in index.steps] == steps
 
 
 def test_a_killed_ingest_leaves_each_document_old_or_new(small_corpus, pg_url):

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from ..models import LLM
+from ..records import in_bulk
 from .cite import settle
 from .evidence import Evidence, Grounding
 from .from_records import MOST_SHOWN
@@ -59,6 +60,16 @@ class Answerer:
     @property
     def weights(self) -> dict[str, float]:
         return self.sources.weights
+
+    def warm(self) -> None:
+        """Make the corpus-wide views now, not on the first question that needs them: the scope, the word
+        weights, every § and title, the matters (at a million chunks, seconds). An app calls it in the
+        background when it opens or follows an index; a question asked meanwhile waits for the view it needs."""
+        with in_bulk():
+            self.scope, self.weights  # noqa: B018
+            if self.use_facts:
+                self.sources.records.warm()
+                self.sources.lists.warm()
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, klarsprak: bool = False,
                filters: Filters | None = None) -> Iterator[str | Answer]:

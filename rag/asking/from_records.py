@@ -193,10 +193,14 @@ class RecordChooser:
             once.setdefault((f.doc, f.paragraf, f.text), f)
         return sorted(once.values(), key=in_order)
 
+    def warm(self) -> None:
+        self.paragrafer  # noqa: B018 (made now, not on a question)
+        self.title_keys()
+
     @cached_property
     def paragrafer(self) -> list[Step]:
         """Every § of the index with what was decided, read once (on the first question that lists items)."""
-        return [s for p in self.retriever.store.profiles for s in p.steps]
+        return [s for d in self.retriever.store.steps for s in d.steps]
 
     def decision(self, q: Question, hits) -> Chunk | None:
         """The decision part ('Beslut') of the § the best hits are about, taken by the organ the question
@@ -215,7 +219,7 @@ class RecordChooser:
     def title_keys(self) -> tuple[set[str], set[str]]:
         """The words of every § title in the index: the matters the corpus decides on."""
         if self._titles is None:
-            self._titles = word_keys(" ".join({t for p in self.retriever.store.profiles for t in p.titles}))
+            self._titles = word_keys(" ".join({t for d in self.retriever.store.steps for t in d.titles}))
         return self._titles
 
     def fit(self, q: Question, fact: Fact) -> float:

@@ -12,7 +12,7 @@ from ..genre import (ACROSS, ASKS_ONE, COMPARED, DECISIONS_AND, IN_ALL, ITEMS, M
                      NOT_MATTER, PARTY_ACT_KINDS, PARTY_ACTS, beteckning_key, organ_key, same_organ, stem_match)
 from ..normalize import fold, path_words
 from ..parsing import Chunk
-from ..records import MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, in_order, matters_of
+from ..records import MEMBER_LISTS, Fact, Matter, Step, dnr_key, find_matters, in_bulk, in_order, matters_of
 from .from_records import COMPOUND, RecordChooser, date_fits, word_keys, word_match
 from .question import Question, parties_in
 from .retrieve import Hit
@@ -232,14 +232,18 @@ class ListChooser:
         """The matter the best three hits' §§ are first a step of."""
         return next((m for h in hits[:3] if (m := self.matter_at(h.chunk)) is not None), None)
 
+    def warm(self) -> None:
+        self._matter_of_step  # noqa: B018 (made now, not on a question)
+
     @cached_property
     def all_matters(self) -> list[Matter]:
         """The index's matters of more than one step, read once per index (on the first question that needs them)."""
-        return matters_of(self.retriever.store.profiles)
+        return matters_of(self.retriever.store.steps)
 
     @cached_property
     def _matter_of_step(self) -> dict[tuple, Matter]:
-        return {(s.doc, s.paragraf, dnr_key(s.dnr or "")): m for m in self.all_matters for s in m.steps if s.doc}
+        with in_bulk():
+            return {(s.doc, s.paragraf, s.linked_by.dnr): m for m in self.all_matters for s in m.steps if s.doc}
 
     def matter_at(self, c: Chunk) -> Matter | None:
         """The matter a chunk's § is a step of, when the matter has more than one step."""

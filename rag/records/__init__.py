@@ -8,8 +8,9 @@ from .extract import extract
 from .fact import Fact, joined, Kind, names_of, party_list
 from .kinds import CONTENT_RECORDS, COUNTED, KINDS, MEMBER_LISTS, sentence
 from .matters import dnr_key, dnr_keys, dnr_named, find as find_matters, in_order, Matter, paragrafer, Step
-from .profile import by_document, matters_of, Profile, profile, profiles, scope_text, stem, stems
+from .profile import (by_document, document_steps, DocumentSteps, in_bulk, matters_of, Profile, profile, profiles, scope_text,
+                      stem, stems, steps_of)
 
 __all__ = ["check_paths", "CONTENT_RECORDS", "COUNTED", "Coverage", "dnr_key", "dnr_keys", "dnr_named", "extract", "find_matters", "Fact", "in_order", "joined", "Kind", "KINDS",
-           "Matter", "matters_of", "by_document", "MEMBER_LISTS", "names_of", "paragrafer", "party_list", "PLANTED_NOTE", "Profile", "profile",
-           "profiles", "scope_text", "sentence", "stem", "stems", "Step", "summary"]
+           "Matter", "matters_of", "by_document", "document_steps", "DocumentSteps", "in_bulk", "MEMBER_LISTS", "names_of", "paragrafer", "party_list", "PLANTED_NOTE", "Profile", "profile",
+           "profiles", "scope_text", "sentence", "stem", "stems", "Step", "steps_of", "summary"]

@@ -5,7 +5,10 @@ statements, reservations and votes of the step, and where it stands."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from ..genre import (GENITIVE_ORGAN, MATTER_REFERENCES, MORE_REFERENCE, NOT_DIARIENUMMER, NUMBER_YEAR, ORGAN_ABBREV,
                      STANDING_TITLES, STEP_DONE, iso_date)
@@ -22,6 +25,20 @@ SAID_KINDS = ("reservation", "särskilt yttrande", "omröstning", "protokollsant
 # nor a riksmöte's report ('Jämför 2010/11:AU1')
 _STANDING = {" ".join(re.findall(r"\w+", fold(t))) for t in STANDING_TITLES}  # as _title_key writes them
 _DNR = re.compile(r"(?<![\w/])([A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{0,5})[ /-]?((?:19|20)\d\d)[:/-]0*(\d{1,6})(?![-\d]|:[A-ZÅÄÖa-zåäö])")
+
+
+class _made_once:
+    """A cached property without the lock Python 3.11's takes on every first read (a step's keys come out the
+    same in any thread, and a million chunks' steps are keyed at once)."""
+
+    def __init__(self, make) -> None:
+        self.make, self.name, self.__doc__ = make, make.__name__, make.__doc__
+
+    def __get__(self, step, owner=None):
+        if step is None:
+            return self
+        value = step.__dict__[self.name] = self.make(step)
+        return value
 
 
 def dnr_key(dnr: str) -> str | None:
@@ -69,19 +86,42 @@ class Step:
     said: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, sentence, chunk id)
     mentioned_in: str | None = None  # the locator of the step that names it
 
-    @property
+    @_made_once
     def key(self) -> tuple:
-        return (fold(self.organ or ""), self.date, self.paragraf)
+        """Made once: read when the step is whole (`paragrafer` sets its body and date first)."""
+        return (_folded_organ(self.organ or ""), self.date, self.paragraf)
+
+    @_made_once
+    def linked_by(self) -> _Keys:
+        """What linking reads of the step, made once (a refreshed index links the steps it kept again)."""
+        series = _DNR.search(self.dnr or "")
+        bare = NUMBER_YEAR.fullmatch((self.dnr or "").strip())
+        return _Keys(dnr_key(self.dnr or ""), _title_key(fold(self.title or "")),
+                     (series.group(2), int(series.group(3))) if series else None,
+                     (f"20{bare.group(2)}", int(bare.group(1))) if bare else None)
 
     @classmethod
     def from_dict(cls, d: dict) -> Step:
-        return cls(**{**d, "said": [(s["kind"], s["text"], s["chunk_id"]) for s in d["said"]]})
+        """From `to_dict`, or its stored form without the fields left empty (`stored`)."""
+        return cls(**{"organ": None, "date": None, **d, "said": [(s["kind"], s["text"], s["chunk_id"])
+                                                                 for s in d.get("said", ())]})
+
+    def stored(self) -> dict:
+        """`to_dict` without its empty fields: a million chunks' steps are read by every instance."""
+        return {k: v for k, v in self.to_dict().items() if v not in (None, "", [])}
 
     def to_dict(self) -> dict:
         return {"organ": self.organ, "date": self.date, "paragraf": self.paragraf, "title": self.title,
                 "doc": self.doc, "locator": self.locator, "chunk_id": self.chunk_id, "dnr": self.dnr,
                 "decision": self.decision, "said": [{"kind": k, "text": s, "chunk_id": c} for k, s, c in self.said],
                 "mentioned_in": self.mentioned_in}
+
+
+class _Keys(NamedTuple):
+    dnr: str | None  # the diarienummer's key
+    title: str | None  # the title's key, when it may link bodies
+    number: tuple[str, int] | None  # (year, number) of a diarienummer with its series
+    bare: tuple[str, int] | None  # (year, number) of one without ('1313/22')
 
 
 @dataclass
@@ -108,10 +148,9 @@ def link(steps: list[Step], mentions: list[set[str]], references: list[list[Step
     by_dnr: dict[str, int] = {}
     by_title: dict[str, int] = {}
     for i, s in enumerate(steps):
-        key = dnr_key(s.dnr or "")
+        key, title = s.linked_by.dnr, s.linked_by.title
         if key:
             links.join(i, by_dnr.setdefault(key, i))
-        title = _title_key(s.title)
         if title and not s.dnr:  # a matter moving between bodies; one body's recurring item is a new matter each time
             first = by_title.setdefault(title, i)
             if fold(steps[first].organ or "") != fold(s.organ or ""):
@@ -142,10 +181,11 @@ def _grouped(steps: list[Step], links: _Links) -> list[Matter]:
             continue
         members.sort(key=in_order)
         # the diarienummer most steps carry (the body that owns the matter) first; a tie: the latest step's
-        dnrs = sorted(dict.fromkeys(s.dnr for s in members if s.dnr),
-                      key=lambda d: (-[s.dnr for s in members].count(d), -[s.dnr for s in members].index(d)))
-        titles = [s.title for s in members if s.title]
-        out.append(Matter(dnrs, max(titles, key=titles.count) if titles else "", members))
+        carried = Counter(s.dnr for s in members)
+        first = {d: i for i, d in reversed(list(enumerate(s.dnr for s in members)))}
+        dnrs = sorted((d for d in carried if d), key=lambda d: (-carried[d], -first[d]))
+        titles = Counter(s.title for s in members if s.title)
+        out.append(Matter(dnrs, titles.most_common(1)[0][0] if titles else "", members))
     return sorted(out, key=lambda m: (m.steps[0].date or "", m.name))
 
 
@@ -235,21 +275,24 @@ def _same_number(steps: list[Step]) -> list[tuple[int, int]]:
     number of the same year, and titles alike (one body's registry numbers every series from one)."""
     by_number: dict[tuple[str, int], list[int]] = {}
     for j, s in enumerate(steps):
-        d = _DNR.search(s.dnr or "")
-        if d:
-            by_number.setdefault((d.group(2), int(d.group(3))), []).append(j)
+        if s.linked_by.number:
+            by_number.setdefault(s.linked_by.number, []).append(j)
     pairs = []
+    words: dict[int, set[str]] = {}  # step index -> its title's words, made for the steps compared only
     for i, s in enumerate(steps):
-        m = NUMBER_YEAR.fullmatch((s.dnr or "").strip())
-        for j in by_number.get((f"20{m.group(2)}", int(m.group(1))), []) if m else []:
-            if _shared_words(s.title, steps[j].title) >= SAME_TITLE:
+        for j in by_number.get(s.linked_by.bare, []) if s.linked_by.bare else []:
+            if _shared_words(*(words.setdefault(x, _title_words(steps[x].title)) for x in (i, j))) >= SAME_TITLE:
                 pairs.append((i, j))
     return pairs
 
 
-def _shared_words(a: str | None, b: str | None) -> float:
-    """The share of the shorter title's words (of five letters or more, by their first six) the other holds."""
-    wa, wb = ({w[:6] for w in re.findall(r"\w{5,}", fold(t or ""))} for t in (a, b))
+def _title_words(title: str | None) -> set[str]:
+    """The title's words of five letters or more, by their first six."""
+    return {w[:6] for w in re.findall(r"\w{5,}", fold(title or ""))}
+
+
+def _shared_words(wa: set[str], wb: set[str]) -> float:
+    """The share of the shorter title's words the other holds."""
     shorter, other = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     return len(shorter & other) / len(shorter) if shorter else 0.0
 
@@ -295,8 +338,13 @@ def _step_locator(c: Chunk) -> str:
     return " · ".join(x for x in (c.organ, c.date, f"§ {c.paragraf}", c.title) if x)
 
 
-def _title_key(title: str | None) -> str | None:
-    key = " ".join(re.findall(r"\w+", fold(title or "")))
+@lru_cache(maxsize=4096)
+def _folded_organ(organ: str) -> str:
+    return fold(organ)
+
+
+def _title_key(folded: str) -> str | None:
+    key = " ".join(re.findall(r"\w+", folded))
     return key if len(key) >= 15 and key not in _STANDING else None
 
 

@@ -23,7 +23,7 @@ from ..models import default_lexicon
 from ..normalize import fold
 from ..parsing import Chunk
 from ..reading import ReadError, SourceText, read_file
-from ..records import Fact, Profile, by_document, profiles, scope_text
+from ..records import DocumentSteps, Fact, Profile, by_document, profiles, scope_text, steps_of
 from .lexical import LexicalIndex, SwedishAnalyzer
 from .protocol import Filters, IndexError_, check_compatible
 
@@ -143,7 +143,11 @@ class FolderStore:
 
     @cached_property
     def profiles(self) -> list[Profile]:
-        return profiles(self.chunks, self.facts)
+        return profiles(self.chunks)
+
+    @cached_property
+    def steps(self) -> list[DocumentSteps]:
+        return steps_of(self.chunks, self.facts)
 
     def stem_counts(self) -> dict[str, int]:
         return self._stem_counts

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..parsing import Chunk
-from ..records import Fact, Profile
+from ..records import DocumentSteps, Fact, Profile
 from .postgres import SCHEMA_VERSION, manifest, schema_version
 from .protocol import IndexError_
 
@@ -22,6 +22,7 @@ class PgContents:
     profiles: dict[str, Profile]  # doc id -> its profile, by doc id
     revisions: dict[str, int] = field(default_factory=dict)  # doc id -> the revision its rows were read at
     terms: dict[str, int] = field(default_factory=dict)  # doc id -> words in its chunks (BM25's lengths)
+    steps: dict[str, DocumentSteps] = field(default_factory=dict)  # doc id -> its steps, once a question read them
 
     @property
     def revision(self) -> tuple[int, int]:
@@ -65,7 +66,17 @@ def load(conn, previous: PgContents | None = None) -> PgContents:
     order = sorted(revisions)
     profiles = {d: profiles[d] for d in order}
     return PgContents({**meta, "documents": {d: docs[d] for d in order}, "chunks": sum(p.chunks for p in profiles.values())},
-                      profiles, revisions={d: int(r) for d, r in revisions.items()}, terms=terms)
+                      profiles, revisions={d: int(r) for d, r in revisions.items()}, terms=terms,
+                      steps={d: previous.steps[d] for d in kept if d in previous.steps})
+
+
+def steps_of(conn, docs: list[str], revisions: dict[str, int]) -> dict[str, DocumentSteps]:
+    """The documents' steps, as written at the revisions their profiles were read at (a document replaced since
+    is left out: the next refresh reads it)."""
+    with conn.transaction():
+        rows = conn.execute("SELECT doc_id, revision, steps FROM paragraf_documents WHERE doc_id = ANY(%s)",
+                            (docs,)).fetchall()
+    return {d: DocumentSteps.from_dict(data) for d, rev, data in rows if revisions.get(d) == rev}
 
 
 def chunks_of(conn, docs: list[str]) -> list[Chunk]:

@@ -3,6 +3,7 @@ vectors and searches in SQL (postgres.py); an ingest writes each document in its
 interrupted one keeps what it finished and a re-run goes on."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy as np
 from ..models import EmbeddingModel, default_lexicon
 from ..parsing import Chunk
 from ..reading import ReadError, SourceText
-from ..records import Fact, Profile
+from ..records import DocumentSteps, Fact, Profile, in_bulk
 from . import pg_read, postgres
 from .folder import FLAT_LIMIT
 from .lexical import SwedishAnalyzer
@@ -27,7 +28,7 @@ class DatabaseAway(RuntimeError):
     """str() is the Swedish reason: the server does not answer (restarting, stopped, unreachable)."""
 
 
-def pool(url: str, size: int = 4):
+def pool(url: str, size: int = 8):
     """Connections for a serving instance: each one checked before use and replaced when the server restarted.
     DatabaseAway when the server does not answer now; the pool reconnects by itself once it is back."""
     from pgvector.psycopg import register_vector
@@ -68,13 +69,15 @@ class PgStore:
         self.url = url
         self._pool = connections or pool(url)
         self.analyzer = analyzer or SwedishAnalyzer(default_lexicon())
-        self.contents: pg_read.PgContents = self._db(pg_read.load, previous)
+        with in_bulk():  # a million chunks' profiles
+            self.contents: pg_read.PgContents = self._db(pg_read.load, previous)
         self.manifest = self.contents.manifest
         self.warning: str | None = None
         self._read: dict[str, Chunk] = {}  # the chunks this instance has read by id, until READ_CACHE of them
         self._kinds: dict[str, list[tuple[tuple[str, int], Fact]]] = {}  # kind -> its records by (doc, ord)
         self._paragrafer: dict[tuple[str, str], list[Chunk]] = {}  # (doc, §) -> its chunks, as read
         self._stems: dict[str, int] | None = None
+        self._steps_lock = threading.Lock()  # two questions at once read the steps once
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -87,6 +90,18 @@ class PgStore:
     @property
     def profiles(self) -> list[Profile]:
         return list(self.contents.profiles.values())
+
+    @property
+    def steps(self) -> list[DocumentSteps]:
+        """Read in one round trip on the first question that needs them; a refreshed instance reads the changed
+        documents' only. A document replaced between its profile's reading and its steps' has none until then."""
+        have = self.contents.steps
+        with self._steps_lock:
+            missing = [d for d in self.contents.profiles if d not in have]
+            if missing:
+                with in_bulk():
+                    have.update(self._db(pg_read.steps_of, missing, self.contents.revisions))
+        return [have[d] for d in self.contents.profiles if d in have]
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -311,9 +326,9 @@ def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel,
 
 
 def _profile_older(conn) -> None:
-    """Documents written before profiles were (schema 1) get theirs, one transaction each: instances read
-    profiles and scope texts, not passages."""
-    older = conn.execute("SELECT doc_id FROM paragraf_documents WHERE profile IS NULL").fetchall()
+    """Documents written before profiles were (schema 1), or without their steps, get them, one transaction each:
+    instances read profiles, steps and scope texts, not passages."""
+    older = conn.execute("SELECT doc_id FROM paragraf_documents WHERE profile IS NULL OR steps IS NULL").fetchall()
     conn.commit()
     for (doc_id,) in older:
         chunks = pg_read.chunks_of(conn, [doc_id])

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..parsing import CHUNKER_VERSION, Chunk
-from ..records import Fact, profile, scope_text
+from ..records import Fact, document_steps, profile, scope_text
 from ..genre import ORGAN_ABBREV, beteckning_key
 from .protocol import IndexError_
 from .lexical import SwedishAnalyzer
@@ -92,6 +92,11 @@ MIGRATIONS: list[str] = [
     "CREATE INDEX IF NOT EXISTS paragraf_documents_scope ON paragraf_documents USING gin (scope_text gin_trgm_ops);",
     # 3: the HNSW index over half-precision vectors
     _HALF_INDEX,
+    # 4: a document's steps and titles apart from its profile: an instance opens reading profiles only
+    "ALTER TABLE paragraf_documents ADD COLUMN IF NOT EXISTS steps jsonb;"
+    "UPDATE paragraf_documents SET steps = jsonb_build_object('doc', doc_id, 'titles', profile->'titles', "
+    "'steps', profile->'steps', 'mentions', profile->'mentions', 'references', profile->'references'), "
+    "profile = profile - 'titles' - 'steps' - 'mentions' - 'references' WHERE profile ? 'steps';",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
@@ -224,10 +229,11 @@ def count_terms(conn, doc_id: str) -> None:
 
 def write_profile(conn, doc_id: str, chunks: list[Chunk], facts: list[Fact]) -> None:
     """The document's profile (without its word stems: instances read profiles, and the stems are counted over
-    all documents in paragraf_stems), its scope text, and its stems added to the counts, in stem order."""
-    made = profile(doc_id, chunks, facts)
-    conn.execute("UPDATE paragraf_documents SET profile = %s, stems = %s, scope_text = %s WHERE doc_id = %s",
-                 (json.dumps({**made.to_dict(), "stems": {}}, ensure_ascii=False), json.dumps(made.stems),
+    all documents in paragraf_stems), its steps, its scope text, and its stems added to the counts, in stem order."""
+    made = profile(doc_id, chunks)
+    conn.execute("UPDATE paragraf_documents SET profile = %s, steps = %s, stems = %s, scope_text = %s WHERE doc_id = %s",
+                 (json.dumps({**made.to_dict(), "stems": {}}, ensure_ascii=False),
+                  json.dumps(document_steps(doc_id, chunks, facts).to_dict(), ensure_ascii=False), json.dumps(made.stems),
                   scope_text(doc_id, chunks), doc_id))
     conn.execute("INSERT INTO paragraf_stems SELECT key, value::int FROM paragraf_documents, jsonb_each_text(stems) "
                  "WHERE doc_id = %s ORDER BY key ON CONFLICT (stem) DO UPDATE SET df = paragraf_stems.df + EXCLUDED.df",

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..normalize import printable
 from ..parsing import CHUNKER_VERSION, Chunk
-from ..records import Fact, Profile
+from ..records import DocumentSteps, Fact, Profile
 from ..reading import SourceText
 
 FORMAT_VERSION = 1
@@ -102,7 +102,10 @@ class Store(Protocol):
         """The records of these kinds, in the index's order."""
     @property
     def profiles(self) -> list[Profile]:
-        """Each document's profile, in the index's order: what a question's corpus-wide views are made of."""
+        """Each document's profile, in the index's order: what a question's scope is read from (kept from the start)."""
+    @property
+    def steps(self) -> list[DocumentSteps]:
+        """Each document's §§ as steps of matters, in the index's order (read on the first question that needs them)."""
     def stem_counts(self) -> dict[str, int]:
         """How many chunks hold each word stem (records.stems): the evidence's term weights."""
     def scope_matching(self, pattern: str) -> set[str]:
