@@ -295,6 +295,35 @@ def test_an_upload_on_one_instance_is_answered_by_another(small_corpus, tmp_path
     assert "Kay Wictorin" in answer.answer
 
 
+def test_an_app_makes_its_corpus_views_before_the_first_question(small_corpus, tmp_path, pg_url):
+    """An instance opens reading the documents' profiles only; their steps and the matters linked from them
+    are made in the background, not on the first question (at a million chunks, seconds); after another
+    instance's write the refreshed index is made ready the same way."""
+    service = Paragraf(small_corpus, pg_url, llm_name="smollm2-135m", feedback_path=tmp_path / "f.jsonl")
+    service.start()
+
+    def made(answerer) -> bool:
+        store, lists = answerer.retriever.store, answerer.sources.lists
+        return store.contents.steps.keys() == store.contents.profiles.keys() and "_matter_of_step" in vars(lists)
+
+    deadline = time.monotonic() + 60
+    while not made(service.answerer) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert made(service.answerer)  # no question asked yet
+    answer = service.ask("Vad beslutade kommunstyrelsen i Malmö om återrapporteringen av kraftsamlande insatser?")
+    assert answer.arende and answer.arende["dnr"][0] == "STK-2024-1374"
+    shutil.copy(CORPUS / KF8, small_corpus / KF8)
+    rag.ingest([small_corpus], index_dir=pg_url)
+    time.sleep(2.1)  # PARAGRAF_REFRESH_S
+    before = service.answerer
+    service.ask("Vem var ordförande?")
+    assert service.answerer is not before
+    deadline = time.monotonic() + 60
+    while not made(service.answerer) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert KF8 in service.answerer.retriever.store.contents.steps
+
+
 def _get(url: str, body: dict | None = None) -> tuple[int, dict | str]:
     import urllib.error
     import urllib.request
