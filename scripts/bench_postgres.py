@@ -135,13 +135,13 @@ def build_index(conn, index_sql: str) -> float:
 
 
 def profile_synthetic(conn) -> None:
-    """Each synthetic document's profile and scope text, as an ingest writes them (rag/records/profile.py): made
+    """Each synthetic document's profile, steps and scope text, as an ingest writes them (rag/records/profile.py): made
     once per run of source chunks a document copies, then written under the document's own id and chunk ids."""
     import re
 
     from rag.normalize import fold, path_words
     from rag.parsing import Chunk
-    from rag.records import profile, scope_text
+    from rag.records import document_steps, profile, scope_text
 
     real = dict(conn.execute("SELECT id, data FROM paragraf_chunks WHERE doc_id NOT LIKE 'syntetisk/%'").fetchall())
     docs: dict[str, list[tuple[str, str]]] = {}
@@ -154,15 +154,17 @@ def profile_synthetic(conn) -> None:
         if key not in made:
             copies = [Chunk(**{**real[src], "id": f"@{j}@", "doc": "@DOC@"}) for j, src in enumerate(key)]
             text = scope_text("@DOC@", copies)
-            made_one = profile("@DOC@", copies, [])
-            made[key] = (json.dumps({**made_one.to_dict(), "stems": {}}, ensure_ascii=False), json.dumps(made_one.stems),
-                         text[len(fold(path_words("@DOC@"))) + 1:])
-        shape, stems, rest = made[key]
+            made_one = profile("@DOC@", copies)
+            made[key] = (json.dumps({**made_one.to_dict(), "stems": {}}, ensure_ascii=False),
+                         json.dumps(document_steps("@DOC@", copies, []).to_dict(), ensure_ascii=False),
+                         json.dumps(made_one.stems), text[len(fold(path_words("@DOC@"))) + 1:])
+        shape, steps, stems, rest = made[key]
         ids = [chunk_id for chunk_id, _ in chunks]
-        rows.append((re.sub(r"@(\d+)@", lambda m: ids[int(m[1])], shape.replace("@DOC@", doc)), stems,
-                     f"{fold(path_words(doc))} {rest}", doc))
+        rows.append(tuple(re.sub(r"@(\d+)@", lambda m: ids[int(m[1])], x.replace("@DOC@", doc)) for x in (shape, steps))
+                    + (stems, f"{fold(path_words(doc))} {rest}", doc))
     with conn.cursor() as cur:
-        cur.executemany("UPDATE paragraf_documents SET profile = %s, stems = %s, scope_text = %s WHERE doc_id = %s", rows)
+        cur.executemany("UPDATE paragraf_documents SET profile = %s, steps = %s, stems = %s, scope_text = %s "
+                        "WHERE doc_id = %s", rows)
     conn.execute("INSERT INTO paragraf_stems SELECT key, sum(value::int) FROM paragraf_documents, jsonb_each_text(stems) "
                  "WHERE doc_id IN (SELECT DISTINCT doc_id FROM bench_stage) GROUP BY key "
                  "ON CONFLICT (stem) DO UPDATE SET df = paragraf_stems.df + EXCLUDED.df")

@@ -23,6 +23,9 @@ LATIN_VERSION = 1  # of the kept tokenizer's file: a change of LATIN or of its m
 
 
 class Tokens:
+    """The ids of texts as the model's tokenizer.json makes them, truncated at the model's length; `pad`, the id
+    padding takes."""
+
     def __init__(self, folder: Path, max_length: int) -> None:
         from tokenizers import Tokenizer
 
