@@ -295,6 +295,15 @@ def test_an_upload_on_one_instance_is_answered_by_another(small_corpus, tmp_path
     assert "Kay Wictorin" in answer.answer
 
 
+def test_the_local_server_keeps_a_quarter_of_the_memory_for_its_buffers(pg_url):
+    from rag.store.pglocal import shared_buffers_mb
+
+    assert 128 <= shared_buffers_mb() <= 4096
+    with psycopg.connect(pg_url) as conn:
+        shown = conn.execute("SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'").fetchone()[0]
+    assert shown == shared_buffers_mb()
+
+
 def test_an_app_makes_its_corpus_views_before_the_first_question(small_corpus, tmp_path, pg_url):
     """An instance opens reading the documents' profiles only; their steps and the matters linked from them
     are made in the background, not on the first question (at a million chunks, seconds); after another

@@ -66,6 +66,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def shared_buffers_mb() -> int:
+    """A quarter of the machine's memory, between PostgreSQL's default 128 MB and 4 GB (the usual advice for a
+    server of its own): at a million chunks the pages BM25 reads stay in the server's buffers, and a search
+    takes about two thirds of the time it takes at 128 MB (docs/benchmarks.md, "Postgres index")."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
+    return max(128, min(total // 4, 4096))
+
+
 def start(data: Path, port: int | None = None) -> str:
     """Initialise `data` if it is new, start the server (or find it running) and return its URL."""
     data = data.absolute()
@@ -84,7 +92,8 @@ def start(data: Path, port: int | None = None) -> str:
         log.touch()
         _open_to_user(log)
         done = subprocess.run(_as_user([str(_bin("pg_ctl")), "-D", str(pgdata), "-l", str(log), "-w", "-t", "60",
-                                        "-o", f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200", "start"]),
+                                        "-o", f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200 "
+                                        f"-c shared_buffers={shared_buffers_mb()}MB", "start"]),
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"PostgreSQL startade inte ({data}): {log.read_text()[-600:] or done.stderr[-600:]}")
