@@ -28,8 +28,10 @@ HELD_OUT = 200  # query vectors never inserted: Gaussian draws, or passages
 # the dense search's settings measured (postgres module constants), each a column of the recall table
 CONFIGS = [(f"ef_search {ef}", {"HNSW_EF_SEARCH": ef}) for ef in (100, 200, 400, 800, 1000)] + \
     [("ef_search 200, strict_order", {"HNSW_EF_SEARCH": 200, "HNSW_ITERATIVE_SCAN": "strict_order"})]
-# filters as users set them: one organ, a date range
+# filters as users set them: one organ, a date range; and for recall, a small nämnd (about 1 % of the chunks,
+# below postgres.EXACT_SUBSET_LIMIT at a million: searched exactly)
 FILTERS = [{"organ": "Kommunstyrelsen"}, {"date_from": "2025-01-01", "date_to": "2025-12-31"}]
+SMALL_ORGAN = {"organ": "Nämnden för teknik"}
 # the peak memory of the process itself (VmHWM: ru_maxrss would keep the parent's peak across exec)
 _OPEN = """import json, re, sys, time
 t = time.perf_counter()
@@ -378,7 +380,7 @@ def recall_rows(conn, kind: str, asked: np.ndarray, held: np.ndarray, configs) -
     table = table_vectors(conn)
     total = len(table.ids)
     rows = []
-    for label, f in [("none", None), *zip(("organ", "date"), FILTERS)]:
+    for label, f in [("none", None), *zip(("organ", "date"), FILTERS), ("small organ", SMALL_ORGAN)]:
         condition = postgres.where(Filters(**f)) if f else ("TRUE", [])
         both = np.concatenate([asked, held])
         truth = exact_top(conn, table, both, condition)

@@ -29,6 +29,10 @@ from ..normalize import fold
 HNSW_EF_SEARCH = 1000
 # relaxed: with a filter, strict_order found fewer of the exact top-10 (docs/benchmarks.md, "Postgres index")
 HNSW_ITERATIVE_SCAN = "relaxed_order"
+# A filter that admits at most this many chunks (one nämnd, one month) is searched exactly: among 9,000-50,000
+# of a million synthetic chunks HNSW's iterative scan found 0.64-0.78 of the exact top-10; the exact scan takes
+# about 2.5 ms per thousand chunks, as long as the HNSW search at about 25,000 (docs/benchmarks.md, "Postgres index")
+EXACT_SUBSET_LIMIT = 30_000
 BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
 # The question's words select BM25's candidates rarest first, while the chunks they are in add up to at most
 # MATCH_ROWS; the commoner words only score those. A search then reads about as many rows at a million chunks
@@ -286,9 +290,12 @@ def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int, exact: bool 
     """Chunk ids nearest to `q`, nearest first: the n nearest by the HNSW index, ordered by the exact distance
     (the index compares half-precision vectors, and the relaxed iterative scan returns rows only roughly in
     order); with filters, the iterative scan keeps looking until n match. `exact` compares every chunk, as
-    the folder index does below its FLAT_LIMIT."""
+    the folder index does below its FLAT_LIMIT; so does a filter that admits at most EXACT_SUBSET_LIMIT."""
     sql, params = condition
     with conn.transaction():
+        if not exact and sql != "TRUE":
+            exact = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM paragraf_chunks WHERE {sql} LIMIT %s) a",
+                                 [*params, EXACT_SUBSET_LIMIT + 1]).fetchone()[0] <= EXACT_SUBSET_LIMIT
         if exact:
             conn.execute("SET LOCAL enable_indexscan = off")
             rows = conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql} ORDER BY embedding <=> %s LIMIT %s",
