@@ -69,7 +69,7 @@ def free_port() -> int:
 def shared_buffers_mb() -> int:
     """A quarter of the machine's memory, between PostgreSQL's default 128 MB and 4 GB (the usual advice for a
     server of its own): at a million chunks the pages BM25 reads stay in the server's buffers, and a search
-    takes about two thirds of the time it takes at 128 MB (docs/benchmarks.md, "Postgres index")."""
+    takes about 60 % of the time it takes at 128 MB (docs/benchmarks.md, "Postgres index")."""
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
     return max(128, min(total // 4, 4096))
 
