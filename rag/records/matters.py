@@ -153,7 +153,7 @@ def link(steps: list[Step], mentions: list[set[str]], references: list[list[Step
             links.join(i, by_dnr.setdefault(key, i))
         if title and not s.dnr:  # a matter moving between bodies; one body's recurring item is a new matter each time
             first = by_title.setdefault(title, i)
-            if fold(steps[first].organ or "") != fold(s.organ or ""):
+            if steps[first].key[0] != s.key[0]:  # their bodies, folded
                 links.join(i, first)
     for i, j in _same_number(steps):
         links.join(i, j)
