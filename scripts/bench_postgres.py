@@ -92,14 +92,14 @@ def corpus_vectors(conn) -> tuple[np.ndarray, list[str]]:
                     dtype=np.float32), [r[0] for r in rows]
 
 
-def grow(conn, n: int, kind: VectorKind, index_sql: str) -> float:
+def grow(conn, n: int, kind: VectorKind, index_sql: str, organs_dim: int | None = None) -> float:
     """Documents of CHUNKS_PER_DOC rows until the index holds `n` chunks; the HNSW index is dropped for the bulk
     load and built again (timed), as one would load an archive."""
     have = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
     if have >= n:
         return 0.0
     real, real_ids = corpus_vectors(conn)
-    conn.execute("DROP INDEX IF EXISTS paragraf_chunks_hnsw, paragraf_chunks_hnsw_half")
+    _drop_hnsw(conn)
     conn.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_stage (id text, doc_id text, ord int, src text, "
                  f"embedding vector({real.shape[1]}))")
     conn.execute("TRUNCATE bench_stage")
@@ -124,15 +124,26 @@ def grow(conn, n: int, kind: VectorKind, index_sql: str) -> float:
     conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
                  "GROUP BY u.lexeme")
     conn.commit()
-    return build_index(conn, index_sql)
+    return build_index(conn, index_sql, organs_dim)
 
 
-def build_index(conn, index_sql: str) -> float:
-    conn.execute("DROP INDEX IF EXISTS paragraf_chunks_hnsw, paragraf_chunks_hnsw_half")
+def _drop_hnsw(conn) -> None:
+    """Every HNSW index, the whole index's and each large organ's, dropped for a bulk load."""
+    for (name,) in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'paragraf_chunks' AND "
+                                "starts_with(indexname, 'paragraf_chunks_hnsw')").fetchall():
+        conn.execute(f"DROP INDEX {name}")
+
+
+def build_index(conn, index_sql: str, organs_dim: int | None = None) -> float:
+    """The HNSW index, and with `organs_dim` (the vectors' dimension) each large organ's
+    and year (postgres.index_large_parts); the seconds they took."""
+    _drop_hnsw(conn)
     conn.execute("SET maintenance_work_mem = '4GB'")
     t = time.perf_counter()
     conn.execute(index_sql)
     conn.commit()
+    if organs_dim:
+        postgres.index_large_parts(conn, organs_dim)
     build = time.perf_counter() - t
     conn.autocommit = True  # VACUUM runs outside a transaction
     conn.execute("VACUUM ANALYZE paragraf_chunks")
@@ -342,7 +353,7 @@ def bench_postgres(sizes: list[int], queries: list[str], gaussian_like, kinds=("
                         if kind == "real" else synthetic_kind(gaussian_like)
                     held = vk.held_out(corpus_vectors(conn)[0])
                     for round_no, n in enumerate(sorted(real_sizes if kind == "real" else sizes)):
-                        main.append(measure(kurl, conn, vk, n, index_sql, queries, tmp, round_no))
+                        main.append(measure(kurl, conn, vk, n, index_sql, queries, tmp, round_no, embedder.dim))
                         recall += recall_rows(conn, vk.name, asked, held, configs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -350,12 +361,13 @@ def bench_postgres(sizes: list[int], queries: list[str], gaussian_like, kinds=("
 
 
 def measure(url: str, conn, kind: VectorKind, n: int, index_sql: str, queries: list[str], tmp: Path,
-            round_no: int) -> str:
-    """Grow to n, then search as an app instance does; for synthetic vectors also add a document and follow
-    it from another instance, and open the index in a fresh process."""
+            round_no: int, dim: int) -> str:
+    """Grow to n (the HNSW index and each large organ's built after), then search as an app instance does; for
+    synthetic vectors also add a document and follow it from another instance, and open the index in a fresh
+    process."""
     import rag
 
-    build = grow(conn, n, kind, index_sql)
+    build = grow(conn, n, kind, index_sql, dim)
     index = rag.open_index(url)
     plain = latency(index, queries, None)
     organ, dates = (latency(index, queries, f) for f in FILTERS)

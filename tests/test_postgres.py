@@ -327,6 +327,53 @@ def test_a_filter_that_admits_few_chunks_is_searched_exactly(small_corpus, pg_ur
     conn.close()
 
 
+def test_an_organ_or_a_year_with_many_chunks_is_searched_in_an_index_of_its_own(small_corpus, pg_url, monkeypatch):
+    """An organ or a year above EXACT_SUBSET_LIMIT chunks gets a partial HNSW index when an ingest ends; a search
+    filtered to it goes through that index (the server's own count of index scans), and its results are the
+    filter's."""
+    from rag.store import postgres
+
+    monkeypatch.setattr(postgres, "EXACT_SUBSET_LIMIT", 20)  # as 30,000 is of a million chunks
+    rag.ingest([small_corpus], index_dir=pg_url)
+    organs = dict(_rows(pg_url, "SELECT organ_key, count(*) FROM paragraf_chunks WHERE organ_key IS NOT NULL GROUP BY 1"))
+    years = dict(_rows(pg_url, "SELECT left(date, 4), count(*) FROM paragraf_chunks WHERE date <> '' GROUP BY 1"))
+    large = sorted(k for k, n in organs.items() if n > 20)
+    assert large and len(large) < len(organs) and any(n > 20 for n in years.values())
+    partial = dict(_rows(pg_url, "SELECT indexname, indexdef FROM pg_indexes "
+                                 "WHERE starts_with(indexname, 'paragraf_chunks_hnsw_') AND indexname <> 'paragraf_chunks_hnsw_half'"))
+    assert sorted(partial) == sorted([n for n in partial if n.startswith("paragraf_chunks_hnsw_organ_")] +
+                                     [f"paragraf_chunks_hnsw_year_{y}" for y, n in years.items() if n > 20])
+    assert all(any(f"'{k}'" in d for d in partial.values()) for k in large)
+    rag.ingest([small_corpus], index_dir=pg_url)  # again: nothing more
+    assert len(_rows(pg_url, "SELECT 1 FROM pg_indexes WHERE starts_with(indexname, 'paragraf_chunks_hnsw_')")) == len(partial) + 1
+
+    def scans() -> dict[str, int]:
+        with psycopg.connect(pg_url) as conn:
+            return dict(conn.execute("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes "
+                                     "WHERE indexrelname LIKE 'paragraf_chunks_hnsw%'").fetchall())
+
+    conn = postgres.connect(pg_url)
+    conn.execute("SET enable_seqscan = off")  # as at a million chunks
+    conn.commit()
+    q = rag.open_index(pg_url).embedder.query("Vem var ordförande?")
+    year = max(years, key=years.get)
+    for condition, name in [(("organ_key = %s", [large[0]]), next(n for n, d in partial.items() if f"'{large[0]}'" in d)),
+                            (postgres.where(rag.Filters(date_from=f"{year}-02-01", date_to=f"{year}-11-30")),
+                             f"paragraf_chunks_hnsw_year_{year}")]:
+        for _ in range(7):  # past the point where a prepared statement may get a generic plan
+            before = scans()
+            got = postgres.dense(conn, q, condition, 10)
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            conn.commit()
+            time.sleep(0.3)
+            after = scans()
+            assert after[name] - before[name] == 1, name
+            assert after["paragraf_chunks_hnsw_half"] == before["paragraf_chunks_hnsw_half"]
+        sql, params = condition
+        assert got and set(got) <= {i for (i,) in _rows(pg_url, f"SELECT id FROM paragraf_chunks WHERE {sql}", *params)}
+    conn.close()
+
+
 def test_the_local_server_keeps_a_quarter_of_the_memory_for_its_buffers(pg_url):
     from rag.store.pglocal import shared_buffers_mb
 

@@ -304,6 +304,7 @@ class PgWriter:
         report.chunks = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()[0]
         report.facts = conn.execute("SELECT count(*) FROM paragraf_facts").fetchone()[0]
         conn.commit()
+        postgres.index_large_parts(conn, self.embedder.dim)
         report.count_pages(docs)
 
 
