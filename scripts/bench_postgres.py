@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from rag.store import postgres  # noqa: E402
+from rag.store import pg_store, postgres  # noqa: E402
 
 CHUNKS_PER_DOC = 100
 HELD_OUT = 200  # query vectors never inserted: Gaussian draws, or passages
@@ -136,14 +136,14 @@ def _drop_hnsw(conn) -> None:
 
 def build_index(conn, index_sql: str, organs_dim: int | None = None) -> float:
     """The HNSW index, and with `organs_dim` (the vectors' dimension) each large organ's
-    and year (postgres.index_large_parts); the seconds they took."""
+    and year (pg_store.index_large_parts); the seconds they took."""
     _drop_hnsw(conn)
     conn.execute("SET maintenance_work_mem = '4GB'")
     t = time.perf_counter()
     conn.execute(index_sql)
     conn.commit()
     if organs_dim:
-        postgres.index_large_parts(conn, organs_dim)
+        pg_store.index_large_parts(conn, organs_dim)
     build = time.perf_counter() - t
     conn.autocommit = True  # VACUUM runs outside a transaction
     conn.execute("VACUUM ANALYZE paragraf_chunks")

@@ -319,7 +319,9 @@ def test_a_filter_that_admits_few_chunks_is_searched_exactly(small_corpus, pg_ur
         got = postgres.dense(conn, q, one, 10)
         conn.execute("SELECT pg_stat_force_next_flush()")
         conn.commit()
-        time.sleep(0.5)
+        deadline = time.monotonic() + (10 if scanned else 1)  # counts reach the others when the backend is idle
+        while hnsw_scans() - before != scanned and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert hnsw_scans() - before == scanned, limit
         assert got and set(got) <= {c.id for c in rag.open_index(pg_url).chunks if c.doc == KSAU141}
         if not scanned:
@@ -365,8 +367,9 @@ def test_an_organ_or_a_year_with_many_chunks_is_searched_in_an_index_of_its_own(
             got = postgres.dense(conn, q, condition, 10)
             conn.execute("SELECT pg_stat_force_next_flush()")
             conn.commit()
-            time.sleep(0.3)
-            after = scans()
+            deadline = time.monotonic() + 10  # the backend's counts reach the others when it is idle
+            while (after := scans()) == before and time.monotonic() < deadline:
+                time.sleep(0.2)
             assert after[name] - before[name] == 1, name
             assert after["paragraf_chunks_hnsw_half"] == before["paragraf_chunks_hnsw_half"]
         sql, params = condition

@@ -9,7 +9,6 @@ or new, never half, and nothing else is rewritten. pg_store.py makes these a Sto
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -302,7 +301,7 @@ def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int, exact: bool 
             rows = conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql} ORDER BY embedding <=> %s LIMIT %s",
                                 [*params, q, n]).fetchall()
         else:
-            # a plan for the filter's values, so that an organ's or a year's own index (index_large_parts) is taken
+            # a plan for the filter's values, so that an organ's or a year's own index (pg_store.index_large_parts) is taken
             conn.execute("SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', %s, true), "
                          "set_config('plan_cache_mode', 'force_custom_plan', true)",
                          [str(max(HNSW_EF_SEARCH, n)), HNSW_ITERATIVE_SCAN])
@@ -311,31 +310,6 @@ def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int, exact: bool 
                                 f"embedding::{half} <=> %s::{half} LIMIT %s) c ORDER BY embedding <=> %s",
                                 [*params, q, n, q]).fetchall()
     return [r[0] for r in rows]
-
-
-def index_large_parts(conn, dim: int) -> list[str]:
-    """An HNSW index of its own (a partial index, which the planner takes for a search filtered to it) for each
-    organ and each year with more than EXACT_SUBSET_LIMIT chunks: one organ's or one year's graph finds more of
-    a filtered search's exact top-10 than the whole index's graph with a filter (Kommunstyrelsen at a million
-    synthetic chunks: 0.957 / 0.978 instead of 0.883 / 0.857, docs/benchmarks.md). Made by the writer after an
-    ingest, once per part; chunks written later enter it as they enter the whole index. The parts' index names."""
-    from psycopg import sql
-
-    organs = [k for (k,) in conn.execute("SELECT organ_key FROM paragraf_chunks WHERE organ_key IS NOT NULL "
-                                         "GROUP BY organ_key HAVING count(*) > %s ORDER BY 1", [EXACT_SUBSET_LIMIT])]
-    years = [y for (y,) in conn.execute("SELECT left(date, 4) FROM paragraf_chunks WHERE date ~ '^[0-9]{4}-' "
-                                        "GROUP BY 1 HAVING count(*) > %s ORDER BY 1", [EXACT_SUBSET_LIMIT])]
-    conn.commit()
-    parts = [("organ_" + hashlib.md5(k.encode()).hexdigest()[:12], sql.SQL("organ_key = {}").format(sql.Literal(k)))
-             for k in organs]
-    parts += [(f"year_{y}", sql.SQL("date >= {} AND date <= {}").format(sql.Literal(f"{y}-01-01"), sql.Literal(f"{y}-12-31")))
-              for y in years]
-    for name, condition in parts:
-        with conn.transaction():
-            conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            conn.execute(sql.SQL(HNSW_INDEX.format(dim=dim).replace("hnsw_half", f"hnsw_{name}")) + sql.SQL(" WHERE ")
-                         + condition)
-    return [f"paragraf_chunks_hnsw_{name}" for name, _ in parts]
 
 
 @dataclass
