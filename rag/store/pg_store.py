@@ -315,6 +315,7 @@ def index_large_parts(conn, dim: int) -> list[str]:
     a filtered search's exact top-10 than the whole index's graph with a filter (Kommunstyrelsen at a million
     synthetic chunks: 0.957 / 0.978 instead of 0.883 / 0.857, docs/benchmarks.md). Made by the writer after an
     ingest, once per part; chunks written later enter it as they enter the whole index. The parts' index names."""
+    import psycopg
     from psycopg import sql
 
     organs = [k for (k,) in conn.execute("SELECT organ_key FROM paragraf_chunks WHERE organ_key IS NOT NULL "
@@ -327,10 +328,13 @@ def index_large_parts(conn, dim: int) -> list[str]:
     parts += [(f"year_{y}", sql.SQL("date >= {} AND date <= {}").format(sql.Literal(f"{y}-01-01"), sql.Literal(f"{y}-12-31")))
               for y in years]
     for name, condition in parts:
-        with conn.transaction():
-            conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            conn.execute(sql.SQL(postgres.HNSW_INDEX.format(dim=dim).replace("hnsw_half", f"hnsw_{name}")) + sql.SQL(" WHERE ")
-                         + condition)
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                conn.execute(sql.SQL(postgres.HNSW_INDEX.format(dim=dim).replace("hnsw_half", f"hnsw_{name}"))
+                             + sql.SQL(" WHERE ") + condition)
+        except (psycopg.errors.DuplicateTable, psycopg.errors.UniqueViolation):
+            pass  # another writer, ending at the same time, made it
     return [f"paragraf_chunks_hnsw_{name}" for name, _ in parts]
 
 
