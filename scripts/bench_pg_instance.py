@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,13 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-FILTERS = {"organ": {"organ": "Kommunstyrelsen"}, "date": {"date_from": "2025-01-01", "date_to": "2025-12-31"}}
-
-
 def serve(url: str) -> dict:
     t = time.perf_counter()
     import rag
     from bench_index import QUERIES
+    from bench_postgres import FILTERS, latency
 
     index = rag.open_index(url)
     index.search("Vem var ordförande?", k=5)
@@ -36,15 +33,8 @@ def serve(url: str) -> dict:
     rag.Answerer(index, None).ask("Vilka reserverade sig mot beslutet om tiggeriförbud?")
     out["first_answer_s"] = round(time.perf_counter() - t, 2)
     out["rss_mb"] = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text())[1]) // 1024
-    for name, f in [("plain", None), *FILTERS.items()]:
-        times = []
-        for _ in range(3):
-            for q in QUERIES:
-                t = time.perf_counter()
-                index.search(q, k=5, filters=rag.Filters(**f) if f else None)
-                times.append(time.perf_counter() - t)
-        times.sort()
-        out[name] = [round(statistics.median(times) * 1000), round(times[int(len(times) * 0.95) - 1] * 1000)]
+    for name, f in [("plain", None), *zip(("organ", "date"), FILTERS)]:
+        out[name] = [round(ms) for ms in latency(index, QUERIES, f)]
     return out
 
 
@@ -54,7 +44,7 @@ def recall(url: str, organs: list[str]) -> None:
     import rag
     from bench_index import gaussian_like
     from bench_passages import questions
-    from bench_postgres import corpus_vectors, exact_top, sweep, synthetic_kind, table_vectors
+    from bench_postgres import FILTERS, corpus_vectors, exact_top, sweep, synthetic_kind, table_vectors
     from rag.models.embed import load_embedder
     from rag.store import postgres
 
@@ -63,7 +53,7 @@ def recall(url: str, organs: list[str]) -> None:
     asked = np.array([embedder.query(q) for q in questions(every=3)], dtype=np.float32)
     held = synthetic_kind(gaussian_like).held_out(corpus_vectors(conn)[0])
     table, both = table_vectors(conn), np.concatenate([asked, held])
-    for label, f in [("none", None), *FILTERS.items(), *((o, {"organ": o}) for o in organs)]:
+    for label, f in [("none", None), *zip(("organ", "date"), FILTERS), *((o, {"organ": o}) for o in organs)]:
         condition = postgres.where(rag.Filters(**f)) if f else ("TRUE", [])
         truth = exact_top(conn, table, both, condition)
         hits, p50, p95, short = sweep(conn, both, condition, truth, {})
