@@ -184,20 +184,27 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--backend", choices=["folder", "postgres"], nargs="*", default=["folder"],
                     help="which index backends to measure at scale (both: --backend folder postgres)")
-    ap.add_argument("--vectors", choices=["real", "synthetic"], nargs="*", default=["real", "synthetic"],
-                    help="Postgres: the vectors the index is grown with, each kind measured separately: passages of "
-                         "the corpus embedded by the product (up to --real-sizes), Gaussian draws (up to --sizes)")
+    ap.add_argument("--vectors", choices=["real", "joined", "synthetic"], nargs="*",
+                    default=["real", "joined", "synthetic"],
+                    help="Postgres: the vectors the index is grown with, each kind in a database of its own: passages "
+                         "of the corpus embedded by the product (up to --real-sizes); those passages and then passages "
+                         "joined from two of them (up to --sizes); Gaussian draws (up to --sizes)")
     ap.add_argument("--real-sizes", type=int, nargs="*", default=[10_000, 30_000],
                     help="Postgres: sizes grown with real passages (each embedded: 25-70 a second on two shared cores)")
+    ap.add_argument("--ef-search", type=int, nargs="*", metavar="EF",
+                    help="Postgres: recall at these hnsw.ef_search values only (default: 100 to 1,000)")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="Postgres: the server's folder here, kept (scripts/bench_pg_instance.py measures it again)")
     ap.add_argument("--skip-ingest", action="store_true",
                     help="without the ingest, embedding-runtime and OCR table (the Postgres part ingests by itself)")
     args = ap.parse_args()
     if not args.skip_ingest or "folder" in args.backend:
         folder_part(args)
     if "postgres" in args.backend:
-        from bench_postgres import bench_postgres
+        from bench_postgres import CONFIGS, bench_postgres
 
-        bench_postgres(args.sizes, QUERIES, gaussian_like, args.vectors, args.real_sizes)
+        configs = [(f"ef_search {ef}", {"HNSW_EF_SEARCH": ef}) for ef in args.ef_search] if args.ef_search else CONFIGS
+        bench_postgres(args.sizes, QUERIES, gaussian_like, args.vectors, args.real_sizes, configs, args.keep)
 
 
 def folder_part(args) -> None:

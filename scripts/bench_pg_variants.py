@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_index import gaussian_like  # noqa: E402
-from bench_passages import questions  # noqa: E402
+from bench_passages import CACHE, questions  # noqa: E402
 from bench_postgres import (build_index, corpus_vectors, exact_top, grow, real_kind, sweep,  # noqa: E402
                             synthetic_kind, table_vectors)
 from rag.store import postgres  # noqa: E402
@@ -77,7 +77,7 @@ def main() -> None:
         with pglocal.server(tmp / "pg") as url:
             rag.ingest([ROOT / "corpus"], index_dir=url)
             with postgres.connect(url) as conn:
-                kind = real_kind(conn, embedder, args.size, tmp.parent / "paragraf-bench-passages") \
+                kind = real_kind(conn, embedder, args.size, CACHE) \
                     if args.vectors == "real" else synthetic_kind(gaussian_like)
                 held = kind.held_out(corpus_vectors(conn)[0])
                 grow(conn, args.size, kind, HNSW.format(on=VECTOR, m=16, efc=64))

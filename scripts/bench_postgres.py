@@ -66,22 +66,46 @@ def synthetic_kind(gaussian_like) -> VectorKind:
     return VectorKind("synthetic", rows, lambda real: gaussian_like(real, HELD_OUT, 999_999))
 
 
-def real_kind(conn, embedder, size: int, cache: Path) -> VectorKind:
-    """Passages of the corpus's chunks embedded by the product (bench_passages.py), enough to grow to `size`;
-    the first HELD_OUT are queries, never inserted. The vectors are kept in `cache` for the next run."""
+def _passages(conn, embedder, size: int, cache: Path) -> tuple[list[str], list[str], np.ndarray]:
+    """Passages of the corpus's chunks (bench_passages.py), enough to grow to `size` after HELD_OUT, with the
+    chunk each starts in and their vectors (kept in `cache` for the next run)."""
     import rag
     from bench_passages import embed, make_passages
-
-    cache.mkdir(exist_ok=True)
     from rag.store import pg_read
 
+    cache.mkdir(exist_ok=True)
     conn.commit()
     chunks = pg_read.chunks_of(conn, [d for (d,) in conn.execute("SELECT doc_id FROM paragraf_documents")])
     texts, sources = make_passages(chunks, max(0, size - len(chunks)) + HELD_OUT)
-    vectors = embed(embedder, texts, cache, batch_size=rag.settings().embed_batch)
+    return texts, sources, embed(embedder, texts, cache, batch_size=rag.settings().embed_batch)
+
+
+def real_kind(conn, embedder, size: int, cache: Path) -> VectorKind:
+    """Passages of the corpus's chunks embedded by the product, enough to grow to `size`; the first HELD_OUT
+    are queries, never inserted."""
+    texts, sources, vectors = _passages(conn, embedder, size, cache)
     pool, pool_ids = vectors[HELD_OUT:], sources[HELD_OUT:]
     return VectorKind("real", lambda real, ids, start, count: (pool[start:start + count], pool_ids[start:start + count]),
                       lambda real: vectors[:HELD_OUT])
+
+
+def joined_kind(conn, embedder, embedded: int, cache: Path) -> VectorKind:
+    """The real passages up to `embedded` chunks, then passages joined from two of them (bench_passages.joined):
+    a million rows spread like real text, of which only the first are embedded one by one. Held out, as for
+    "real": the first HELD_OUT passages."""
+    from bench_passages import fidelity, joined
+
+    texts, sources, vectors = _passages(conn, embedder, embedded, cache)
+    held = vectors[:HELD_OUT]
+    texts, sources, vectors = texts[HELD_OUT:], sources[HELD_OUT:], vectors[HELD_OUT:]
+    print(fidelity(embedder, texts, vectors), flush=True)
+
+    def rows(real, ids, start, count):
+        own = min(count, max(0, len(vectors) - start))
+        made, first = joined(vectors, texts, count - own, seed=start)
+        return np.concatenate([vectors[start:start + own], made]), sources[start:start + own] + [sources[i] for i in first]
+
+    return VectorKind("joined", rows, lambda real: held)
 
 
 def corpus_vectors(conn) -> tuple[np.ndarray, list[str]]:
@@ -305,7 +329,7 @@ def add_one(url: str, tmp: Path, round_no: int) -> float:
 
     src = ROOT / "corpus" / "malmo" / "ks-2026-01-07-p16-aterrapportering-kraftsamlande-insatser.txt"
     path = tmp / f"ny-{round_no}" / src.name
-    path.parent.mkdir()
+    path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(src, path)
     embedder, analyzer = load_embedder(rag.settings().embed_model), SwedishAnalyzer(default_lexicon())
     conn = postgres.connect(url)
@@ -325,16 +349,17 @@ def app_memory(url: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_postgres(sizes: list[int], queries: list[str], gaussian_like, kinds=("real", "synthetic"),
-                   real_sizes=(10_000, 30_000), configs=CONFIGS) -> None:
+def bench_postgres(sizes: list[int], queries: list[str], gaussian_like, kinds=("real", "joined", "synthetic"),
+                   real_sizes=(10_000, 30_000), configs=CONFIGS, keep: Path | None = None) -> None:
     import psycopg
 
     import rag
-    from bench_passages import questions
+    from bench_passages import CACHE, questions
     from rag.models.embed import load_embedder
     from rag.store import pglocal
 
-    tmp = Path(tempfile.mkdtemp(prefix="paragraf-bench-pg-"))
+    tmp = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="paragraf-bench-pg-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     embedder = load_embedder(rag.settings().embed_model)
     index_sql = postgres.HNSW_INDEX.format(dim=embedder.dim)  # the product's
     asked = np.array([embedder.query(q) for q in questions(every=3)], dtype=np.float32)
@@ -349,14 +374,18 @@ def bench_postgres(sizes: list[int], queries: list[str], gaussian_like, kinds=("
             for kind in kinds:
                 kurl = url.rsplit("/", 1)[0] + f"/paragraf_{kind}"
                 with postgres.connect(kurl) as conn:
-                    vk = real_kind(conn, embedder, max(real_sizes), tmp.parent / "paragraf-bench-passages") \
-                        if kind == "real" else synthetic_kind(gaussian_like)
+                    vk = {"real": lambda: real_kind(conn, embedder, max(real_sizes), CACHE),
+                          "joined": lambda: joined_kind(conn, embedder, max(real_sizes), CACHE),
+                          "synthetic": lambda: synthetic_kind(gaussian_like)}[kind]()
                     held = vk.held_out(corpus_vectors(conn)[0])
                     for round_no, n in enumerate(sorted(real_sizes if kind == "real" else sizes)):
                         main.append(measure(kurl, conn, vk, n, index_sql, queries, tmp, round_no, embedder.dim))
                         recall += recall_rows(conn, vk.name, asked, held, configs)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep:
+            print(f"kept: {tmp / 'pg'} (scripts/bench_pg_instance.py; start it with rag.store.pglocal.start)")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     print("\n".join(["", MAIN_HEAD, *main, "", recall_head(configs), *recall]))
 
 

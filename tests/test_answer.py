@@ -52,6 +52,21 @@ def test_check_repairs_adds_and_removes(any_index):
     assert "450" not in result.text() and "[1]" in result.text() and "[2]" in result.text()
 
 
+def test_each_sentence_is_checked_alone_and_a_number_must_stand_as_a_number(any_index):
+    """A marker after the full stop ('… 2024. [2] Detta …') ends the sentence, so a claim the passage does not hold
+    cannot ride on the next one's support; '2 gånger' is not backed by a passage that has 2024 and 2025 in it."""
+    assert split_sentences("Första påståendet 2024. [2] Andra påståendet. [1, 3]") == [
+        ("Första påståendet 2024.", [2]), ("Andra påståendet.", [1, 3])]
+    passages = _passages(any_index, "föreslagit att kommunen ska införa förbud mot")
+    assert "2024" in passages[0].text and re.search(r"\b2\b", passages[0].norm) is None
+    result = check("SD reserverade sig 2 gånger i kommunstyrelsen i Kungsbacka under 2024. [1] "
+                   "Motionen anmäldes vid kommunfullmäktiges sammanträde den 5 november 2024. [1]", passages)
+    counted, motion = result.sentences
+    assert not counted.supported and counted.cited == []
+    assert motion.supported and motion.cited == [1]
+    assert result.text().startswith("Motionen anmäldes")
+
+
 def test_a_written_answer_that_names_nobody_answers_no_who_question(corpus_index):
     """'Vilka ledamöter …': the model's sentence, however well sourced, that names nobody (no capitalised word but
     its first) is no answer; the evidence stage's fallback stands instead. A sentence that names them is kept."""

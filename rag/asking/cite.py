@@ -25,6 +25,8 @@ _YES_NO = re.compile(PHRASING["yes_or_no"], re.I)  # an answer that starts by an
 _MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])|\n+")
 _NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
+# markers after a sentence's end ("… 2024. [2] Detta …"): moved before it, so that each sentence is checked alone
+_MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])+)(?=\s|$)")
 SUPPORT = 0.5  # share of a sentence's content words found in the passage
 EMBED_SUPPORT = 0.86  # e5 query-vs-passage cosine that counts as support for a paraphrase
 EMBED_MIN_LEXICAL = 0.3
@@ -59,7 +61,7 @@ class CheckResult:
 def split_sentences(text: str) -> list[tuple[str, list[int]]]:
     """(sentence without markers, marker numbers) for each sentence of a model's answer."""
     out: list[tuple[str, list[int]]] = []
-    for raw in _SENT_SPLIT.split(text.strip()):
+    for raw in _SENT_SPLIT.split(_MARKERS_AFTER_END.sub(r"\2\1", text.strip())):
         raw = raw.strip()
         if not raw:
             continue
@@ -78,8 +80,8 @@ def support(sentence: str, passage: Passage) -> float:
     """0..1: how well the passage backs the sentence. Names and numbers must be present."""
     target = fold(passage.norm + " " + passage.locator)
     for num in _NUMBER.findall(sentence):
-        if num not in target and num.replace(",", ".") not in target:
-            return 0.0
+        if not any(re.search(rf"(?<![\d.,:]){re.escape(n)}(?![\d]|[.,:]\d)", target) for n in {num, num.replace(",", ".")}):
+            return 0.0  # a number of its own, not part of another ("2" is not in "2024")
     for m in NAME.finditer(sentence):
         parts = [p for p in re.split(r"[ -]", fold(m.group(0))) if len(p) > 2]
         if m.start() == 0 or sentence[:m.start()].rstrip().endswith((":", "”", "\"")):
