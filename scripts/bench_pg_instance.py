@@ -47,7 +47,7 @@ def recall(url: str, organs: list[str], held_out: str = "gaussian") -> None:
     from bench_index import gaussian_like
     from bench_passages import questions
     from bench_passages import CACHE
-    from bench_postgres import (FILTERS, corpus_vectors, exact_top, real_kind, sweep, synthetic_kind,
+    from bench_postgres import (ACROSS_YEARS, FILTERS, corpus_vectors, exact_top, real_kind, sweep, synthetic_kind,
                                 table_vectors)
     from rag.models.embed import load_embedder
     from rag.store import postgres
@@ -58,7 +58,8 @@ def recall(url: str, organs: list[str], held_out: str = "gaussian") -> None:
     kind = real_kind(conn, embedder, 0, CACHE) if held_out == "passages" else synthetic_kind(gaussian_like)
     held = kind.held_out(corpus_vectors(conn)[0])
     table, both = table_vectors(conn), np.concatenate([asked, held])
-    for label, f in [("none", None), *zip(("organ", "date"), FILTERS), *((o, {"organ": o}) for o in organs)]:
+    for label, f in [("none", None), *zip(("organ", "date"), FILTERS), ("dates across years", ACROSS_YEARS),
+                     *((o, {"organ": o}) for o in organs)]:
         condition = postgres.where(rag.Filters(**f)) if f else ("TRUE", [])
         truth = exact_top(conn, table, both, condition)
         hits, p50, p95, short = sweep(conn, both, condition, truth, {})

@@ -32,6 +32,7 @@ CONFIGS = [(f"ef_search {ef}", {"HNSW_EF_SEARCH": ef}) for ef in (100, 200, 400,
 # below postgres.EXACT_SUBSET_LIMIT at a million: searched exactly)
 FILTERS = [{"organ": "Kommunstyrelsen"}, {"date_from": "2025-01-01", "date_to": "2025-12-31"}]
 SMALL_ORGAN = {"organ": "Nämnden för teknik"}
+ACROSS_YEARS = {"date_from": "2024-07-01", "date_to": "2025-06-30"}  # a filter no year's own index holds
 # the peak memory of the process itself (VmHWM: ru_maxrss would keep the parent's peak across exec)
 _OPEN = """import json, re, sys, time
 t = time.perf_counter()
@@ -426,7 +427,8 @@ def recall_rows(conn, kind: str, asked: np.ndarray, held: np.ndarray, configs) -
     table = table_vectors(conn)
     total = len(table.ids)
     rows = []
-    for label, f in [("none", None), *zip(("organ", "date"), FILTERS), ("small organ", SMALL_ORGAN)]:
+    for label, f in [("none", None), *zip(("organ", "date"), FILTERS), ("small organ", SMALL_ORGAN),
+                     ("dates across years", ACROSS_YEARS)]:
         condition = postgres.where(Filters(**f)) if f else ("TRUE", [])
         both = np.concatenate([asked, held])
         truth = exact_top(conn, table, both, condition)

@@ -81,6 +81,24 @@ def test_a_written_answer_that_names_nobody_answers_no_who_question(corpus_index
     assert not kept.refused and names_in(kept.text)[0] in named[0]
 
 
+def test_a_count_whose_lead_sentence_is_unsupported_is_no_answer(corpus_index):
+    """'Hur många gånger …': when the model's count is not in its passage, the sentence after it (true, but about
+    something else) does not stand as the answer; the fallback does. A count the passage states is kept."""
+    turn = Answerer(corpus_index, None).turn("Hur många gånger reserverade sig SD i kommunstyrelsen i Kungsbacka "
+                                             "under 2024, och i vilka ärenden?")
+    motion = next(p for p in turn.passages if "5 november 2024" in p.text)
+    fallback = Reply(REFUSAL, True, route="llm")
+    made_up = settle(Draft(f"SD reserverade sig 2 gånger i kommunstyrelsen under 2024. [{motion.n}] Det gällde en motion "
+                           f"som anmäldes vid kommunfullmäktiges sammanträde den 5 november 2024. [{motion.n}]", [], fallback),
+                     turn)  # 'en motion' is a count of a kind, but not the one asked
+    assert made_up.refused and any("2 gånger" in r for r in made_up.removed)
+    turn = Answerer(corpus_index, None).turn("Hur många ja-röster fick förslaget i kommunstyrelsens omröstning?")
+    voted, m = next((p, m) for p in turn.passages if (m := re.search(r"med (\d+) ja-röster mot (\d+) nej-röster", p.norm)))
+    kept = settle(Draft(f"Förslaget fick {m[1]} ja-röster mot {m[2]} nej-röster. [{voted.n}] Ordföranden "
+                        f"ställde förslagen mot varandra. [{voted.n}]", [], fallback), turn)
+    assert not kept.refused and f"{m[1]} ja-röster" in kept.text
+
+
 def test_streaming_then_checked_answer(answerer):
     parts = list(answerer.stream("Vilket företag vann markanvisningstävlingen för Aranäs etapp 4?"))
     final = parts[-1]

@@ -178,8 +178,11 @@ def settle(draft: Draft | Reply, turn: Turn, similarity: Callable[[str, Passage]
     q = turn.q
     checked = check(draft.raw, turn.passages, similarity=similarity)
     removed = [s.text for s in checked.removed]
-    # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none
-    untyped = q.answer_type in TYPED and not asked_values(q, checked.text())
+    # an amount, a date, a count: an answer without a value of that kind ('55 procent' for a price) is none,
+    # and so is one whose lead sentence stated the value unsupported: what is left of it is context, not the answer
+    lead = checked.sentences[0] if checked.sentences else None
+    untyped = q.answer_type in TYPED and (not asked_values(q, checked.text())
+                                          or (lead is not None and not lead.supported and bool(asked_values(q, lead.text))))
     # an answer that only says the question again ('X gjordes ändringar som …') answers nothing; 'Ja, …' does
     restated = all(restates(s.text, q) and not _YES_NO.match(s.text) for s in checked.kept)
     # who: an answer that names nobody ('3 ledamöter avstår från att rösta') answers no 'Vilka ledamöter …'
