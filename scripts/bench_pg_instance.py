@@ -50,7 +50,7 @@ def recall(url: str, organs: list[str], held_out: str = "gaussian") -> None:
     from bench_postgres import (ACROSS_YEARS, FILTERS, corpus_vectors, exact_top, real_kind, sweep, synthetic_kind,
                                 table_vectors)
     from rag.models.embed import load_embedder
-    from rag.store import postgres
+    from rag.store import pg_search, postgres
 
     conn = postgres.connect(url)
     embedder = load_embedder(rag.settings().embed_model)
@@ -60,7 +60,7 @@ def recall(url: str, organs: list[str], held_out: str = "gaussian") -> None:
     table, both = table_vectors(conn), np.concatenate([asked, held])
     for label, f in [("none", None), *zip(("organ", "date"), FILTERS), ("dates across years", ACROSS_YEARS),
                      *((o, {"organ": o}) for o in organs)]:
-        condition = postgres.where(rag.Filters(**f)) if f else ("TRUE", [])
+        condition = pg_search.where(rag.Filters(**f)) if f else ("TRUE", [])
         truth = exact_top(conn, table, both, condition)
         hits, p50, p95, short = sweep(conn, both, condition, truth, {})
         print(f"{label}: {truth.admitted:,} chunks admitted, recall@10 {hits[:len(asked)].mean():.3f} / "

@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from rag.store import pg_store, postgres  # noqa: E402
+from rag.store import pg_search, pg_store, postgres  # noqa: E402
 
 CHUNKS_PER_DOC = 100
 HELD_OUT = 200  # query vectors never inserted: Gaussian draws, or passages
@@ -29,7 +29,7 @@ HELD_OUT = 200  # query vectors never inserted: Gaussian draws, or passages
 CONFIGS = [(f"ef_search {ef}", {"HNSW_EF_SEARCH": ef}) for ef in (100, 200, 400, 800, 1000)] + \
     [("ef_search 200, strict_order", {"HNSW_EF_SEARCH": 200, "HNSW_ITERATIVE_SCAN": "strict_order"})]
 # filters as users set them: one organ, a date range; and for recall, a small nämnd (about 1 % of the chunks,
-# below postgres.EXACT_SUBSET_LIMIT at a million: searched exactly)
+# below pg_search.EXACT_SUBSET_LIMIT at a million: searched exactly)
 FILTERS = [{"organ": "Kommunstyrelsen"}, {"date_from": "2025-01-01", "date_to": "2025-12-31"}]
 SMALL_ORGAN = {"organ": "Nämnden för teknik"}
 ACROSS_YEARS = {"date_from": "2024-07-01", "date_to": "2025-06-30"}  # a filter no year's own index holds
@@ -288,7 +288,7 @@ def exact_top(conn, table: Table, queries: np.ndarray, condition: tuple[str, lis
             kth.append(row[cand].min())
     truth = Truth(table, q, ids, np.array(kth), int(mask.sum()))
     for i in range(min(check, len(queries))):
-        found = truth.hits(i, postgres.dense(conn, queries[i], condition, k, exact=True))
+        found = truth.hits(i, pg_search.dense(conn, queries[i], condition, k, exact=True))
         if found < k:
             print(f"  (exact in numpy and in SQL disagree for query {i}: {found}/{k})")
     return truth
@@ -299,10 +299,10 @@ def sweep(conn, queries: np.ndarray, condition: tuple[str, list], truth: Truth, 
     """The product's dense() (n candidates, as Retriever.search asks; or `search`, of the same signature)
     under `settings` (postgres module constants): each query's recall@k of its k nearest against `truth`,
     the p50 and p95 in ms, and how many queries got fewer than n rows (the iterative scan stopped early)."""
-    search = search or postgres.dense
-    saved = {name: getattr(postgres, name) for name in settings}
+    search = search or pg_search.dense
+    saved = {name: getattr(pg_search, name) for name in settings}
     for name, value in settings.items():
-        setattr(postgres, name, value)
+        setattr(pg_search, name, value)
     try:
         hits, times, short = [], [], 0
         for i, qv in enumerate(queries):
@@ -313,7 +313,7 @@ def sweep(conn, queries: np.ndarray, condition: tuple[str, list], truth: Truth, 
             short += len(got) < min(n, truth.admitted)
     finally:
         for name, value in saved.items():
-            setattr(postgres, name, value)
+            setattr(pg_search, name, value)
     times.sort()
     return np.array(hits), statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000, short
 
@@ -429,7 +429,7 @@ def recall_rows(conn, kind: str, asked: np.ndarray, held: np.ndarray, configs) -
     rows = []
     for label, f in [("none", None), *zip(("organ", "date"), FILTERS), ("small organ", SMALL_ORGAN),
                      ("dates across years", ACROSS_YEARS)]:
-        condition = postgres.where(Filters(**f)) if f else ("TRUE", [])
+        condition = pg_search.where(Filters(**f)) if f else ("TRUE", [])
         both = np.concatenate([asked, held])
         truth = exact_top(conn, table, both, condition)
         cells = []

@@ -299,7 +299,7 @@ def test_a_filter_that_admits_few_chunks_is_searched_exactly(small_corpus, pg_ur
     """Above FLAT_LIMIT the dense search is HNSW's, but a filter admitting at most EXACT_SUBSET_LIMIT chunks
     (one nämnd, one month) compares every chunk it admits: HNSW's iterative scan misses a third of such a
     filter's top-10 at a million chunks. Seen in the server's own count of the HNSW index's scans."""
-    from rag.store import postgres
+    from rag.store import pg_search, postgres
 
     rag.ingest([small_corpus], index_dir=pg_url)
 
@@ -312,11 +312,11 @@ def test_a_filter_that_admits_few_chunks_is_searched_exactly(small_corpus, pg_ur
     conn.execute("SET enable_seqscan = off")  # as at a million chunks: a table this small is cheaper to sort
     conn.commit()
     q = rag.open_index(pg_url).embedder.query("Vem var ordförande?")
-    one = postgres.where(rag.Filters(doc=KSAU141))
-    for limit, scanned in ((postgres.EXACT_SUBSET_LIMIT, 0), (0, 1)):
-        monkeypatch.setattr(postgres, "EXACT_SUBSET_LIMIT", limit)
+    one = pg_search.where(rag.Filters(doc=KSAU141))
+    for limit, scanned in ((pg_search.EXACT_SUBSET_LIMIT, 0), (0, 1)):
+        monkeypatch.setattr(pg_search, "EXACT_SUBSET_LIMIT", limit)
         before = hnsw_scans()
-        got = postgres.dense(conn, q, one, 10)
+        got = pg_search.dense(conn, q, one, 10)
         conn.execute("SELECT pg_stat_force_next_flush()")
         conn.commit()
         deadline = time.monotonic() + (10 if scanned else 1)  # counts reach the others when the backend is idle
@@ -325,7 +325,7 @@ def test_a_filter_that_admits_few_chunks_is_searched_exactly(small_corpus, pg_ur
         assert hnsw_scans() - before == scanned, limit
         assert got and set(got) <= {c.id for c in rag.open_index(pg_url).chunks if c.doc == KSAU141}
         if not scanned:
-            assert got == postgres.dense(conn, q, one, 10, exact=True)
+            assert got == pg_search.dense(conn, q, one, 10, exact=True)
     conn.close()
 
 
@@ -333,9 +333,9 @@ def test_an_organ_or_a_year_with_many_chunks_is_searched_in_an_index_of_its_own(
     """An organ or a year above EXACT_SUBSET_LIMIT chunks gets a partial HNSW index when an ingest ends; a search
     filtered to it goes through that index (the server's own count of index scans), and its results are the
     filter's."""
-    from rag.store import postgres
+    from rag.store import pg_search, postgres
 
-    monkeypatch.setattr(postgres, "EXACT_SUBSET_LIMIT", 20)  # as 30,000 is of a million chunks
+    monkeypatch.setattr(pg_search, "EXACT_SUBSET_LIMIT", 20)  # as 30,000 is of a million chunks
     rag.ingest([small_corpus], index_dir=pg_url)
     organs = dict(_rows(pg_url, "SELECT organ_key, count(*) FROM paragraf_chunks WHERE organ_key IS NOT NULL GROUP BY 1"))
     years = dict(_rows(pg_url, "SELECT left(date, 4), count(*) FROM paragraf_chunks WHERE date <> '' GROUP BY 1"))
@@ -363,21 +363,25 @@ def test_an_organ_or_a_year_with_many_chunks_is_searched_in_an_index_of_its_own(
     conn.commit()
     q = rag.open_index(pg_url).embedder.query("Vem var ordförande?")
     year = max(years, key=years.get)
-    for condition, name in [(("organ_key = %s", [large[0]]), next(n for n, d in partial.items() if f"'{large[0]}'" in d)),
-                            (postgres.where(rag.Filters(date_from=f"{year}-02-01", date_to=f"{year}-11-30")),
-                             f"paragraf_chunks_hnsw_year_{year}")]:
+    first, last = sorted(y for y, n in years.items() if n > 20)[:2]  # dates across two years, each with its own index
+    for condition, names in [(("organ_key = %s", [large[0]]), [next(n for n, d in partial.items() if f"'{large[0]}'" in d)]),
+                             (pg_search.where(rag.Filters(date_from=f"{year}-02-01", date_to=f"{year}-11-30")),
+                              [f"paragraf_chunks_hnsw_year_{year}"]),
+                             (pg_search.where(rag.Filters(date_from=f"{first}-01-01", date_to=f"{last}-12-31")),
+                              [f"paragraf_chunks_hnsw_year_{first}", f"paragraf_chunks_hnsw_year_{last}"])]:
         for _ in range(7):  # past the point where a prepared statement may get a generic plan
             before = scans()
-            got = postgres.dense(conn, q, condition, 10)
+            got = pg_search.dense(conn, q, condition, 10)
             conn.execute("SELECT pg_stat_force_next_flush()")
             conn.commit()
             deadline = time.monotonic() + 10  # the backend's counts reach the others when it is idle
             while (after := scans()) == before and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert after[name] - before[name] == 1, name
+            assert [after[n] - before[n] for n in names] == [1] * len(names), names
             assert after["paragraf_chunks_hnsw_half"] == before["paragraf_chunks_hnsw_half"]
         sql, params = condition
         assert got and set(got) <= {i for (i,) in _rows(pg_url, f"SELECT id FROM paragraf_chunks WHERE {sql}", *params)}
+        assert set(got) == set(pg_search.dense(conn, q, condition, 10, exact=True))  # the nearest of all the years
     conn.close()
 
 

@@ -16,7 +16,7 @@ from ..models import EmbeddingModel, default_lexicon
 from ..parsing import Chunk
 from ..reading import ReadError, SourceText
 from ..records import DocumentSteps, Fact, Profile, in_bulk
-from . import pg_read, postgres
+from . import pg_read, pg_search, postgres
 from .folder import FLAT_LIMIT
 from .lexical import SwedishAnalyzer
 from .protocol import ANALYZER_VERSION, FORMAT_VERSION, Filters, IndexError_, IngestReport, check_compatible
@@ -146,18 +146,18 @@ class PgStore:
         return self._db(postgres.revision) != self.contents.revision
 
     def where(self, f: Filters) -> tuple[str, list]:
-        return postgres.where(f) if f.active() else ("TRUE", [])
+        return pg_search.where(f) if f.active() else ("TRUE", [])
 
     def dense(self, q: np.ndarray, where: tuple[str, list], n: int) -> list[str]:
-        return self._db(postgres.dense, q, where, n, self.contents.size <= FLAT_LIMIT)
+        return self._db(pg_search.dense, q, where, n, self.contents.size <= FLAT_LIMIT)
 
-    def lexical(self, query: str, where: tuple[str, list], n: int) -> tuple[list[str], postgres.Bm25Query | None]:
+    def lexical(self, query: str, where: tuple[str, list], n: int) -> tuple[list[str], pg_search.Bm25Query | None]:
         """Chunk ids best first, and the question's BM25 terms (for the candidates' scores)."""
-        bm = self._db(postgres.bm25_query, self.analyzer, query, self.contents.size, self.contents.avgdl)
-        return self._db(postgres.lexical, bm, where, n), bm
+        bm = self._db(pg_search.bm25_query, self.analyzer, query, self.contents.size, self.contents.avgdl)
+        return self._db(pg_search.lexical, bm, where, n), bm
 
-    def scores(self, q: np.ndarray | None, lexical: postgres.Bm25Query | None, ids: list[str]):
-        got = self._db(postgres.scores, q, lexical, ids)
+    def scores(self, q: np.ndarray | None, lexical: pg_search.Bm25Query | None, ids: list[str]):
+        got = self._db(pg_search.scores, q, lexical, ids)
         both = np.array([got.get(i, (0.0, 0.0)) for i in ids], dtype=np.float32).reshape(-1, 2)
         return (both[:, 0] if q is not None else None), (both[:, 1] if lexical is not None else None)
 
@@ -319,9 +319,9 @@ def index_large_parts(conn, dim: int) -> list[str]:
     from psycopg import sql
 
     organs = [k for (k,) in conn.execute("SELECT organ_key FROM paragraf_chunks WHERE organ_key IS NOT NULL "
-                                         "GROUP BY organ_key HAVING count(*) > %s ORDER BY 1", [postgres.EXACT_SUBSET_LIMIT])]
+                                         "GROUP BY organ_key HAVING count(*) > %s ORDER BY 1", [pg_search.EXACT_SUBSET_LIMIT])]
     years = [y for (y,) in conn.execute("SELECT left(date, 4) FROM paragraf_chunks WHERE date ~ '^[0-9]{4}-' "
-                                        "GROUP BY 1 HAVING count(*) > %s ORDER BY 1", [postgres.EXACT_SUBSET_LIMIT])]
+                                        "GROUP BY 1 HAVING count(*) > %s ORDER BY 1", [pg_search.EXACT_SUBSET_LIMIT])]
     conn.commit()
     parts = [("organ_" + hashlib.md5(k.encode()).hexdigest()[:12], sql.SQL("organ_key = {}").format(sql.Literal(k)))
              for k in organs]

@@ -1,8 +1,6 @@
 """The index in PostgreSQL with pgvector, shared by many app instances: documents, chunks (every locator
-field, the vector, a tsvector), decision-fact records and the manifest in tables. Dense search by
-pgvector's HNSW index (cosine), lexical search by Postgres full-text search under the 'swedish'
-configuration over the product's own normalisation (OCR repair, compound parts, party names), filters
-as SQL conditions of the same query. Each document is written in one transaction: a crash leaves it old
+field, the vector, a tsvector), decision-fact records and the manifest in tables. The searches over
+them are pg_search.py's. Each document is written in one transaction: a crash leaves it old
 or new, never half, and nothing else is rewritten. pg_store.py makes these a Store and a Writer.
 
     python -m rag ingest corpus --index postgresql://user@host/db
@@ -11,33 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..parsing import CHUNKER_VERSION, Chunk
 from ..records import Fact, document_steps, profile, scope_text
-from ..genre import ORGAN_ABBREV, beteckning_key
+from ..genre import beteckning_key
 from .protocol import IndexError_
 from .lexical import SwedishAnalyzer
 from ..normalize import fold
 
-# pgvector's largest: at a million synthetic chunks the eval questions found 0.964 of the exact top-10 with it,
-# 0.957 at 800 and 0.889 at 200, the dense search's p95 about 100 ms; filtered searches and Gaussian queries
-# there stay below 0.95 even so (docs/benchmarks.md, "Postgres index")
-HNSW_EF_SEARCH = 1000
-# relaxed: with a filter, strict_order found fewer of the exact top-10 (docs/benchmarks.md, "Postgres index")
-HNSW_ITERATIVE_SCAN = "relaxed_order"
-# A filter that admits at most this many chunks (one nämnd, one month) is searched exactly: among 9,000-50,000
-# of a million synthetic chunks HNSW's iterative scan found 0.64-0.78 of the exact top-10; the exact scan takes
-# about 2.5 ms per thousand chunks, as long as the HNSW search at about 25,000 (docs/benchmarks.md, "Postgres index")
-EXACT_SUBSET_LIMIT = 30_000
-BM25_K1, BM25_B = 1.2, 0.75  # as the folder index's bm25s (Lucene's BM25)
-# The question's words select BM25's candidates rarest first, while the chunks they are in add up to at most
-# MATCH_ROWS; the commoner words only score those. A search then reads about as many rows at a million chunks
-# as at a hundred thousand; in an index of a few thousand chunks (the bundled corpus) every word selects.
-MATCH_ROWS = 5_000
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
 CREATE TABLE IF NOT EXISTS paragraf_meta (key text PRIMARY KEY, value jsonb NOT NULL);
@@ -257,125 +239,6 @@ def remove_document(conn, doc_id: str) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         _delete(conn, doc_id)
-
-
-def where(f) -> tuple[str, list]:
-    """A Filters as an SQL condition over paragraf_chunks, with its parameters."""
-    parts, params = ["TRUE"], []
-    if f.organ:
-        parts.append("organ_key = %s")
-        params.append(fold(ORGAN_ABBREV.get(f.organ.lower(), f.organ)))
-    if f.date_from:
-        parts.append("date >= %s")
-        params.append(f.date_from)
-    if f.date_to:
-        parts.append("date <= %s AND date <> ''")
-        params.append(f.date_to)
-    if f.doc:
-        parts.append("strpos(doc_id, %s) > 0")
-        params.append(f.doc)
-    if f.paragraf:
-        parts.append("paragraf = %s")
-        params.append(f.paragraf.strip().lstrip("§").strip())
-    if f.beteckning:
-        parts.append("beteckning_key = %s")
-        params.append(beteckning_key(f.beteckning))
-    if f.docs is not None:
-        parts.append("doc_id = ANY(%s)")
-        params.append(list(f.docs))
-    return " AND ".join(parts), params
-
-
-def dense(conn, q: np.ndarray, condition: tuple[str, list], n: int, exact: bool = False) -> list[str]:
-    """Chunk ids nearest to `q`, nearest first: the n nearest by the HNSW index, ordered by the exact distance
-    (the index compares half-precision vectors, and the relaxed iterative scan returns rows only roughly in
-    order); with filters, the iterative scan keeps looking until n match. `exact` compares every chunk, as
-    the folder index does below its FLAT_LIMIT; so does a filter that admits at most EXACT_SUBSET_LIMIT."""
-    sql, params = condition
-    with conn.transaction():
-        if not exact and sql != "TRUE":
-            exact = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM paragraf_chunks WHERE {sql} LIMIT %s) a",
-                                 [*params, EXACT_SUBSET_LIMIT + 1]).fetchone()[0] <= EXACT_SUBSET_LIMIT
-        if exact:
-            conn.execute("SET LOCAL enable_indexscan = off")
-            rows = conn.execute(f"SELECT id FROM paragraf_chunks WHERE {sql} ORDER BY embedding <=> %s LIMIT %s",
-                                [*params, q, n]).fetchall()
-        else:
-            # a plan for the filter's values, so that an organ's or a year's own index (pg_store.index_large_parts) is taken
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', %s, true), "
-                         "set_config('plan_cache_mode', 'force_custom_plan', true)",
-                         [str(max(HNSW_EF_SEARCH, n)), HNSW_ITERATIVE_SCAN])
-            half = f"halfvec({len(q)})"
-            rows = conn.execute(f"SELECT id FROM (SELECT id, embedding FROM paragraf_chunks WHERE {sql} ORDER BY "
-                                f"embedding::{half} <=> %s::{half} LIMIT %s) c ORDER BY embedding <=> %s",
-                                [*params, q, n, q]).fetchall()
-    return [r[0] for r in rows]
-
-
-@dataclass
-class Bm25Query:
-    """A question's lexemes (Postgres's 'swedish' stems of the product's expansion) with their BM25 idf."""
-
-    lexemes: list[str]
-    idf: list[float]
-    match: str  # tsquery of the lexemes that select candidates
-    avgdl: float
-
-
-def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl: float) -> Bm25Query | None:
-    import math
-
-    text = analyzer.expand(query, query=True)
-    rows = conn.execute("SELECT q.lexeme, coalesce(t.df, 0) FROM unnest(to_tsvector('swedish', %s)) q "
-                        "LEFT JOIN paragraf_terms t USING (lexeme)", (text,)).fetchall()
-    conn.commit()
-    rows = [(lexeme, df) for lexeme, df in rows if df > 0]
-    if not rows:
-        return None
-    idf = [math.log(1 + (n_chunks - df + 0.5) / (df + 0.5)) for _, df in rows]
-    selecting, reads = [], 0
-    for lexeme, df in sorted(rows, key=lambda r: r[1]):
-        if selecting and reads + df > MATCH_ROWS:
-            break
-        selecting.append(lexeme)
-        reads += df
-    match = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in selecting)
-    return Bm25Query([r[0] for r in rows], idf, match, max(avgdl, 1.0))
-
-
-# Only the question's lexemes are unnested: setweight marks them 'A' in the chunk's tsvector (all others stay
-# 'D', as to_tsvector writes them) and ts_filter keeps those, both in C, so a chunk yields a few rows, not
-# one per word it holds.
-_BM25 = f"""SELECT c.id, sum(q.idf * t.tf * {BM25_K1 + 1} / (t.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_terms / %s)))
-FROM paragraf_chunks c
-CROSS JOIN LATERAL (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf
-                    FROM unnest(ts_filter(setweight(c.tsv, 'A', %s::text[]), '{{{{a}}}}')) u) t
-JOIN unnest(%s::text[], %s::float8[]) AS q(lexeme, idf) ON q.lexeme = t.lexeme
-WHERE {{where}} GROUP BY c.id"""
-
-
-def lexical(conn, bm: Bm25Query | None, condition: tuple[str, list], n: int) -> list[str]:
-    """Chunk ids by BM25 (the folder index's formula, over Postgres's lexemes), filtered in the same query."""
-    if bm is None:
-        return []
-    sql, params = condition
-    rows = conn.execute(_BM25.format(where=f"c.tsv @@ %s::tsquery AND {sql}") + " ORDER BY 2 DESC, c.id LIMIT %s",
-                        [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, bm.match, *params, n]).fetchall()
-    conn.commit()
-    return [r[0] for r in rows]
-
-
-def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> dict[str, tuple[float, float]]:
-    """chunk id -> (cosine, BM25) for the fusion's candidates."""
-    out = {i: [0.0, 0.0] for i in ids}
-    if q is not None:
-        for i, cos in conn.execute("SELECT id, 1 - (embedding <=> %s) FROM paragraf_chunks WHERE id = ANY(%s)", [q, ids]):
-            out[i][0] = float(cos)
-    if bm is not None:
-        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, ids]):
-            out[i][1] = float(score)
-    conn.commit()
-    return {i: (v[0], v[1]) for i, v in out.items()}
 
 
 def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) -> dict:
