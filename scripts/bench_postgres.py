@@ -76,7 +76,8 @@ def _passages(conn, embedder, size: int, cache: Path) -> tuple[list[str], list[s
 
     cache.mkdir(exist_ok=True)
     conn.commit()
-    chunks = pg_read.chunks_of(conn, [d for (d,) in conn.execute("SELECT doc_id FROM paragraf_documents")])
+    chunks = pg_read.chunks_of(conn, [d for (d,) in conn.execute("SELECT doc_id FROM paragraf_documents "
+                                                                 "WHERE doc_id NOT LIKE 'syntetisk/%'")])  # the corpus's
     texts, sources = make_passages(chunks, max(0, size - len(chunks)) + HELD_OUT)
     return texts, sources, embed(embedder, texts, cache, batch_size=rag.settings().embed_batch)
 
