@@ -31,6 +31,11 @@ MATCH_ROWS = 5_000
 MAX_YEARS = 12  # dates across more years than this are searched at once (the whole index's graph with the filter)
 
 
+def year_bounds(year: int | str) -> tuple[str, str]:
+    """A calendar year's first and last date, as a year's own index holds them and a search across years cuts."""
+    return f"{year}-01-01", f"{year}-12-31"
+
+
 class Condition(tuple):
     """(sql, params) over paragraf_chunks, as every search takes it; `years`: the same condition once per calendar
     year its dates span, when they span more than one (dense() searches each year on its own)."""
@@ -65,8 +70,8 @@ def where(f: Filters) -> Condition:
     condition = Condition((" AND ".join(parts), params))
     first, last = (int(d[:4]) if d and d[:4].isdigit() else None for d in (f.date_from, f.date_to))
     if first is not None and last is not None and 0 < last - first < MAX_YEARS:
-        condition.years = tuple(where(replace(f, date_from=max(f.date_from, f"{y}-01-01"), date_to=min(f.date_to, f"{y}-12-31")))
-                                for y in range(first, last + 1))
+        condition.years = tuple(where(replace(f, date_from=max(f.date_from, start), date_to=min(f.date_to, end)))
+                                for start, end in map(year_bounds, range(first, last + 1)))
     return condition
 
 

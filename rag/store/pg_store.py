@@ -1,5 +1,5 @@
 """The Postgres index as a Store and a Writer: an app instance keeps the chunks and records without their
-vectors and searches in SQL (postgres.py); an ingest writes each document in its own transaction, so an
+vectors and searches in SQL (pg_search.py); an ingest writes each document in its own transaction, so an
 interrupted one keeps what it finished and a re-run goes on."""
 from __future__ import annotations
 
@@ -325,7 +325,7 @@ def index_large_parts(conn, dim: int) -> list[str]:
     conn.commit()
     parts = [("organ_" + hashlib.md5(k.encode()).hexdigest()[:12], sql.SQL("organ_key = {}").format(sql.Literal(k)))
              for k in organs]
-    parts += [(f"year_{y}", sql.SQL("date >= {} AND date <= {}").format(sql.Literal(f"{y}-01-01"), sql.Literal(f"{y}-12-31")))
+    parts += [(f"year_{y}", sql.SQL("date >= {} AND date <= {}").format(*map(sql.Literal, pg_search.year_bounds(y))))
               for y in years]
     for name, condition in parts:
         try:
