@@ -86,6 +86,13 @@ class FolderStore:
         """chunk id -> its row in `chunks` and `vectors`."""
         return {c.id: i for i, c in enumerate(self.chunks)}
 
+    @cached_property
+    def _id_order(self) -> np.ndarray:
+        """Each row's place among the chunk ids sorted: equal BM25 scores are ordered by id, as on Postgres."""
+        order = np.empty(len(self.chunks), dtype=np.int64)
+        order[np.argsort(np.array([c.id for c in self.chunks]), kind="stable")] = np.arange(len(self.chunks))
+        return order
+
     def _ids(self, rows) -> list[str]:
         return [self.chunks[int(i)].id for i in rows]
 
@@ -112,7 +119,7 @@ class FolderStore:
     def lexical(self, query: str, allowed: np.ndarray | None, n: int) -> tuple[list[str], np.ndarray]:
         """Chunk ids best first, and every row's score (so that the fusion can score any candidate)."""
         scores = self.lexical_index.scores(query)
-        return self._ids(_ranks(scores, n, allowed)), scores
+        return self._ids(_ranks(scores, n, allowed, self._id_order)), scores
 
     def scores(self, q: np.ndarray | None, lexical: np.ndarray | None, ids: list[str]):
         rows = np.array([self._rows[i] for i in ids], dtype=np.int64)
@@ -205,15 +212,16 @@ class FolderStore:
         return None
 
 
-def _ranks(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[int]:
+def _ranks(scores: np.ndarray, n: int, allowed: np.ndarray | None, tiebreak: np.ndarray) -> list[int]:
+    """The n best rows that score above 0 (and are allowed), best first, equal scores in `tiebreak`'s order."""
     if allowed is not None:
         scores = np.where(allowed, scores, -np.inf)
-    n = min(n, int(np.isfinite(scores).sum()) if allowed is not None else len(scores))
+    n = min(n, int((scores > 0).sum()))
     if n <= 0:
         return []
-    top = np.argpartition(-scores, n - 1)[:n]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [int(i) for i in top if scores[i] > 0 or allowed is None]
+    nth = np.partition(scores, len(scores) - n)[len(scores) - n]
+    top = np.flatnonzero(scores >= nth)
+    return [int(i) for i in top[np.lexsort((tiebreak[top], -scores[top]))][:n]]
 
 
 def _current_generation(index_dir: Path) -> Path | None:

@@ -58,15 +58,6 @@ class SwedishAnalyzer:
         self._cache[word] = terms
         return terms
 
-    def expand(self, text: str, query: bool = False) -> str:
-        """The text with what this analysis adds to its words (party names, compound parts, six-letter
-        prefixes, a query's synonyms), for a search engine that stems by itself (Postgres's 'swedish')."""
-        text = _named(text, query)
-        words = [m.group(0) for m in _TOKEN.finditer(text.lower())]
-        parts = [p for w in words for p in self._parts(w)]
-        prefixes = [w[:PREFIX_LEN] for w in words + parts if len(w) > PREFIX_LEN + 1 and w.isalpha()]
-        return " ".join([text, *parts, *prefixes])
-
     def __call__(self, text: str, query: bool = False) -> list[str]:
         """Terms of a text; party abbreviations also give the party's name, and a query its synonyms."""
         text = _named(text, query)

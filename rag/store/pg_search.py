@@ -1,6 +1,6 @@
 """Searches over the Postgres index (postgres.py's tables): dense by pgvector's HNSW index (cosine, on
-half-precision vectors, re-ordered by the exact distance), lexical by BM25 over Postgres's full-text lexemes
-of the product's own normalisation (OCR repair, compound parts, party names), filters as SQL conditions of
+half-precision vectors, re-ordered by the exact distance), lexical by BM25 over the product's own terms (its
+analyzer's, as the folder index's, kept as a tsvector for the GIN index), filters as SQL conditions of
 the same query. Each function takes a connection first; pg_store.py calls them for a Store."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 from ..genre import ORGAN_ABBREV, beteckning_key
 from ..normalize import fold
 from .lexical import SwedishAnalyzer
+from .postgres import quoted
 from .protocol import Filters
 
 # pgvector's largest: at a million synthetic chunks the eval questions found 0.964 of the exact top-10 with it,
@@ -119,37 +120,38 @@ def _nearest(sql: str, dim: int, exact: bool) -> str:
 
 @dataclass
 class Bm25Query:
-    """A question's lexemes (Postgres's 'swedish' stems of the product's expansion) with their BM25 idf."""
+    """A question's terms (the product's analyzer's, as the folder index's; a term twice counts twice, as in
+    bm25s) with their BM25 idf."""
 
     lexemes: list[str]
     idf: list[float]
-    match: str  # tsquery of the lexemes that select candidates
+    match: str  # tsquery of the terms that select candidates
     avgdl: float
 
 
 def bm25_query(conn, analyzer: SwedishAnalyzer, query: str, n_chunks: int, avgdl: float) -> Bm25Query | None:
     import math
 
-    text = analyzer.expand(query, query=True)
-    rows = conn.execute("SELECT q.lexeme, coalesce(t.df, 0) FROM unnest(to_tsvector('swedish', %s)) q "
-                        "LEFT JOIN paragraf_terms t USING (lexeme)", (text,)).fetchall()
+    terms = analyzer(query, query=True)
+    df = dict(conn.execute("SELECT lexeme, df FROM paragraf_terms WHERE lexeme = ANY(%s) AND df > 0",
+                           (sorted(set(terms)),)).fetchall())
     conn.commit()
-    rows = [(lexeme, df) for lexeme, df in rows if df > 0]
-    if not rows:
+    terms = [t for t in terms if t in df]
+    if not terms:
         return None
-    idf = [math.log(1 + (n_chunks - df + 0.5) / (df + 0.5)) for _, df in rows]
+    idf = [math.log(1 + (n_chunks - df[t] + 0.5) / (df[t] + 0.5)) for t in terms]
     selecting, reads = [], 0
-    for lexeme, df in sorted(rows, key=lambda r: r[1]):
-        if selecting and reads + df > MATCH_ROWS:
+    for term in sorted(set(terms), key=lambda t: (df[t], t)):
+        if selecting and reads + df[term] > MATCH_ROWS:
             break
-        selecting.append(lexeme)
-        reads += df
-    match = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in selecting)
-    return Bm25Query([r[0] for r in rows], idf, match, max(avgdl, 1.0))
+        selecting.append(term)
+        reads += df[term]
+    match = " | ".join(map(quoted, selecting))
+    return Bm25Query(terms, idf, match, max(avgdl, 1.0))
 
 
-# Only the question's lexemes are unnested: setweight marks them 'A' in the chunk's tsvector (all others stay
-# 'D', as to_tsvector writes them) and ts_filter keeps those, both in C, so a chunk yields a few rows, not
+# Only the question's terms are unnested: setweight marks them 'A' in the chunk's tsvector (all others stay
+# 'D', as bm25_terms writes them) and ts_filter keeps those, both in C, so a chunk yields a few rows, not
 # one per word it holds.
 _BM25 = f"""SELECT c.id, sum(q.idf * t.tf * {BM25_K1 + 1} / (t.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * c.n_terms / %s)))
 FROM paragraf_chunks c
@@ -160,7 +162,7 @@ WHERE {{where}} GROUP BY c.id"""
 
 
 def lexical(conn, bm: Bm25Query | None, condition: tuple[str, list], n: int) -> list[str]:
-    """Chunk ids by BM25 (the folder index's formula, over Postgres's lexemes), filtered in the same query."""
+    """Chunk ids by BM25 (the folder index's formula and terms), filtered in the same query."""
     if bm is None:
         return []
     sql, params = condition

@@ -1,5 +1,5 @@
 """The index in PostgreSQL with pgvector, shared by many app instances: documents, chunks (every locator
-field, the vector, a tsvector), decision-fact records and the manifest in tables. The searches over
+field, the vector, its BM25 terms), decision-fact records and the manifest in tables. The searches over
 them are pg_search.py's. Each document is written in one transaction: a crash leaves it old
 or new, never half, and nothing else is rewritten. pg_store.py makes these a Store and a Writer.
 
@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
+from ..models import default_lexicon
 from ..parsing import CHUNKER_VERSION, Chunk
 from ..records import Fact, document_steps, profile, scope_text
 from ..genre import beteckning_key
@@ -63,10 +65,10 @@ BEGIN
     END IF;
 END $$;
 """
-# Numbered schema changes: a database at version v runs MIGRATIONS[v:] in order, once, under the lock. A
-# change is a new entry, never an edit of an old one; one that touches paragraf_chunks says IF EXISTS (that
-# table waits for the embedding's dimension, _CHUNKS).
-MIGRATIONS: list[str] = [
+# Numbered schema changes: a database at version v runs MIGRATIONS[v:] in order, once, under the lock, each
+# SQL or a function of the connection. A change is a new entry, never an edit of an old one; one that touches
+# paragraf_chunks says IF EXISTS (that table waits for the embedding's dimension, _CHUNKS).
+MIGRATIONS: list[str | Callable] = [
     _SCHEMA,
     # 2: a question reads the records of a kind, and an instance keeps each document's profile and reads its
     # scope text by a regular expression (trigrams find the documents), not the passages
@@ -83,6 +85,8 @@ MIGRATIONS: list[str] = [
     "UPDATE paragraf_documents SET steps = jsonb_build_object('doc', doc_id, 'titles', profile->'titles', "
     "'steps', profile->'steps', 'mentions', profile->'mentions', 'references', profile->'references'), "
     "profile = profile - 'titles' - 'steps' - 'mentions' - 'references' WHERE profile ? 'steps';",
+    # 5: BM25 over the product's own terms, not Postgres's 'swedish' lexemes (a Python step: reanalyse)
+    lambda conn: reanalyse(conn),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x5041_5241  # advisory lock keys: schema changes ('PARA'), document writes ('PARW')
@@ -128,8 +132,8 @@ def migrate(conn, dim: int | None) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         version = schema_version(manifest(conn))
-        for number, sql in enumerate(MIGRATIONS[version:], version + 1):
-            conn.execute(sql)
+        for number, step in enumerate(MIGRATIONS[version:], version + 1):
+            conn.execute(step) if isinstance(step, str) else step(conn)
             set_manifest(conn, {"schema_version": number})
         if dim:
             conn.execute(_CHUNKS.format(dim=int(dim)))
@@ -184,7 +188,7 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
     """Replace one document, its chunks and facts, in one transaction. Writers take turns (one advisory
     lock): the shared document frequencies would otherwise deadlock two ingests; readers never wait."""
     rows = [(c.id, doc_id, i, json.dumps(c.to_dict(), ensure_ascii=False), fold(c.organ or ""), c.date or "",
-             c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], analyzer.expand(c.search_text))
+             c.paragraf or "", beteckning_key(c.beteckning or ""), vectors[i], *bm25_terms(analyzer, c))
             for i, c in enumerate(chunks)]
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -194,17 +198,64 @@ def write_document(conn, doc_id: str, sha256: str, summary: dict, source: str, c
         write_profile(conn, doc_id, chunks, facts)
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO paragraf_chunks (id, doc_id, ord, data, organ_key, date, paragraf, "
-                            "beteckning_key, embedding, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                            "to_tsvector('swedish', %s))", rows)
+                            "beteckning_key, embedding, tsv, n_terms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                            "%s::tsvector, %s)", rows)
             cur.executemany("INSERT INTO paragraf_facts (doc_id, ord, data) VALUES (%s, %s, %s)",
                             [(doc_id, i, json.dumps(f.to_dict(), ensure_ascii=False)) for i, f in enumerate(facts)])
-        conn.execute("UPDATE paragraf_chunks SET n_terms = (SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0) "
-                     "FROM unnest(tsv)) WHERE doc_id = %s", (doc_id,))
         count_terms(conn, doc_id)
         # document frequencies for BM25, in lexeme order so that two ingests lock rows in the same order
         conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u "
                      "WHERE c.doc_id = %s GROUP BY u.lexeme ORDER BY u.lexeme "
                      "ON CONFLICT (lexeme) DO UPDATE SET df = paragraf_terms.df + EXCLUDED.df", (doc_id,))
+
+
+def bm25_terms(analyzer: SwedishAnalyzer, chunk: Chunk) -> tuple[str, int]:
+    """A chunk's BM25 terms as the folder index counts them (the product's analyzer): a tsvector literal with one
+    position per occurrence (its term frequency; Postgres keeps up to 256), and the chunk's length in terms (1 for
+    none, as bm25s counts an empty chunk)."""
+    counts: dict[str, int] = {}
+    terms = analyzer(chunk.search_text)
+    for term in terms:
+        counts[term] = counts.get(term, 0) + 1
+    literal = " ".join(f"{quoted(t)}:{','.join(map(str, range(1, min(n, 256) + 1)))}" for t, n in counts.items())
+    return literal, max(len(terms), 1)
+
+
+def quoted(term: str) -> str:
+    """A term as a tsvector's or a tsquery's literal lexeme."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def reanalyse(conn, batch: int = 200) -> None:
+    """Every chunk's BM25 terms made again by the product's analyzer (schema 5; they were Postgres's 'swedish'
+    lexemes of an expanded text, which ranked a few passages otherwise than the folder index), the lengths and
+    document frequencies counted anew, in the migration's transaction. The terms are staged first and the
+    chunks' indexes made again after one UPDATE: updating a million rows under their HNSW indexes would insert
+    every vector again, one at a time."""
+    if not conn.execute("SELECT to_regclass('paragraf_chunks')").fetchone()[0]:
+        return
+    analyzer = SwedishAnalyzer(default_lexicon())
+    conn.execute("CREATE TEMP TABLE paragraf_reanalysed (id text, tsv tsvector, n_terms int) ON COMMIT DROP")
+    docs = [d for (d,) in conn.execute("SELECT doc_id FROM paragraf_documents ORDER BY doc_id").fetchall()]
+    for start in range(0, len(docs), batch):
+        rows = conn.execute("SELECT id, data FROM paragraf_chunks WHERE doc_id = ANY(%s)",
+                            (docs[start:start + batch],)).fetchall()
+        with conn.cursor() as cur, cur.copy("COPY paragraf_reanalysed FROM STDIN") as copy:
+            for chunk_id, data in rows:
+                copy.write_row((chunk_id, *bm25_terms(analyzer, Chunk(**data))))
+    indexes = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'paragraf_chunks' "
+                           "AND indexname <> 'paragraf_chunks_pkey'").fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    conn.execute("UPDATE paragraf_chunks c SET tsv = r.tsv, n_terms = r.n_terms FROM paragraf_reanalysed r "
+                 "WHERE c.id = r.id")
+    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    for _, definition in indexes:
+        conn.execute(definition)
+    conn.execute("UPDATE paragraf_documents d SET n_terms = c.n FROM (SELECT doc_id, sum(n_terms) AS n FROM "
+                 "paragraf_chunks GROUP BY doc_id) c WHERE d.doc_id = c.doc_id")
+    conn.execute("TRUNCATE paragraf_terms")
+    conn.execute("INSERT INTO paragraf_terms SELECT u.lexeme, count(*) FROM paragraf_chunks c, unnest(c.tsv) u GROUP BY 1")
 
 
 def count_terms(conn, doc_id: str) -> None:
@@ -245,5 +296,5 @@ def manifest_for(embed_model: str, embedder, analyzer_version: str, fmt: int) ->
     return {"format": fmt, "embedding_model": embed_model, "embedding_path": embedder.name,
             "embedding_fingerprint": embedder.fingerprint, "dim": embedder.dim, "normalized": True,
             "chunker_version": CHUNKER_VERSION, "analyzer_version": analyzer_version,
-            "dense_index": "pgvector HNSW (cosine)", "lexical_index": "PostgreSQL full-text search ('swedish')",
+            "dense_index": "pgvector HNSW (cosine)", "lexical_index": "BM25 over the product's analyzer's terms (tsvector)",
             "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
