@@ -264,7 +264,7 @@ class PgBackend:
                say: Callable[[str], None], batch_size: int, step, show_bar: bool) -> Iterator[PgWriter]:
         conn = postgres.connect(self.url)
         try:
-            yield PgWriter(conn, self.name, embed_model, embedder, root, rebuild, batch_size)
+            yield PgWriter(conn, self.name, embed_model, embedder, root, rebuild, batch_size, say)
         finally:
             conn.close()
 
@@ -273,10 +273,10 @@ class PgWriter:
     """Each document embedded and written as it comes, in its own transaction."""
 
     def __init__(self, conn, name: str, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool,
-                 batch_size: int) -> None:
+                 batch_size: int, say: Callable[[str], None] = lambda _: None) -> None:
         self.conn, self.embedder, self.batch_size = conn, embedder, batch_size
         self.analyzer = SwedishAnalyzer(default_lexicon())
-        _prepare_tables(conn, name, embed_model, embedder, root, rebuild)
+        _prepare_tables(conn, name, embed_model, embedder, root, rebuild, say)
         self.documents = postgres.documents(conn)
         conn.commit()  # no transaction (and its locks) stays open during the long part
 
@@ -338,7 +338,8 @@ def index_large_parts(conn, dim: int) -> list[str]:
     return [f"paragraf_chunks_hnsw_{name}" for name, _ in parts]
 
 
-def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool) -> None:
+def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool,
+                    say: Callable[[str], None]) -> None:
     """Tables there and migrated, the manifest this ingest's; another embedding model is refused."""
     if rebuild:
         postgres.drop_all(conn)
@@ -349,6 +350,12 @@ def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel,
         except IndexError_ as exc:
             raise IndexError_(str(exc).replace("python -m rag ingest --rebuild",
                                                f"python -m rag ingest --index {name} --rebuild")) from exc
+    version = postgres.schema_version(old)
+    if old and version < postgres.SCHEMA_VERSION:
+        chunks = postgres.chunk_estimate(conn)
+        say(f"Indexet i {name} uppgraderas från schema {version} till {postgres.SCHEMA_VERSION} "
+            f"({chunks:,} stycken; vid en miljon tar det en stund, och instanserna kan inte söka under tiden) …"
+            .replace(",", " "))
     postgres.migrate(conn, embedder.dim)
     _profile_older(conn)
     with conn.transaction():

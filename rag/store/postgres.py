@@ -149,6 +149,16 @@ def schema_version(meta: dict) -> int:
     return version
 
 
+def chunk_estimate(conn) -> int:
+    """The chunks in the index, as the planner's statistics count them (no scan of a million rows), or counted
+    while the table has none."""
+    row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass('paragraf_chunks')").fetchone()
+    if row and row[0] < 0:
+        row = conn.execute("SELECT count(*) FROM paragraf_chunks").fetchone()
+    conn.commit()
+    return int(row[0]) if row else 0
+
+
 def manifest(conn) -> dict:
     if not conn.execute("SELECT to_regclass('paragraf_meta')").fetchone()[0]:
         return {}
