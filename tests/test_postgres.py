@@ -223,7 +223,7 @@ def test_an_index_of_schema_three_keeps_its_steps_apart_after_the_migration(smal
     assert [json.dumps(x.to_dict(), sort_keys=True) for x in index.steps] == steps
 
 
-def test_an_index_of_schema_four_gets_the_products_own_terms(small_corpus, pg_url):
+def test_an_index_of_schema_four_gets_the_products_own_terms(small_corpus, pg_url, capsys):
     """Schema 4 kept Postgres's 'swedish' lexemes for BM25: the migration analyses every chunk again, and the
     terms, their frequencies and the lengths are a fresh ingest's, with no passage embedded again."""
     rag.ingest([small_corpus], index_dir=pg_url)
@@ -241,8 +241,10 @@ def test_an_index_of_schema_four_gets_the_products_own_terms(small_corpus, pg_ur
     assert _rows(pg_url, "SELECT id, tsv::text, n_terms FROM paragraf_chunks ORDER BY id") != fresh
     with pytest.raises(rag.IndexError, match="schema version 4"):
         rag.open_index(pg_url)
+    capsys.readouterr()
     again = rag.ingest([small_corpus], index_dir=pg_url)
     assert again.embedded == 0 and sorted(again.unchanged) == sorted(SMALL)
+    assert "uppgraderas från schema 4 till 5 (" in capsys.readouterr().err  # the planner's count: about
     assert _rows(pg_url, "SELECT id, tsv::text, n_terms FROM paragraf_chunks ORDER BY id") == fresh
     assert _rows(pg_url, "SELECT doc_id, n_terms FROM paragraf_documents ORDER BY 1") == lengths
     # made again after the one UPDATE, as they were
