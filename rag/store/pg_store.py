@@ -352,10 +352,9 @@ def _prepare_tables(conn, name: str, embed_model: str, embedder: EmbeddingModel,
                                                f"python -m rag ingest --index {name} --rebuild")) from exc
     version = postgres.schema_version(old)
     if old and version < postgres.SCHEMA_VERSION:
-        chunks = postgres.chunk_estimate(conn)
-        say(f"Indexet i {name} uppgraderas från schema {version} till {postgres.SCHEMA_VERSION} "
-            f"({chunks:,} stycken; vid en miljon tar det en stund, och instanserna kan inte söka under tiden) …"
-            .replace(",", " "))
+        chunks = f"{postgres.chunk_estimate(conn):,}".replace(",", " ")
+        say(f"Indexet i {name} uppgraderas från schema {version} till {postgres.SCHEMA_VERSION} ({chunks} stycken; "
+            "vid en miljon tar det en stund, och instanserna kan inte söka under tiden) …")
     postgres.migrate(conn, embedder.dim)
     _profile_older(conn)
     with conn.transaction():
