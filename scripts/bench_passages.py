@@ -83,10 +83,10 @@ def embed(embedder, texts: list[str], cache_dir: Path | None = None, batch_size:
     return np.concatenate(out)
 
 
-def joined(vectors: np.ndarray, texts: list[str], n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def joined(vectors: np.ndarray, texts: list[str], n: int, seed: int = 0) -> np.ndarray:
     """`n` vectors of passages made by joining two of `texts`: the two passages' vectors weighted by their
-    lengths in words, normalised (e5 mean-pools its tokens, so the joined text's vector is near that mean);
-    and each one's first passage. Far cheaper than embedding a million passages (two cores embed 30-70 a
+    lengths in words, normalised (e5 mean-pools its tokens, so the joined text's vector is near that mean).
+    Far cheaper than embedding a million passages (two cores embed 30-70 a
     second); `fidelity` says how near."""
     rng = np.random.default_rng(seed)
     words = np.array([len(t.split()) for t in texts], dtype=np.float32)
@@ -97,7 +97,7 @@ def joined(vectors: np.ndarray, texts: list[str], n: int, seed: int = 0) -> tupl
         b = rng.integers(len(texts), size=len(a))
         part = words[a, None] * vectors[a] + words[b, None] * vectors[b]
         out[start:start + len(a)] = part / np.linalg.norm(part, axis=1, keepdims=True)
-    return out, first
+    return out
 
 
 def fidelity(embedder, texts: list[str], vectors: np.ndarray, pairs: int = 150, seed: int = 1) -> str:

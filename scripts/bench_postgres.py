@@ -60,9 +60,15 @@ class VectorKind:
     held_out: Callable[[np.ndarray], np.ndarray]
 
 
+def in_order(ids: list[str], start: int, count: int) -> list[str]:
+    """The corpus's chunks from `start` on, in order and round again: what a grown document's rows copy, so that
+    it is a run of consecutive chunks, as a real protocol's §§ are."""
+    return [ids[(start + i) % len(ids)] for i in range(count)]
+
+
 def synthetic_kind(gaussian_like) -> VectorKind:
     def rows(real, real_ids, start, count):
-        return gaussian_like(real, count, start), [real_ids[(start + i) % len(real_ids)] for i in range(count)]
+        return gaussian_like(real, count, start), in_order(real_ids, start, count)
 
     return VectorKind("synthetic", rows, lambda real: gaussian_like(real, HELD_OUT, 999_999))
 
@@ -106,8 +112,8 @@ def joined_kind(conn, embedder, embedded: int, cache: Path) -> VectorKind:
 
     def rows(real, ids, start, count):
         own = min(count, max(0, len(vectors) - start))
-        made, _ = joined(vectors, texts, count - own, seed=start)
-        return np.concatenate([vectors[start:start + own], made]), [ids[(start + i) % len(ids)] for i in range(count)]
+        made = joined(vectors, texts, count - own, seed=start)
+        return np.concatenate([vectors[start:start + own], made]), in_order(ids, start, count)
 
     return VectorKind("joined", rows, lambda real: held)
 

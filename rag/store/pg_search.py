@@ -123,7 +123,7 @@ class Bm25Query:
     """A question's terms (the product's analyzer's, as the folder index's; a term twice counts twice, as in
     bm25s) with their BM25 idf."""
 
-    lexemes: list[str]
+    terms: list[str]
     idf: list[float]
     match: str  # tsquery of the terms that select candidates
     avgdl: float
@@ -167,7 +167,7 @@ def lexical(conn, bm: Bm25Query | None, condition: tuple[str, list], n: int) -> 
         return []
     sql, params = condition
     rows = conn.execute(_BM25.format(where=f"c.tsv @@ %s::tsquery AND {sql}") + " ORDER BY 2 DESC, c.id LIMIT %s",
-                        [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, bm.match, *params, n]).fetchall()
+                        [bm.avgdl, bm.terms, bm.terms, bm.idf, bm.match, *params, n]).fetchall()
     conn.commit()
     return [r[0] for r in rows]
 
@@ -179,7 +179,7 @@ def scores(conn, q: np.ndarray | None, bm: Bm25Query | None, ids: list[str]) -> 
         for i, cos in conn.execute("SELECT id, 1 - (embedding <=> %s) FROM paragraf_chunks WHERE id = ANY(%s)", [q, ids]):
             out[i][0] = float(cos)
     if bm is not None:
-        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.lexemes, bm.lexemes, bm.idf, ids]):
+        for i, score in conn.execute(_BM25.format(where="c.id = ANY(%s)"), [bm.avgdl, bm.terms, bm.terms, bm.idf, ids]):
             out[i][1] = float(score)
     conn.commit()
     return {i: (v[0], v[1]) for i, v in out.items()}

@@ -273,7 +273,7 @@ class PgWriter:
     """Each document embedded and written as it comes, in its own transaction."""
 
     def __init__(self, conn, name: str, embed_model: str, embedder: EmbeddingModel, root: Path, rebuild: bool,
-                 batch_size: int, say: Callable[[str], None] = lambda _: None) -> None:
+                 batch_size: int, say: Callable[[str], None]) -> None:
         self.conn, self.embedder, self.batch_size = conn, embedder, batch_size
         self.analyzer = SwedishAnalyzer(default_lexicon())
         _prepare_tables(conn, name, embed_model, embedder, root, rebuild, say)
